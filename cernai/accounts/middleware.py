@@ -1,0 +1,41 @@
+"""Send staff, delegates and reviewers without a second factor to set one up before anything else."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from allauth.mfa.models import Authenticator
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from .permissions import requires_mfa
+
+# Paths a person without MFA may still reach: setting MFA up, signing out, switching language,
+# static assets, and the machine API (which authenticates sites, not people).
+ALLOWED_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/api/", "/favicon")
+
+
+class RequireMFAMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(ALLOWED_PREFIXES)
+            and requires_mfa(user)
+            and not Authenticator.objects.filter(
+                user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
+            ).exists()
+        ):
+            messages.warning(
+                request,
+                _("Your role requires two-factor authentication. Set it up to continue."),
+            )
+            return redirect(reverse("mfa_activate_totp"))
+        return self.get_response(request)

@@ -1,0 +1,65 @@
+"""People who use the portal. Email is the login; there is no username."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+
+class EmailUserManager(UserManager["User"]):
+    """Creates users identified by email alone."""
+
+    use_in_migrations = True
+
+    def _create_user_by_email(self, email: str, password: str | None, **extra: Any) -> User:
+        if not email:
+            raise ValueError("email is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra: Any) -> User:  # type: ignore[override]
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user_by_email(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:  # type: ignore[override]
+        extra.update(is_staff=True, is_superuser=True)
+        return self._create_user_by_email(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person: delegate, applicant, reviewer, PI, secretariat staff or anyone else."""
+
+    username = None  # type: ignore[assignment]
+    first_name = None  # type: ignore[assignment]
+    last_name = None  # type: ignore[assignment]
+    email = models.EmailField(_("email address"), unique=True)
+    name = models.CharField(_("full name"), max_length=200)
+    nationality = CountryField(_("nationality"), blank=True)
+    home_institution = models.CharField(_("home institution"), max_length=200, blank=True)
+    home_country = CountryField(_("home member state"), blank=True, help_text=_("The state of your home institution."))
+    language = models.CharField(_("preferred language"), max_length=8, choices=settings.LANGUAGES, default="en")
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = ["name"]
+
+    objects = EmailUserManager()  # type: ignore[misc]
+
+    class Meta:
+        ordering = ["name", "email"]
+
+    def __str__(self) -> str:
+        return self.name or self.email
+
+    def get_full_name(self) -> str:
+        return self.name
+
+    def get_short_name(self) -> str:
+        return self.name.split(" ")[0] if self.name else self.email

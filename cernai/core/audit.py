@@ -1,0 +1,36 @@
+"""The audit trail: django-pghistory events, written by database triggers (so bulk and raw updates
+are recorded too) into append-only tables.
+
+A model joins the trail with one decorator::
+
+    from cernai.core.audit import audited
+
+    @audited
+    class Ballot(models.Model): ...
+
+Services add who and why to every event written inside them with ``audit_context``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pghistory
+
+
+def audited[M](model: type[M]) -> type[M]:
+    """Record every insert, update and delete of ``model`` in its append-only event table."""
+    tracker = pghistory.track(
+        pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), append_only=True
+    )
+    return tracker(model)  # type: ignore[no-any-return]
+
+
+@contextmanager
+def audit_context(**metadata: Any) -> Iterator[None]:
+    """Attach metadata (actor id, reason, justification…) to the events written inside the block."""
+    clean = {key: (value.pk if hasattr(value, "pk") else value) for key, value in metadata.items()}
+    with pghistory.context(**clean):
+        yield

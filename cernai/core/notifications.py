@@ -1,0 +1,102 @@
+"""The notifications bus: one registry of event kinds; each event becomes an in-app notification per
+recipient, rendered in the recipient's language, and an email sent by an idempotent Celery task.
+
+Templates for kind ``k`` live in ``templates/notifications/<k>/``: ``subject.txt``, ``body.txt`` and
+``body.html``, translated with Django's i18n (English and French).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from .models import Notification
+from .queue import enqueue_on_commit
+
+
+@dataclass(frozen=True)
+class Kind:
+    key: str
+    description: str
+    email: bool = True
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register_kind(key: str, description: str, *, email: bool = True) -> Kind:
+    """Declare an event kind (apps call this at import time of their notifications module)."""
+    kind = Kind(key=key, description=description, email=email)
+    KINDS[key] = kind
+    return kind
+
+
+register_kind("core.welcome", "A person's account is ready.")
+register_kind("core.test", "A test message sent by staff from the status page.")
+
+
+def render(kind: str, context: dict[str, Any], language: str) -> tuple[str, str, str]:
+    """Render the subject, text and HTML body of ``kind`` in ``language``."""
+    base = f"notifications/{kind}"
+    with translation.override(language):
+        full = {"site_name": settings.SITE_NAME, "base_url": settings.PORTAL_BASE_URL, **context}
+        subject = " ".join(render_to_string(f"{base}/subject.txt", full).split())
+        text = render_to_string(f"{base}/body.txt", full).strip()
+        html = render_to_string(f"{base}/body.html", full).strip()
+    return subject, text, html
+
+
+def notify(
+    *,
+    kind: str,
+    recipients: Iterable[Any],
+    dedupe_key: str,
+    context: dict[str, Any] | None = None,
+    url: str = "",
+) -> None:
+    """Tell each recipient about an event once (per ``dedupe_key``).
+
+    Call inside the service's transaction: the emails are enqueued only after it commits.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown notification kind {kind!r}; register it with register_kind()")
+    email = KINDS[kind].email
+    rows = []
+    for recipient in {r.pk: r for r in recipients}.values():
+        subject, text, html = render(kind, {"recipient": recipient, "url": url, **(context or {})}, recipient.language)
+        rows.append(
+            Notification(
+                recipient=recipient,
+                kind=kind,
+                dedupe_key=dedupe_key,
+                subject=subject[:300],
+                body_text=text,
+                body_html=html,
+                url=url,
+                email_status=Notification.EmailStatus.PENDING if email else Notification.EmailStatus.NONE,
+            )
+        )
+    with transaction.atomic():
+        Notification.objects.bulk_create(rows, ignore_conflicts=True)
+        if email:
+            due = list(
+                Notification.objects.filter(
+                    dedupe_key=dedupe_key,
+                    recipient__in=[r.recipient_id for r in rows],
+                    email_status=Notification.EmailStatus.PENDING,
+                ).values_list("id", flat=True)
+            )
+            from .tasks import send_notification_email
+
+            for notification_id in due:
+                enqueue_on_commit(send_notification_email, notification_id)
+
+
+def unread_count(user: Any) -> int:
+    return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

@@ -1,0 +1,19 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+# The admin login goes through allauth: the same rate limits (T6) and the same second factor.
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+admin.site.site_header = "cernai secretariat"
+admin.site.site_title = "cernai admin"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("api/v1/", include("cernai.api_urls")),
+    path("governance/", include("governance.urls")),
+    path("fellowships/", include("fellowships.urls")),
+    path("compute/", include("compute.urls")),
+    path("", include("cernai.core.urls")),
+]

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ComputeConfig(AppConfig):
+    name = "compute"
+    verbose_name = "Compute"
+
+    def ready(self) -> None:
+        from . import navigation  # noqa: F401  (registers menu entries and dashboard panels)

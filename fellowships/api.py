@@ -1,0 +1,3 @@
+"""Read-only public API and machine endpoints of fellowships, mounted at /api/v1/fellowships/."""
+
+urlpatterns: list = []

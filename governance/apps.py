@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class GovernanceConfig(AppConfig):
+    name = "governance"
+    verbose_name = "Governance"
+
+    def ready(self) -> None:
+        from . import navigation  # noqa: F401  (registers menu entries and dashboard panels)

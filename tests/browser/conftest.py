@@ -1,0 +1,105 @@
+"""Browser harness: Debian's Chromium driven by Playwright against pytest-django's live server.
+
+Every page a browser test loads is checked with axe-core (WCAG 2.1 AA); a test fails if any page
+it visited has a violation. Use ``browser_login`` to sign in as a persona (TOTP included).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page
+
+from cernai.core.demo import current_totp_code, demo_totp_secret
+from tests.factories import PASSWORD, has_mfa
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+AXE_SOURCE = (Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js").read_text()
+AXE_RUN = """async () => {
+  const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+  return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+    nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+}"""
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "args": CHROMIUM_ARGS, "headless": True}
+
+
+@pytest.fixture
+def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
+    return {**browser_context_args, "locale": "en-GB", "timezone_id": "Europe/Zurich"}
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """Run axe-core in the page (through the DevTools protocol, so the page's CSP still holds)."""
+    if not page.evaluate("() => typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_SOURCE)
+    return list(page.evaluate(AXE_RUN))
+
+
+@pytest.fixture
+def page(page: Page, live_server: Any) -> Any:
+    """A page whose every load is checked with axe-core; the test fails on any violation."""
+    seen: dict[str, list[dict[str, Any]]] = {}
+    csp_errors: list[str] = []
+
+    def check(loaded: Page) -> None:
+        try:
+            loaded.wait_for_load_state("load")
+            seen[loaded.url] = axe_violations(loaded)
+        except Exception as exc:  # navigated away mid-check: the next page is checked on its own load
+            if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
+                raise
+
+    def console(message: Any) -> None:
+        if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
+            csp_errors.append(message.text)
+
+    page.on("load", check)
+    page.on("console", console)
+    page.set_default_timeout(15_000)
+    yield page
+    page.remove_listener("load", check)
+    check(page)  # the page the test ended on
+    problems = {url: v for url, v in seen.items() if v}
+    assert not problems, f"axe-core WCAG 2.1 AA violations: {problems}"
+    assert not csp_errors, f"CSP violations: {csp_errors}"
+    assert seen, "no page was loaded, so nothing was checked for accessibility"
+
+
+def fill_totp(page: Page, secret: str) -> None:
+    page.get_by_label("Code").fill(current_totp_code(secret))
+
+
+@pytest.fixture
+def browser_login(live_server: Any) -> Any:
+    """``browser_login(page, user)`` signs in through the real login form, second factor included."""
+
+    def do_login(page: Page, user: Any, password: str = PASSWORD) -> None:
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.get_by_label("Email").fill(user.email)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Sign In").click()
+        if has_mfa(user):
+            page.wait_for_url("**/accounts/2fa/authenticate/**")
+            fill_totp(page, demo_totp_secret(user.email))
+            page.get_by_role("button", name="Sign In").click()
+        page.wait_for_url(f"{live_server.url}/dashboard/**")
+
+    return do_login

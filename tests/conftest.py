@@ -1,0 +1,77 @@
+"""Shared fixtures: the named personas, a logged-in client per persona, MFA helpers."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+# Playwright's sync API runs an event loop in the test thread; Django must still allow ORM calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+from tests import factories
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache() -> Any:
+    """Rate-limit counters and used-TOTP marks live in Redis: each test starts clean."""
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def secretariat(db: Any) -> Any:
+    return factories.UserFactory(
+        email="secretariat@example.org", name="Sam Secretariat", is_staff=True, groups=["Secretariat"], mfa=True
+    )
+
+
+@pytest.fixture
+def chair(db: Any) -> Any:
+    return factories.UserFactory(email="chair@example.org", name="Claire Chair", groups=["Council chair"], mfa=True)
+
+
+@pytest.fixture
+def applicant(db: Any) -> Any:
+    return factories.UserFactory(
+        email="applicant@example.org",
+        name="Ana Applicant",
+        nationality="PT",
+        home_country="PT",
+        home_institution="Universidade de Lisboa",
+    )
+
+
+@pytest.fixture
+def reviewer(db: Any) -> Any:
+    return factories.UserFactory(
+        email="reviewer@example.org",
+        name="Rita Reviewer",
+        groups=["Reviewers"],
+        mfa=True,
+        home_institution="Politecnico di Milano",
+        home_country="IT",
+    )
+
+
+@pytest.fixture
+def login(client: Client) -> Any:
+    """``login(user)`` signs a test client in, second factor included where the user has one."""
+
+    def do_login(user: Any, c: Client | None = None) -> Client:
+        c = c or Client()
+        c.force_login(user)
+        if factories.has_mfa(user):
+            session = c.session
+            # What allauth records after a successful second factor.
+            session["account_authentication_methods"] = [
+                {"method": "password", "at": 0, "email": user.email},
+                {"method": "mfa", "at": 0, "type": "totp", "id": 0},
+            ]
+            session.save()
+        return c
+
+    return do_login
