@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import uuid
+
+from django.conf import settings
+from django.contrib.postgres.constraints import ExclusionConstraint
+from django.contrib.postgres.fields import DateRangeField, RangeOperators
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cernai.core.audit import audited
@@ -29,6 +35,11 @@ class MemberState(models.Model):
         null=True,
         blank=True,
         help_text=_("Percentage of the member states' contributions, as published."),
+    )
+    in_arrears = models.BooleanField(
+        _("in arrears"),
+        default=False,
+        help_text=_("Owes more than the contributions due for the current and preceding financial year."),
     )
 
     class Meta:
@@ -59,3 +70,427 @@ class Programme(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class DateRangeFunc(models.Func):
+    """``daterange(start, end, '[)')`` for the appointment-term exclusion constraint."""
+
+    function = "DATERANGE"
+    output_field = DateRangeField()
+
+
+@audited
+class VotingAuthorisation(models.Model):
+    """A Council decision allowing a state in arrears to vote anyway, for a period."""
+
+    state = models.ForeignKey(MemberState, on_delete=models.CASCADE, related_name="authorisations")
+    valid_from = models.DateField(_("valid from"))
+    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    reference = models.CharField(_("Council decision"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-valid_from"]
+        verbose_name = _("voting authorisation")
+        verbose_name_plural = _("voting authorisations")
+
+    def __str__(self) -> str:
+        return f"{self.state} ({self.valid_from})"
+
+
+@audited
+class Council(models.Model):
+    """A deliberating body (the Council, or a committee) with its voting configuration."""
+
+    class WeightedRule(models.TextChoices):
+        OFF = "off", _("off")
+        ON = "on", _("contribution-weighted")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    quorum_required = models.BooleanField(
+        _("quorum required"),
+        default=True,
+        help_text=_("A ballot is valid only if most states entitled to vote were present when it opened."),
+    )
+    weighted_rule = models.CharField(
+        _("contribution-weighted rule"), max_length=4, choices=WeightedRule.choices, default=WeightedRule.OFF
+    )
+    chair = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="chaired_councils"
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("council")
+        verbose_name_plural = _("councils")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@audited
+class Appointment(models.Model):
+    """A delegate's term for a state in one role (scientific or political)."""
+
+    class Role(models.TextChoices):
+        SCIENTIFIC = "scientific", _("scientific delegate")
+        POLITICAL = "political", _("political delegate")
+
+    state = models.ForeignKey(MemberState, on_delete=models.CASCADE, related_name="appointments")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appointments")
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices)
+    start = models.DateField(_("term start"))
+    end = models.DateField(_("term end"), null=True, blank=True, help_text=_("Exclusive; blank while open-ended."))
+
+    class Meta:
+        ordering = ["state__name", "role", "-start"]
+        verbose_name = _("appointment")
+        verbose_name_plural = _("appointments")
+        constraints = [
+            # The guarantee behind "at most one active delegate per state and role".
+            ExclusionConstraint(
+                name="appointment_one_active_per_state_role",
+                expressions=[
+                    (DateRangeFunc("start", "end", models.Value("[)")), RangeOperators.OVERLAPS),
+                    ("state", RangeOperators.EQUAL),
+                    ("role", RangeOperators.EQUAL),
+                ],
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end__isnull=True) | models.Q(end__gt=models.F("start")),
+                name="appointment_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.state} ({self.get_role_display()})"
+
+
+@audited
+class Adviser(models.Model):
+    """Someone attached to a delegation: sees what its delegates see, never votes."""
+
+    state = models.ForeignKey(MemberState, on_delete=models.CASCADE, related_name="advisers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="adviser_roles")
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["state__name"]
+        verbose_name = _("adviser")
+        verbose_name_plural = _("advisers")
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.state})"
+
+
+@audited
+class Session(models.Model):
+    """A Council meeting, open or closed to associate members and observers."""
+
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="sessions")
+    title = models.CharField(_("title"), max_length=200)
+    starts_at = models.DateTimeField(_("starts at"))
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    closed = models.BooleanField(
+        _("closed session"), default=False, help_text=_("Closed sessions are invisible to associates and observers.")
+    )
+
+    class Meta:
+        ordering = ["-starts_at"]
+        verbose_name = _("session")
+        verbose_name_plural = _("sessions")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+@audited
+class Attendance(models.Model):
+    """A state's registered presence at a session (counts for quorum)."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendances")
+    state = models.ForeignKey(MemberState, on_delete=models.CASCADE, related_name="attendances")
+    checked_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    checked_in_at = models.DateTimeField(_("checked in at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["state__name"]
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendance")
+        constraints = [models.UniqueConstraint(fields=["session", "state"], name="attendance_once_per_state")]
+
+    def __str__(self) -> str:
+        return f"{self.state} @ {self.session}"
+
+
+@audited
+class AgendaItem(models.Model):
+    """One point on a session's agenda."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveSmallIntegerField(_("position"), default=1)
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["session", "position", "id"]
+        verbose_name = _("agenda item")
+        verbose_name_plural = _("agenda items")
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.title}"
+
+
+@audited
+class Paper(models.Model):
+    """A document for an agenda item, stored as a private file."""
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="papers")
+    title = models.CharField(_("title"), max_length=300)
+    file = models.ForeignKey("core.PrivateFile", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        ordering = ["item", "title"]
+        verbose_name = _("paper")
+        verbose_name_plural = _("papers")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+@audited
+class Motion(models.Model):
+    """A proposal put to the Council; its kind selects the majority rule."""
+
+    class Kind(models.TextChoices):
+        ORDINARY = "ordinary", _("ordinary (simple majority)")
+        BUDGET = "budget", _("budget (two-thirds of those voting)")
+        TWO_THIRDS_ALL = "two_thirds_all", _("two-thirds of all member states")
+        ADMISSION = "admission", _("admission of a new member (unanimity)")
+        AMENDMENT = "amendment", _("convention amendment (ratification by all)")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        TABLED = "tabled", _("tabled")
+        ADOPTED = "adopted", _("adopted")
+        REJECTED = "rejected", _("rejected")
+        IN_FORCE = "in_force", _("in force")
+        WITHDRAWN = "withdrawn", _("withdrawn")
+
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="motions")
+    title = models.CharField(_("title"), max_length=300)
+    text = models.TextField(_("text"))
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.ORDINARY)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    programme = models.ForeignKey(
+        Programme,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="motions",
+        help_text=_("For programme matters: only participating states vote."),
+    )
+    request_circulated_on = models.DateField(
+        _("request circulated on"),
+        null=True,
+        blank=True,
+        help_text=_("Admission: the date the request was circulated (at least 3 months before the ballot)."),
+    )
+    resolution_number = models.CharField(_("resolution number"), max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("motion")
+        verbose_name_plural = _("motions")
+
+    def __str__(self) -> str:
+        return self.title
+
+
+@audited
+class Ratification(models.Model):
+    """A state's written acceptance of a convention amendment."""
+
+    motion = models.ForeignKey(Motion, on_delete=models.CASCADE, related_name="ratifications")
+    state = models.ForeignKey(MemberState, on_delete=models.PROTECT, related_name="ratifications")
+    deposited_on = models.DateField(_("deposited on"))
+    reference = models.CharField(_("reference"), max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["deposited_on"]
+        verbose_name = _("ratification")
+        verbose_name_plural = _("ratifications")
+        constraints = [models.UniqueConstraint(fields=["motion", "state"], name="ratification_once_per_state")]
+
+    def __str__(self) -> str:
+        return f"{self.state}: {self.motion}"
+
+
+class Choice(models.TextChoices):
+    YES = "yes", _("yes")
+    NO = "no", _("no")
+    ABSTAIN = "abstain", _("abstain")
+
+
+@audited
+class Ballot(models.Model):
+    """A vote on a motion: its mode, secrecy, schedule, frozen electorate counters and result."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        OPEN = "open", _("open")
+        CLOSED = "closed", _("closed")
+        PUBLISHED = "published", _("published")
+
+    class Mode(models.TextChoices):
+        EITHER = "either", _("either delegate")
+        JOINT = "joint", _("joint (both delegates)")
+
+    class Secrecy(models.TextChoices):
+        NAMED = "named", _("named")
+        SECRET = "secret", _("secret")
+
+    class Outcome(models.TextChoices):
+        ADOPTED = "adopted", _("adopted")
+        REJECTED = "rejected", _("rejected")
+        NO_QUORUM = "no_quorum", _("invalid: no quorum")
+
+    motion = models.ForeignKey(Motion, on_delete=models.CASCADE, related_name="ballots")
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    mode = models.CharField(_("delegation mode"), max_length=6, choices=Mode.choices, default=Mode.EITHER)
+    secrecy = models.CharField(_("secrecy"), max_length=6, choices=Secrecy.choices, default=Secrecy.NAMED)
+    opens_at = models.DateTimeField(_("scheduled opening"), null=True, blank=True)
+    closes_at = models.DateTimeField(_("scheduled closing"), null=True, blank=True)
+    opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Frozen at opening; maintained under the ballot's row lock so the live tally costs one query.
+    all_count = models.PositiveIntegerField(default=0, editable=False)
+    entitled_count = models.PositiveIntegerField(default=0, editable=False)
+    present_count = models.PositiveIntegerField(default=0, editable=False)
+    voted_count = models.PositiveIntegerField(default=0, editable=False)
+    # The result, written at close.
+    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
+    yes = models.PositiveIntegerField(default=0)
+    no = models.PositiveIntegerField(default=0)
+    abstain = models.PositiveIntegerField(default=0)
+    threshold = models.PositiveIntegerField(default=0)
+    explanation = models.TextField(_("explanation"), blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("ballot")
+        verbose_name_plural = _("ballots")
+        constraints = [
+            # A secret ballot cannot use the dual key: joint mode needs each delegate's choice.
+            models.CheckConstraint(condition=~models.Q(secrecy="secret", mode="joint"), name="ballot_secret_is_either"),
+            models.CheckConstraint(
+                condition=models.Q(voted_count__lte=models.F("entitled_count")) | models.Q(status="draft"),
+                name="ballot_turnout_within_electorate",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "opens_at"]), models.Index(fields=["status", "closes_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.motion} ({self.get_status_display()})"
+
+
+class ElectorateEntry(models.Model):
+    """One state in a ballot's electorate, frozen at opening: entitled or excluded (and why).
+
+    It is also the participation register: ``voted_at`` says the state has voted, never how.
+    """
+
+    class Reason(models.TextChoices):
+        ENTITLED = "entitled", _("entitled to vote")
+        ASSOCIATE = "associate", _("associate member: sits without a vote")
+        OBSERVER = "observer", _("observer: no vote")
+        CANDIDATE = "candidate", _("candidate: accession in progress")
+        ARREARS = "arrears", _("in arrears, without a voting authorisation")
+        NOT_PARTICIPANT = "not_participant", _("does not participate in the programme")
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="electorate")
+    state = models.ForeignKey(MemberState, on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(max_length=16, choices=Reason.choices)
+    counts_in_all = models.BooleanField(default=False, help_text=_("Counted in 'all member states'."))
+    present = models.BooleanField(default=False)
+    voted_at = models.DateTimeField(null=True, blank=True)
+    voted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["state__name"]
+        verbose_name = _("electorate entry")
+        verbose_name_plural = _("electorate")
+        constraints = [models.UniqueConstraint(fields=["ballot", "state"], name="electorate_once_per_state")]
+        indexes = [models.Index(fields=["ballot", "reason", "voted_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.state}: {self.get_reason_display()}"
+
+
+@audited
+class Vote(models.Model):
+    """A state's counted vote in a named ballot (either mode, or the agreed dual key in joint mode)."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="votes")
+    state = models.ForeignKey(MemberState, on_delete=models.PROTECT, related_name="votes")
+    choice = models.CharField(max_length=8, choices=Choice.choices)
+    cast_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    cast_at = models.DateTimeField()
+    receipt = models.CharField(max_length=24, unique=True)
+    # HMAC over the row with the SECRET_KEY: a raw-SQL edit breaks it (integrity check, T4).
+    seal = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["state__name"]
+        verbose_name = _("vote")
+        verbose_name_plural = _("votes")
+        constraints = [models.UniqueConstraint(fields=["ballot", "state"], name="vote_once_per_state")]
+
+    def __str__(self) -> str:
+        return f"{self.state}: {self.choice}"
+
+
+@audited
+class JointKey(models.Model):
+    """One delegate's half of a state's vote in a joint (dual-key) ballot; revisable until close."""
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="keys")
+    state = models.ForeignKey(MemberState, on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=12, choices=Appointment.Role.choices)
+    delegate = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    choice = models.CharField(max_length=8, choices=Choice.choices)
+    submitted_at = models.DateTimeField()
+    receipt = models.CharField(max_length=24, unique=True)
+
+    class Meta:
+        ordering = ["state__name", "role"]
+        verbose_name = _("joint key")
+        verbose_name_plural = _("joint keys")
+        constraints = [models.UniqueConstraint(fields=["ballot", "state", "role"], name="jointkey_once_per_role")]
+
+    def __str__(self) -> str:
+        return f"{self.state} {self.role}: {self.choice}"
+
+
+class SecretChoice(models.Model):
+    """A choice in a secret ballot. Deliberately carries no state, user, time or sequential id:
+    nothing links it to the participation register (ElectorateEntry.voted_at). Not audited by
+    pghistory on purpose: event timestamps would link it to the register."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="secret_choices")
+    choice = models.CharField(max_length=8, choices=Choice.choices)
+    receipt = models.CharField(max_length=24, unique=True)
+    seal = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["receipt"]
+        verbose_name = _("secret choice")
+        verbose_name_plural = _("secret choices")
+
+    def __str__(self) -> str:
+        return self.receipt
