@@ -1,0 +1,493 @@
+"""Compute quotas: sites and clusters, resources, projects, allocation calls and requests,
+allocations, and the usage records, charges and ledger that account for them (rules.md §3)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pghistory
+import pgtrigger
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from cernai.core.audit import audited
+
+from .access_modes import AccessMode, ReviewKind
+
+
+class Unit(models.TextChoices):
+    GPU_HOURS = "gpu_hours", _("GPU-hours")
+    CORE_HOURS = "core_hours", _("core-hours")
+    STORAGE_TB = "storage_tb", _("TB of storage")
+
+
+@audited
+class Site(models.Model):
+    """A place that runs clusters: the flagship campus or a national node."""
+
+    slug = models.SlugField(_("slug"), unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    is_flagship = models.BooleanField(_("flagship"), default=False)
+
+    class Meta:
+        ordering = ["-is_flagship", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@audited
+class Cluster(models.Model):
+    """A Slurm cluster of a site; its sacct times are wall-clock times in ``timezone``."""
+
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="clusters")
+    name = models.CharField(_("Slurm cluster name"), max_length=64, unique=True)
+    timezone = models.CharField(_("time zone"), max_length=64, default="UTC", help_text=_("e.g. Europe/Oslo"))
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@audited
+class SiteToken(models.Model):
+    """A site's API credential; only its SHA-256 is stored, the raw token is shown once."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="tokens")
+    label = models.CharField(_("label"), max_length=100)
+    prefix = models.CharField(_("prefix"), max_length=12, help_text=_("The first characters, to recognise it."))
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["site", "-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.site.slug}: {self.label} ({self.prefix}…)"
+
+
+@audited
+class Resource(models.Model):
+    """Something allocated in one unit on one cluster (e.g. fox GPU-hours)."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.PROTECT, related_name="resources")
+    name = models.CharField(_("name"), max_length=200)
+    unit = models.CharField(_("unit"), max_length=16, choices=Unit.choices)
+
+    class Meta:
+        ordering = ["cluster", "unit"]
+        constraints = [models.UniqueConstraint(fields=["cluster", "unit"], name="compute_resource_one_per_unit")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@audited
+class ResourcePeriod(models.Model):
+    """How much of a resource can be granted over one period; grants never exceed it (T12)."""
+
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="periods")
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    capacity = models.PositiveBigIntegerField(_("capacity"), help_text=_("In the resource's unit."))
+    granted = models.PositiveBigIntegerField(_("granted"), default=0, editable=False)
+
+    class Meta:
+        ordering = ["resource", "-start"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(granted__lte=models.F("capacity")), name="compute_period_within_capacity"
+            ),
+            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="compute_period_ordered"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.resource} {self.start} to {self.end}"
+
+    @property
+    def available(self) -> int:
+        return self.capacity - self.granted
+
+
+@audited
+class Project(models.Model):
+    """A research project that holds allocations; led by its PI."""
+
+    code = models.SlugField(_("code"), unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    pi = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="led_projects", verbose_name=_("PI")
+    )
+    home_state = models.ForeignKey(
+        "governance.MemberState",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="compute_projects",
+        verbose_name=_("home member state"),
+    )
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="ProjectMembership", related_name="compute_projects", blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.title}"
+
+
+class ProjectMembership(models.Model):
+    """A person in a project; managers are told about thresholds with the PI."""
+
+    class Role(models.TextChoices):
+        MANAGER = "manager", _("manager")
+        MEMBER = "member", _("member")
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="compute_memberships")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "user"], name="compute_membership_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.project.code} ({self.role})"
+
+
+@audited
+class SlurmAccount(models.Model):
+    """The Slurm account a project's jobs run under on one cluster."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="slurm_accounts")
+    cluster = models.ForeignKey(Cluster, on_delete=models.PROTECT, related_name="accounts")
+    name = models.CharField(_("Slurm account"), max_length=64)
+
+    class Meta:
+        ordering = ["cluster", "name"]
+        constraints = [models.UniqueConstraint(fields=["cluster", "name"], name="compute_account_once_per_cluster")]
+
+    def __str__(self) -> str:
+        return f"{self.name}@{self.cluster.name}"
+
+
+class ClusterLogin(models.Model):
+    """A person's login name on a cluster, so records of their jobs are matched to them."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="logins")
+    username = models.CharField(_("username"), max_length=64)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cluster_logins")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["cluster", "username"], name="compute_login_once")]
+
+    def __str__(self) -> str:
+        return f"{self.username}@{self.cluster.name}"
+
+
+@audited
+class AllocationCall(models.Model):
+    """A call for allocation requests in one access mode, open until its cut-off."""
+
+    title = models.CharField(_("title"), max_length=200)
+    access_mode = models.CharField(_("access mode"), max_length=16, choices=AccessMode.choices)
+    opens_at = models.DateTimeField(_("opens at"))
+    cutoff_at = models.DateTimeField(_("cut-off"))
+    resources = models.ManyToManyField(Resource, related_name="calls", verbose_name=_("resources"))
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["-cutoff_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+@audited
+class AllocationRequest(models.Model):
+    """A project's request for an amount of a resource over a period, reviewed then decided."""
+
+    class Status(models.TextChoices):
+        SUBMITTED = "submitted", _("submitted")
+        IN_REVIEW = "in_review", _("in review")
+        APPROVED = "approved", _("approved")
+        REJECTED = "rejected", _("rejected")
+
+    call = models.ForeignKey(AllocationCall, on_delete=models.PROTECT, related_name="requests")
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="requests")
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="requests")
+    amount = models.PositiveBigIntegerField(_("amount requested"))
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    justification = models.TextField(_("justification"))
+    renews = models.ForeignKey(
+        "Allocation",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="renewal_requests",
+        verbose_name=_("renews allocation"),
+    )
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.SUBMITTED)
+    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    submitted_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        ordering = ["-submitted_at"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="compute_request_positive")]
+
+    def __str__(self) -> str:
+        return f"{self.project.code}: {self.amount} {self.resource}"
+
+
+@audited
+class RequestReview(models.Model):
+    """A technical or scientific review of an allocation request."""
+
+    class Verdict(models.TextChoices):
+        SUPPORT = "support", _("support")
+        REDUCE = "reduce", _("support a reduced amount")
+        OPPOSE = "oppose", _("do not support")
+
+    request = models.ForeignKey(AllocationRequest, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="compute_reviews")
+    kind = models.CharField(_("kind"), max_length=12, choices=ReviewKind.choices)
+    verdict = models.CharField(_("verdict"), max_length=8, choices=Verdict.choices)
+    score = models.DecimalField(_("score (0 to 5)"), max_digits=2, decimal_places=1, null=True, blank=True)
+    comment = models.TextField(_("comment"), blank=True)
+    submitted_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["request", "reviewer", "kind"], name="compute_review_once"),
+            models.CheckConstraint(
+                condition=Q(score__isnull=True) | Q(score__gte=0, score__lte=5), name="compute_review_score_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} review of {self.request_id}"
+
+
+@audited
+class Allocation(models.Model):
+    """A grant of an amount of a resource to a project for a period, with its usage and latches."""
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", _("active")
+        EXPIRED = "expired", _("expired")
+
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="allocations")
+    period = models.ForeignKey(ResourcePeriod, on_delete=models.PROTECT, related_name="allocations")
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="allocations")
+    request = models.OneToOneField(
+        AllocationRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="allocation"
+    )
+    renewal_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="renewals", verbose_name=_("renewal of")
+    )
+    access_mode = models.CharField(_("access mode"), max_length=16, choices=AccessMode.choices)
+    start = models.DateField(_("start"))
+    end = models.DateField(_("end"))
+    amount = models.PositiveBigIntegerField(_("granted"), help_text=_("In the resource's unit, top-ups included."))
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.ACTIVE)
+    # Ledger totals, recomputed from the charges by the accounting task (exact seconds of the unit).
+    used_seconds = models.BigIntegerField(_("used (unit-seconds)"), default=0)
+    # Threshold latches: set once by a conditional UPDATE; a top-up re-arms those above usage.
+    latched_80 = models.BooleanField(default=False)
+    latched_100 = models.BooleanField(default=False)
+    arm_generation = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-start", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="compute_allocation_ordered"),
+            models.CheckConstraint(condition=Q(used_seconds__gte=0), name="compute_allocation_used_nonnegative"),
+        ]
+        indexes = [models.Index(fields=["status", "end"], name="compute_alloc_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.project.code}: {self.amount} {self.resource.get_unit_display()}"
+
+    @property
+    def used_hours(self) -> float:
+        return self.used_seconds / 3600
+
+    @property
+    def percent_used(self) -> float:
+        return 100 * self.used_seconds / (self.amount * 3600) if self.amount else 0.0
+
+    @property
+    def blocked(self) -> bool:
+        return self.used_seconds >= self.amount * 3600
+
+
+@audited
+class AllocationChange(models.Model):
+    """One grant, top-up or reduction of an allocation (the allocation's amount is their sum)."""
+
+    class Kind(models.TextChoices):
+        GRANT = "grant", _("grant")
+        TOP_UP = "top_up", _("top-up")
+
+    allocation = models.ForeignKey(Allocation, on_delete=models.CASCADE, related_name="changes")
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    amount = models.BigIntegerField()
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.amount}"
+
+
+class ExpiryReminder(models.Model):
+    """A reminder of an allocation's end sent to one person (30/14/7 days before), at most once."""
+
+    allocation = models.ForeignKey(Allocation, on_delete=models.CASCADE, related_name="reminders")
+    days_before = models.PositiveSmallIntegerField()
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    sent_on = models.DateField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["allocation", "days_before", "user"], name="compute_reminder_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.allocation_id} -{self.days_before}d {self.user_id}"
+
+
+class UsageBatch(models.Model):
+    """One POST of usage (or one file of the management command), accounted once after it commits."""
+
+    site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.PROTECT, related_name="batches")
+    token = models.ForeignKey(SiteToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    staff_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    received_at = models.DateTimeField(auto_now_add=True)
+    counts = models.JSONField(default=dict)
+    # (cluster id, account, "YYYY-MM-01") cells whose ledger the batch changed, for the accounting task.
+    scope = models.JSONField(default=list)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        indexes = [models.Index(fields=["processed_at", "received_at"], name="compute_batch_due")]
+
+    def __str__(self) -> str:
+        return f"batch {self.pk} from {self.site_id}"
+
+
+# Usage records are many (millions): the audit trail keeps their replacements and late bookings,
+# not every first insert, so ingest stays one statement per batch and the trail stays readable.
+@pghistory.track(
+    pghistory.UpdateEvent("record.replaced"),
+    pghistory.InsertEvent("record.late", condition=pgtrigger.Q(new__late=True)),
+    append_only=True,
+    exclude=["last_batch"],
+)
+class UsageRecord(models.Model):
+    """One Slurm job allocation as a site reported it, keyed by (cluster, JobIDRaw, Submit)."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.PROTECT, related_name="records")
+    job_id_raw = models.CharField(max_length=20)
+    submit = models.CharField(max_length=19, help_text="Verbatim local Submit time (part of the key).")
+    job_id = models.CharField(max_length=64)
+    account = models.CharField(max_length=64)
+    user = models.CharField(max_length=64)
+    partition = models.CharField(max_length=64, blank=True)
+    qos = models.CharField(max_length=64, blank=True)
+    state = models.CharField(max_length=64, blank=True)
+    start_local = models.CharField(max_length=19, blank=True)
+    end_local = models.CharField(max_length=19, blank=True)
+    start_utc = models.DateTimeField(null=True)
+    end_utc = models.DateTimeField(null=True)
+    elapsed = models.BigIntegerField()
+    alloc_tres = models.TextField(blank=True)
+    gpus = models.IntegerField()
+    cpus = models.IntegerField()
+    gpu_seconds = models.BigIntegerField()
+    core_seconds = models.BigIntegerField()
+    slurm_account = models.ForeignKey(SlurmAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    matched = models.BooleanField(default=False)
+    late = models.BooleanField(default=False)
+    last_batch = models.ForeignKey(UsageBatch, null=True, on_delete=models.SET_NULL, related_name="+")
+    received_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-start_utc", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["cluster", "job_id_raw", "submit"], name="compute_record_key"),
+            models.CheckConstraint(
+                condition=Q(gpu_seconds__gte=0, core_seconds__gte=0, elapsed__gte=0), name="compute_record_nonneg"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["cluster", "account", "start_utc"], name="compute_record_account"),
+            models.Index(fields=["matched", "cluster"], name="compute_record_unmatched", condition=Q(matched=False)),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.cluster_id}:{self.job_id_raw}"
+
+
+class UsageCharge(models.Model):
+    """The part of a record's charge in one UTC month; the ledger is recomputed from these."""
+
+    record = models.ForeignKey(UsageRecord, on_delete=models.CASCADE, related_name="charges")
+    cluster = models.ForeignKey(Cluster, on_delete=models.PROTECT, related_name="+")
+    account = models.CharField(max_length=64)
+    month = models.DateField()
+    seconds = models.BigIntegerField()
+    gpu_seconds = models.BigIntegerField()
+    core_seconds = models.BigIntegerField()
+    late = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["record", "month"], name="compute_charge_once_per_month")]
+        indexes = [models.Index(fields=["cluster", "account", "month"], name="compute_charge_cell")]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} {self.month:%Y-%m}"
+
+
+class MonthlyUsage(models.Model):
+    """The ledger: usage per (cluster, account, UTC month), late back-fills kept apart."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.PROTECT, related_name="+")
+    account = models.CharField(max_length=64)
+    month = models.DateField()
+    jobs = models.IntegerField(default=0)
+    gpu_seconds = models.BigIntegerField(default=0)
+    core_seconds = models.BigIntegerField(default=0)
+    late_gpu_seconds = models.BigIntegerField(default=0)
+    late_core_seconds = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["month", "cluster", "account"]
+        constraints = [models.UniqueConstraint(fields=["cluster", "account", "month"], name="compute_ledger_cell")]
+
+    def __str__(self) -> str:
+        return f"{self.account}@{self.cluster_id} {self.month:%Y-%m}"
+
+
+def month_label(month: date) -> str:
+    return f"{month:%Y-%m}"

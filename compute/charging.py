@@ -1,0 +1,320 @@
+"""The charging rules of rules.md §3, as plain functions over plain values (no database, no request).
+
+A usage record is one Slurm job allocation as ``sacct --allocations --parsable2`` prints it. Its
+charge is exact integer GPU-seconds and core-seconds, split at UTC calendar-month boundaries:
+
+* GPUs = the plain ``gres/gpu=N`` entry of AllocTRES (the total over all nodes). Typed entries
+  (``gres/gpu:a100=N``) repeat the same GPUs, so they are summed only when no plain entry exists.
+* cores = the ``cpu=N`` entry of AllocTRES (allocated, never ReqTRES).
+* The job runs from Start (the cluster's local wall-clock time, converted to UTC) for ElapsedRaw
+  seconds. End is never used: across a DST change End - Start is off by an hour, ElapsedRaw is not.
+* A job that never started (Start ``Unknown``/``None``) or with ElapsedRaw 0 charges nothing.
+
+Decision (the texts are silent): a local time that occurs twice when clocks go back is read as its
+first occurrence; a local time inside the spring-forward gap is read as if the clocks had not yet
+moved (Python's ``fold=0``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+# The columns sites send, in the order `sacct --format=...` of design.md prints them.
+SACCT_FIELDS: tuple[str, ...] = (
+    "Cluster",
+    "JobIDRaw",
+    "JobID",
+    "Account",
+    "User",
+    "Partition",
+    "QOS",
+    "State",
+    "Submit",
+    "Start",
+    "End",
+    "ElapsedRaw",
+    "AllocTRES",
+)
+MAX_BATCH = 5000
+NOT_A_TIME = frozenset({"", "Unknown", "None"})
+_TRES_ENTRY = re.compile(r"^(?P<name>[A-Za-z][\w/:.\-]*)=(?P<value>[^,=]*)$")
+_JOB_ID_RAW = re.compile(r"^\d{1,20}$")
+_FIELD_MAX = {"Cluster": 64, "JobID": 64, "Account": 64, "User": 64, "Partition": 64, "QOS": 64, "State": 64}
+
+
+class RecordError(ValueError):
+    """A record that cannot be stored; the message names the field and the reason."""
+
+
+class BatchError(ValueError):
+    """A batch that is malformed as a whole; ``reasons`` lists what is wrong."""
+
+    def __init__(self, reasons: list[str]) -> None:
+        super().__init__("; ".join(reasons))
+        self.reasons = reasons
+
+
+@dataclass(frozen=True)
+class Tres:
+    """The GPUs and cores a job was allocated."""
+
+    gpus: int
+    cpus: int
+
+
+@dataclass(frozen=True)
+class MonthCharge:
+    """The part of a job's charge that falls in one UTC calendar month (``month`` is its first day)."""
+
+    month: date
+    seconds: int
+    gpu_seconds: int
+    core_seconds: int
+
+
+@dataclass(frozen=True)
+class ParsedRecord:
+    """A validated sacct record with its charge."""
+
+    cluster: str
+    job_id_raw: str
+    job_id: str
+    account: str
+    user: str
+    partition: str
+    qos: str
+    state: str
+    submit: str  # verbatim: part of the record's key
+    start_local: str
+    end_local: str
+    start_utc: datetime | None
+    end_utc: datetime | None
+    elapsed: int
+    alloc_tres: str
+    gpus: int
+    cpus: int
+    charges: tuple[MonthCharge, ...]
+
+    @property
+    def key(self) -> tuple[str, str, str]:
+        return (self.cluster, self.job_id_raw, self.submit)
+
+    @property
+    def gpu_seconds(self) -> int:
+        return sum(c.gpu_seconds for c in self.charges)
+
+    @property
+    def core_seconds(self) -> int:
+        return sum(c.core_seconds for c in self.charges)
+
+
+def parse_alloc_tres(text: str) -> Tres:
+    """GPUs and cores of an AllocTRES string such as ``billing=8,cpu=8,gres/gpu:a100=1,gres/gpu=1``."""
+    plain_gpus: int | None = None
+    typed_gpus = 0
+    cpus = 0
+    text = (text or "").strip()
+    if not text:
+        return Tres(gpus=0, cpus=0)
+    for entry in text.split(","):
+        match = _TRES_ENTRY.match(entry.strip())
+        if not match:
+            raise RecordError(f"AllocTRES: {entry!r} is not a name=value entry")
+        name, value = match["name"], match["value"]
+        if name == "cpu" or name == "gres/gpu" or name.startswith("gres/gpu:"):
+            if not value.isdigit():
+                raise RecordError(f"AllocTRES: {name} must be a whole number, got {value!r}")
+            count = int(value)
+            if name == "cpu":
+                cpus = count
+            elif name == "gres/gpu":
+                plain_gpus = count
+            else:
+                typed_gpus += count
+    return Tres(gpus=plain_gpus if plain_gpus is not None else typed_gpus, cpus=cpus)
+
+
+def parse_local_time(value: str, timezone_name: str, *, field: str = "Start") -> datetime | None:
+    """A sacct wall-clock time (``2024-03-21T13:40:23``, no offset) in the cluster's zone, as UTC."""
+    value = (value or "").strip()
+    if value in NOT_A_TIME:
+        return None
+    try:
+        naive = datetime.strptime(value, "%Y-%m-%dT%H:%M:%S")  # noqa: DTZ007 (the zone is attached next)
+    except ValueError:
+        raise RecordError(f"{field}: {value!r} is not a time like 2024-03-21T13:40:23, Unknown or None") from None
+    return naive.replace(tzinfo=ZoneInfo(timezone_name), fold=0).astimezone(UTC)
+
+
+def month_of(moment: datetime) -> date:
+    """The first day of the UTC calendar month of ``moment``."""
+    moment = moment.astimezone(UTC)
+    return date(moment.year, moment.month, 1)
+
+
+def next_month(month: date) -> date:
+    return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
+
+
+def split_by_month(start_utc: datetime, seconds: int) -> list[tuple[date, int]]:
+    """Split ``seconds`` of run time from ``start_utc`` at UTC month boundaries; the parts sum exactly."""
+    if seconds <= 0:
+        return []
+    parts: list[tuple[date, int]] = []
+    cursor = start_utc.astimezone(UTC)
+    remaining = seconds
+    while remaining > 0:
+        month = month_of(cursor)
+        boundary = datetime(*next_month(month).timetuple()[:3], tzinfo=UTC)
+        # Whole seconds only: Start has one-second resolution, so boundaries fall on whole seconds.
+        room = int((boundary - cursor).total_seconds())
+        take = min(room, remaining)
+        parts.append((month, take))
+        remaining -= take
+        cursor = boundary
+    return parts
+
+
+def charge(*, start_utc: datetime | None, elapsed: int, gpus: int, cpus: int) -> tuple[MonthCharge, ...]:
+    """The job's charge per UTC month: GPUs * seconds and cores * seconds in each month."""
+    if start_utc is None or elapsed <= 0:
+        return ()
+    return tuple(
+        MonthCharge(month=month, seconds=part, gpu_seconds=gpus * part, core_seconds=cpus * part)
+        for month, part in split_by_month(start_utc, elapsed)
+    )
+
+
+def hours(seconds: int) -> float:
+    """Hours for display (storage stays in exact seconds)."""
+    return seconds / 3600
+
+
+def _text(raw: Mapping[str, Any], field: str, *, required: bool = False) -> str:
+    value = raw.get(field, "")
+    if value is None:
+        value = ""
+    if not isinstance(value, str | int):
+        raise RecordError(f"{field}: must be text, got {type(value).__name__}")
+    value = str(value).strip()
+    if required and not value:
+        raise RecordError(f"{field}: is required")
+    limit = _FIELD_MAX.get(field)
+    if limit and len(value) > limit:
+        raise RecordError(f"{field}: longer than {limit} characters")
+    if "\x00" in value:
+        raise RecordError(f"{field}: contains a NUL character")
+    return value
+
+
+def parse_record(raw: Mapping[str, Any], timezone_name: str) -> ParsedRecord:
+    """Validate one record (a mapping of sacct field → value) and compute its charge."""
+    cluster = _text(raw, "Cluster", required=True)
+    job_id_raw = _text(raw, "JobIDRaw", required=True)
+    if not _JOB_ID_RAW.match(job_id_raw):
+        raise RecordError(f"JobIDRaw: {job_id_raw!r} is not a job number")
+    submit = _text(raw, "Submit", required=True)
+    if parse_local_time(submit, timezone_name, field="Submit") is None:
+        raise RecordError("Submit: a known submit time is required, it is part of the record's key")
+    start_local = _text(raw, "Start")
+    end_local = _text(raw, "End")
+    start_utc = parse_local_time(start_local, timezone_name, field="Start")
+    end_utc = parse_local_time(end_local, timezone_name, field="End")
+    elapsed_value = raw.get("ElapsedRaw", "")
+    elapsed_text = str(elapsed_value).strip() if isinstance(elapsed_value, str | int) else "?"
+    if isinstance(elapsed_value, bool) or not elapsed_text.isdigit() or len(elapsed_text) > 12:
+        raise RecordError(f"ElapsedRaw: {elapsed_value!r} is not a whole number of seconds")
+    elapsed = int(elapsed_text)
+    alloc_tres = _text(raw, "AllocTRES")
+    if len(alloc_tres) > 1000:
+        raise RecordError("AllocTRES: longer than 1000 characters")
+    tres = parse_alloc_tres(alloc_tres)
+    return ParsedRecord(
+        cluster=cluster,
+        job_id_raw=job_id_raw,
+        job_id=_text(raw, "JobID") or job_id_raw,
+        account=_text(raw, "Account"),
+        user=_text(raw, "User"),
+        partition=_text(raw, "Partition"),
+        qos=_text(raw, "QOS"),
+        state=_text(raw, "State"),
+        submit=submit,
+        start_local=start_local,
+        end_local=end_local,
+        start_utc=start_utc,
+        end_utc=end_utc,
+        elapsed=elapsed,
+        alloc_tres=alloc_tres,
+        gpus=tres.gpus,
+        cpus=tres.cpus,
+        charges=charge(start_utc=start_utc, elapsed=elapsed, gpus=tres.gpus, cpus=tres.cpus),
+    )
+
+
+def parse_sacct_text(text: str) -> list[dict[str, str]]:
+    """Rows of ``sacct --parsable2`` output with its header line; a malformed text raises BatchError."""
+    lines = [line for line in text.replace("\r\n", "\n").split("\n") if line.strip()]
+    if not lines:
+        raise BatchError(["the body is empty: expected sacct --parsable2 output with its header line"])
+    header = lines[0].split("|")
+    missing = [field for field in SACCT_FIELDS if field not in header]
+    if missing:
+        raise BatchError([f"header line: missing column(s) {', '.join(missing)}; expected {'|'.join(SACCT_FIELDS)}"])
+    if len(set(header)) != len(header):
+        raise BatchError(["header line: a column appears twice"])
+    rows = lines[1:]
+    if len(rows) > MAX_BATCH:
+        raise BatchError([f"too many records: {len(rows)} (at most {MAX_BATCH} per batch)"])
+    reasons = []
+    parsed = []
+    for index, line in enumerate(rows):
+        values = line.split("|")
+        if len(values) != len(header):
+            reasons.append(f"record {index} (line {index + 2}): {len(values)} fields, the header has {len(header)}")
+            continue
+        parsed.append(dict(zip(header, values, strict=True)))
+    if reasons:
+        raise BatchError(reasons[:50])
+    return parsed
+
+
+def check_json_batch(body: Any) -> list[Mapping[str, Any]]:
+    """The records of a JSON batch ``{"records": [...]}``; a malformed batch raises BatchError."""
+    if not isinstance(body, dict) or "records" not in body:
+        raise BatchError(['the body must be a JSON object {"records": [...]}'])
+    records = body["records"]
+    if not isinstance(records, list):
+        raise BatchError(["records: must be a list"])
+    if len(records) > MAX_BATCH:
+        raise BatchError([f"records: too many ({len(records)}; at most {MAX_BATCH} per batch)"])
+    bad = [f"records[{i}]: must be an object of sacct fields" for i, r in enumerate(records) if not isinstance(r, dict)]
+    if bad:
+        raise BatchError(bad[:50])
+    return records
+
+
+def month_closes_at(month: date, close_after_days: int) -> date:
+    """The day a month closes: ``close_after_days`` days after its last day (default 5 → the 6th)."""
+    return next_month(month) + timedelta(days=close_after_days)
+
+
+def is_month_closed(month: date, today: date, close_after_days: int) -> bool:
+    """Whether usage for ``month`` may no longer come from sites (rules.md §3, default 5 days)."""
+    return today >= month_closes_at(month, close_after_days)
+
+
+def usage_fraction_reached(used_seconds: int, granted_hours: int, percent: int) -> bool:
+    """Whether usage reached ``percent`` % of the grant, in exact integers (799.99 of 1000 is not 80 %)."""
+    if granted_hours <= 0:
+        return used_seconds > 0 and percent <= 100
+    return used_seconds * 100 >= percent * granted_hours * 3600
+
+
+def grp_tres_mins(granted_hours: int) -> int:
+    """Slurm's GrpTRESMins value for a grant in hours."""
+    return granted_hours * 60
