@@ -1,0 +1,147 @@
+"""The floors of quality.md, measured in every benchmark run so scenarios report ratios, not
+absolute times (the machines are shared and noisy).
+
+- F-hello: a bare Django view, no database.
+- F-page: one indexed query returning 50 rows, rendered by a small template.
+- F-write: a POST doing one ``INSERT … ON CONFLICT DO NOTHING`` in a transaction.
+- F-copy: psycopg 3 ``COPY`` of usage-shaped rows (the 13 sacct fields) into a bare table;
+  ``copy_rows`` is what scenarios call with their own rows.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
+from django.template import Context, Engine
+from django.views.decorators.csrf import csrf_exempt
+
+PAGE_ROWS = 100_000
+PAGE_GROUPS = 2_000  # 50 rows per group
+
+SACCT_FIELDS = (
+    "Cluster",
+    "JobIDRaw",
+    "JobID",
+    "Account",
+    "User",
+    "Partition",
+    "QOS",
+    "State",
+    "Submit",
+    "Start",
+    "End",
+    "ElapsedRaw",
+    "AllocTRES",
+)
+
+SCHEMA = [
+    """CREATE TABLE IF NOT EXISTS bench_page_row (
+        id bigserial PRIMARY KEY, grp integer NOT NULL, label text NOT NULL, created timestamptz NOT NULL)""",
+    "CREATE INDEX IF NOT EXISTS bench_page_row_grp ON bench_page_row (grp, id)",
+    "CREATE TABLE IF NOT EXISTS bench_write (key text PRIMARY KEY, created timestamptz NOT NULL DEFAULT now())",
+    # A bare table: no index, no constraint, no trigger; the fastest PostgreSQL can take the rows.
+    """CREATE UNLOGGED TABLE IF NOT EXISTS bench_usage_copy (
+        cluster text, job_id_raw text, job_id text, account text, sacct_user text, partition_name text,
+        qos text, state text, submit timestamptz, start_at timestamptz, end_at timestamptz,
+        elapsed_raw bigint, alloc_tres text)""",
+]
+
+_PAGE_TEMPLATE = Engine().from_string(
+    "<!doctype html><title>floor</title><table>"
+    "{% for id, label, created in rows %}<tr><td>{{ id }}</td><td>{{ label }}</td><td>{{ created }}</td></tr>"
+    "{% endfor %}</table>"
+)
+
+
+def ensure_schema() -> None:
+    """Create the floor tables and fill the F-page table once."""
+    with connection.cursor() as cursor:
+        for statement in SCHEMA:
+            cursor.execute(statement)
+        cursor.execute("SELECT count(*) FROM bench_page_row")
+        if cursor.fetchone()[0] != PAGE_ROWS:
+            cursor.execute("TRUNCATE bench_page_row")
+            cursor.execute(
+                "INSERT INTO bench_page_row (grp, label, created) "
+                "SELECT g %% %s, 'row ' || g, now() - (g || ' seconds')::interval FROM generate_series(1, %s) g",
+                [PAGE_GROUPS, PAGE_ROWS],
+            )
+            cursor.execute("ANALYZE bench_page_row")
+        cursor.execute("TRUNCATE bench_write")
+
+
+def hello(request: HttpRequest) -> HttpResponse:
+    """F-hello: the cost of Django and gunicorn alone."""
+    return HttpResponse(b"hello", content_type="text/plain")
+
+
+def page(request: HttpRequest) -> HttpResponse:
+    """F-page: one indexed query returning 50 rows, rendered."""
+    group = int(request.GET.get("g", "1")) % PAGE_GROUPS
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT id, label, created FROM bench_page_row WHERE grp = %s ORDER BY id LIMIT 50", [group])
+        rows = cursor.fetchall()
+    return HttpResponse(_PAGE_TEMPLATE.render(Context({"rows": rows})))
+
+
+@csrf_exempt
+def write(request: HttpRequest) -> HttpResponse:
+    """F-write: one INSERT … ON CONFLICT DO NOTHING in a transaction."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    key = request.POST.get("key", "")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("INSERT INTO bench_write (key) VALUES (%s) ON CONFLICT DO NOTHING", [key])
+        created = cursor.rowcount
+    return HttpResponse(b"created" if created else b"exists", status=201 if created else 200)
+
+
+def _sacct_time(value: Any) -> datetime | None:
+    if value is None or isinstance(value, datetime):
+        return value
+    text = str(value).strip()
+    if not text or text in {"None", "Unknown", "N/A"}:
+        return None
+    return datetime.fromisoformat(text).replace(tzinfo=UTC)
+
+
+def copy_row(record: Mapping[str, Any] | Sequence[Any]) -> tuple[Any, ...]:
+    """One usage record (a dict keyed by the sacct field names, or a 13-tuple in their order) as a
+    typed row of ``bench_usage_copy``."""
+    values = [record[f] for f in SACCT_FIELDS] if isinstance(record, Mapping) else list(record)
+    if len(values) != len(SACCT_FIELDS):
+        raise ValueError(f"a usage row has {len(SACCT_FIELDS)} fields, got {len(values)}")
+    values[8], values[9], values[10] = (_sacct_time(v) for v in values[8:11])
+    values[11] = int(values[11] or 0)
+    return tuple(values)
+
+
+def copy_rows(records: Iterable[Mapping[str, Any] | Sequence[Any]]) -> dict[str, float]:
+    """F-copy: COPY the rows into the bare table in one transaction; returns rows, seconds, rows_per_s.
+
+    The rows are converted to typed tuples before the clock starts, so only PostgreSQL's work and
+    the wire are timed.
+    """
+    rows = [copy_row(r) for r in records]
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE bench_usage_copy")
+    started = time.perf_counter()
+    with (
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        cursor.copy(
+            "COPY bench_usage_copy (cluster, job_id_raw, job_id, account, sacct_user, partition_name, qos, "
+            "state, submit, start_at, end_at, elapsed_raw, alloc_tres) FROM STDIN"
+        ) as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("TRUNCATE bench_usage_copy")
+    return {"rows": len(rows), "seconds": seconds, "rows_per_s": len(rows) / seconds if seconds else 0.0}
