@@ -61,7 +61,7 @@ def validate_upload(upload: Any, *, allowed: Sequence[str] = (PDF,)) -> str:
     head = upload.read(16)
     upload.seek(0)
     content_type = sniff(head)
-    if content_type not in allowed:
+    if content_type is None or content_type not in allowed:
         kinds = ", ".join(EXTENSIONS[t].lstrip(".").upper() for t in allowed)
         raise ValidationError(
             _("“%(name)s” is not a real %(kinds)s file (its content says otherwise).") % {"name": name, "kinds": kinds},

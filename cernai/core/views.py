@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cernai.accounts.forms import ProfileForm
+from cernai.accounts.models import User
 
 from . import files, registry
 from .models import Notification, PrivateFile, TaskFailure
@@ -36,20 +37,20 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         for panel in registry.DASHBOARD_PANELS
         if panel.visible_to(request.user)
     ]
-    recent = Notification.objects.filter(recipient=request.user)[:5]
+    recent = Notification.objects.filter(recipient=_user(request))[:5]
     return render(request, "core/dashboard.html", {"panels": panels, "recent_notifications": recent})
 
 
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
-    page = Paginator(Notification.objects.filter(recipient=request.user), 25).get_page(request.GET.get("page"))
+    page = Paginator(Notification.objects.filter(recipient=_user(request)), 25).get_page(request.GET.get("page"))
     return render(request, "core/notifications.html", {"page": page})
 
 
 @login_required
 @require_POST
 def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
-    notification = get_object_or_404(Notification, pk=pk, recipient=request.user)
+    notification = get_object_or_404(Notification, pk=pk, recipient=_user(request))
     if notification.read_at is None:
         Notification.objects.filter(pk=pk).update(read_at=timezone.now())
     if notification.url and request.POST.get("follow"):
@@ -60,7 +61,7 @@ def notification_read(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_POST
 def notification_read_all(request: HttpRequest) -> HttpResponse:
-    Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
+    Notification.objects.filter(recipient=_user(request), read_at__isnull=True).update(read_at=timezone.now())
     messages.success(request, _("All notifications marked as read."))
     return redirect("core:notifications")
 
@@ -90,6 +91,12 @@ def file_download(request: HttpRequest, pk: Any) -> FileResponse:
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+def _user(request: HttpRequest) -> User:
+    """The signed-in person (views using it are behind login_required)."""
+    assert isinstance(request.user, User)
+    return request.user
 
 
 def _check(name: str, probe: Any) -> dict[str, Any]:
