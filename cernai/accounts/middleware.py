@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from allauth.mfa.models import Authenticator
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,8 +14,9 @@ from django.utils.translation import gettext as _
 from .permissions import requires_mfa
 
 # Paths a person without MFA may still reach: setting MFA up, signing out, switching language,
-# static assets, and the machine API (which authenticates sites, not people).
-ALLOWED_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/api/", "/favicon")
+# static assets.
+ALLOWED_PREFIXES = ("/accounts/", "/i18n/", "/static/", "/favicon")
+API_PREFIX = "/api/"
 
 
 class RequireMFAMiddleware:
@@ -33,6 +34,9 @@ class RequireMFAMiddleware:
                 user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
             ).exists()
         ):
+            if request.path.startswith(API_PREFIX):
+                # A browser session must not reach through the API what the pages refuse.
+                return JsonResponse({"detail": _("Two-factor authentication is required for your role.")}, status=403)
             messages.warning(
                 request,
                 _("Your role requires two-factor authentication. Set it up to continue."),
