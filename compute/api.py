@@ -1,3 +1,299 @@
-"""Read-only public API and machine endpoints of compute, mounted at /api/v1/compute/."""
+"""The machine API of compute (design.md, a contract) and its public report, at /api/v1/compute/.
 
-urlpatterns: list = []
+* ``POST usage/`` — a site posts sacct records (JSON or ``sacct --parsable2`` text) with its token.
+* ``GET sites/<site>/limits/`` — per Slurm account grants, usage, GrpTRESMins and ``blocked``;
+  ``?format=sacctmgr`` gives the command file.
+* ``GET reports/allocations/`` — public: allocations by member state, access mode and resource.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.db import DataError
+from django.shortcuts import get_object_or_404
+from django.urls import path
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import authentication, exceptions, parsers, permissions, renderers, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from . import charging, selectors
+from .models import Site, SiteToken
+from .services import authenticate_token, ingest_usage
+
+
+class SiteTokenAuthentication(authentication.BaseAuthentication):
+    """``Authorization: Token <secret>``: the request acts for the token's site (``request.auth``)."""
+
+    keyword = "Token"
+
+    def authenticate(self, request: Request) -> tuple[Any, SiteToken] | None:
+        header = authentication.get_authorization_header(request).split()
+        if not header or header[0].lower() != self.keyword.lower().encode():
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Authorization: expected 'Token <secret>'.")
+        try:
+            raw = header[1].decode()
+        except UnicodeDecodeError:
+            raise exceptions.AuthenticationFailed("Authorization: the token is not valid text.") from None
+        token = authenticate_token(raw)
+        if token is None:
+            raise exceptions.AuthenticationFailed("Authorization: unknown or revoked site token.")
+        from django.contrib.auth.models import AnonymousUser
+
+        return AnonymousUser(), token
+
+    def authenticate_header(self, request: Request) -> str:
+        return self.keyword
+
+
+class SiteTokenScheme(OpenApiAuthenticationExtension):
+    target_class = "compute.api.SiteTokenAuthentication"
+    name = "siteToken"
+
+    def get_security_definition(self, auto_schema: Any) -> dict[str, str]:
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": "A site token: `Token <secret>` (the secret is shown once when staff create it).",
+        }
+
+
+class IsSiteOrStaff(permissions.BasePermission):
+    """A live site token, or a signed-in staff member (who back-fills for any site)."""
+
+    message = "A site token (Authorization: Token …) or a staff session is required."
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        return isinstance(request.auth, SiteToken) or bool(request.user and request.user.is_staff)
+
+
+class PlainTextParser(parsers.BaseParser):
+    """``sacct --parsable2`` output as sent by a site (UTF-8 text)."""
+
+    media_type = "text/plain"
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> str:
+        try:
+            return stream.read().decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise exceptions.ParseError("The body is not UTF-8 text.") from exc
+
+
+class SacctmgrRenderer(renderers.BaseRenderer):
+    """The limits as a ``sacctmgr`` command file (``?format=sacctmgr``)."""
+
+    media_type = "text/plain"
+    format = "sacctmgr"
+    charset = "utf-8"
+
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Any = None) -> bytes:
+        if isinstance(data, str):
+            return data.encode()
+        return json.dumps(data).encode()
+
+
+# --- serializers (they document the contract in the schema) ----------------------------------------
+
+
+class UsageRecordIn(serializers.Serializer):
+    Cluster = serializers.CharField(max_length=64)
+    JobIDRaw = serializers.CharField(max_length=20)
+    JobID = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    Account = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    User = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    Partition = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    QOS = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    State = serializers.CharField(max_length=64, required=False, allow_blank=True)
+    Submit = serializers.CharField(max_length=19, help_text="Local wall-clock time, e.g. 2025-09-26T10:00:00.")
+    Start = serializers.CharField(max_length=19, required=False, allow_blank=True, help_text="Or Unknown / None.")
+    End = serializers.CharField(max_length=19, required=False, allow_blank=True)
+    ElapsedRaw = serializers.CharField(max_length=12, help_text="Whole seconds.")
+    AllocTRES = serializers.CharField(required=False, allow_blank=True)
+
+
+class UsageBatchIn(serializers.Serializer):
+    records = UsageRecordIn(many=True, max_length=charging.MAX_BATCH)
+
+
+class RejectedRecord(serializers.Serializer):
+    index = serializers.IntegerField()
+    reason = serializers.CharField()
+
+
+class UsageReply(serializers.Serializer):
+    created = serializers.IntegerField()
+    updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField()
+    unmatched = serializers.IntegerField()
+    rejected = serializers.IntegerField()
+    rejected_records = RejectedRecord(many=True)
+    batch = serializers.IntegerField(allow_null=True)
+
+
+class ErrorReply(serializers.Serializer):
+    detail = serializers.CharField()
+    reasons = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class AccountLimit(serializers.Serializer):
+    cluster = serializers.CharField()
+    account = serializers.CharField()
+    project = serializers.CharField()
+    granted_gpu_hours = serializers.IntegerField()
+    used_gpu_hours = serializers.FloatField()
+    granted_core_hours = serializers.IntegerField()
+    used_core_hours = serializers.FloatField()
+    grp_tres_mins = serializers.CharField(help_text="The GrpTRESMins value to set, e.g. gres/gpu=60000,cpu=600000.")
+    GrpTRESMins = serializers.DictField(child=serializers.IntegerField())
+    blocked = serializers.BooleanField()
+    reason = serializers.CharField(allow_blank=True)
+
+
+class LimitsReply(serializers.Serializer):
+    site = serializers.CharField()
+    generated_at = serializers.DateTimeField()
+    accounts = AccountLimit(many=True)
+
+
+class ReportRow(serializers.Serializer):
+    key = serializers.CharField()
+    label = serializers.CharField()
+    allocations = serializers.IntegerField()
+    gpu_hours = serializers.IntegerField()
+    core_hours = serializers.IntegerField()
+    storage_tb = serializers.IntegerField()
+    gpu_share = serializers.FloatField(help_text="Percentage of all GPU-hours granted.")
+    contribution_share = serializers.FloatField(allow_null=True, required=False)
+
+
+class AllocationsReport(serializers.Serializer):
+    total_gpu_hours = serializers.IntegerField()
+    total_core_hours = serializers.IntegerField()
+    by_member_state = ReportRow(many=True)
+    by_access_mode = ReportRow(many=True)
+    by_resource = ReportRow(many=True)
+
+
+# --- views ---------------------------------------------------------------------------------------
+
+SACCT_EXAMPLE = (
+    "|".join(charging.SACCT_FIELDS)
+    + "\nfox|1956901|1956901|ec85|alice|accel|normal|COMPLETED|2025-09-26T09:00:00|2025-09-26T09:01:00|"
+    "2025-09-26T11:31:00|9000|billing=8,cpu=8,gres/gpu=4,mem=32G,node=1\n"
+)
+
+
+class UsageIngestView(APIView):
+    """Post usage records of the token's site."""
+
+    authentication_classes = [SiteTokenAuthentication, authentication.SessionAuthentication]
+    permission_classes = [IsSiteOrStaff]
+    parser_classes = [parsers.JSONParser, PlainTextParser]
+
+    @extend_schema(
+        operation_id="compute_usage_create",
+        summary="Post a batch of sacct usage records",
+        description=(
+            'JSON `{"records": [...]}` (at most 5,000) or `text/plain` exactly as '
+            "`sacct --allocations --parsable2 --noconvert --format=" + ",".join(charging.SACCT_FIELDS) + "` "
+            "prints it, header line included. Idempotent on (Cluster, JobIDRaw, Submit): a re-sent record "
+            "replaces the stored one. Rejected records are listed with their index and reason; a malformed "
+            "batch is refused whole (400) and nothing of it is stored."
+        ),
+        request={"application/json": UsageBatchIn, "text/plain": OpenApiTypes.STR},
+        responses={
+            200: UsageReply,
+            400: OpenApiResponse(ErrorReply, description="Malformed batch: nothing stored."),
+            401: OpenApiResponse(ErrorReply, description="No or an unknown site token."),
+            403: OpenApiResponse(ErrorReply, description="Not a site token or staff."),
+            415: OpenApiResponse(ErrorReply, description="Neither JSON nor text/plain."),
+        },
+        examples=[OpenApiExample("sacct text", value=SACCT_EXAMPLE, request_only=True, media_type="text/plain")],
+    )
+    def post(self, request: Request) -> Response:
+        try:
+            if isinstance(request.data, str):
+                records: list[Any] = charging.parse_sacct_text(request.data)
+            else:
+                records = list(charging.check_json_batch(request.data))
+        except charging.BatchError as exc:
+            return Response({"detail": "Malformed batch: nothing was stored.", "reasons": exc.reasons}, status=400)
+        token = request.auth if isinstance(request.auth, SiteToken) else None
+        try:
+            result = ingest_usage(
+                records=records,
+                site=token.site if token else None,
+                token=token,
+                staff_user=None if token else request.user,
+            )
+        except charging.BatchError as exc:
+            return Response({"detail": "Malformed batch: nothing was stored.", "reasons": exc.reasons}, status=400)
+        except DataError as exc:  # a value PostgreSQL refuses: the whole batch was rolled back
+            return Response({"detail": "Malformed batch: nothing was stored.", "reasons": [str(exc)[:300]]}, status=400)
+        return Response({**result.as_reply(), "batch": result.batch_id})
+
+
+class SiteLimitsView(APIView):
+    """Limits of a site's Slurm accounts, for ``sacctmgr``."""
+
+    authentication_classes = [SiteTokenAuthentication, authentication.SessionAuthentication]
+    permission_classes = [IsSiteOrStaff]
+    renderer_classes = [renderers.JSONRenderer, SacctmgrRenderer]
+
+    @extend_schema(
+        operation_id="compute_site_limits",
+        summary="Grants, usage, GrpTRESMins and blocked state per Slurm account of a site",
+        description=(
+            "GrpTRESMins = granted GPU-hours x 60 (gres/gpu) and core-hours x 60 (cpu) of the active "
+            "allocations. `blocked` is true at 100 % of a grant or without any active grant. "
+            "`?format=sacctmgr` returns the sacctmgr command file as text/plain."
+        ),
+        responses={
+            (200, "application/json"): LimitsReply,
+            (200, "text/plain"): OpenApiTypes.STR,
+            401: OpenApiResponse(ErrorReply),
+            403: OpenApiResponse(ErrorReply, description="The token belongs to another site."),
+            404: OpenApiResponse(ErrorReply),
+        },
+    )
+    def get(self, request: Request, site: str) -> Response:
+        token = request.auth if isinstance(request.auth, SiteToken) else None
+        if token is not None and token.site.slug != site:
+            raise exceptions.PermissionDenied("This site token belongs to another site.")
+        site_obj = get_object_or_404(Site, slug=site)
+        limits = selectors.site_limits(site_obj)
+        if request.accepted_renderer.format == "sacctmgr":
+            return Response(selectors.sacctmgr_commands(site_obj, limits), content_type="text/plain; charset=utf-8")
+        return Response(
+            {"site": site_obj.slug, "generated_at": selectors.now(), "accounts": [row.as_dict() for row in limits]}
+        )
+
+
+class AllocationsReportView(APIView):
+    """Public transparency report."""
+
+    authentication_classes: list[Any] = []
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(
+        operation_id="compute_reports_allocations",
+        summary="Allocations by member state, access mode and resource, beside contribution shares",
+        responses={200: AllocationsReport},
+    )
+    def get(self, request: Request) -> Response:
+        return Response(selectors.allocations_report())
+
+
+urlpatterns = [
+    path("usage/", UsageIngestView.as_view(), name="compute-usage"),
+    path("sites/<slug:site>/limits/", SiteLimitsView.as_view(), name="compute-site-limits"),
+    path("reports/allocations/", AllocationsReportView.as_view(), name="compute-reports-allocations"),
+]

@@ -454,6 +454,7 @@ class UsageCharge(models.Model):
     record = models.ForeignKey(UsageRecord, on_delete=models.CASCADE, related_name="charges")
     cluster = models.ForeignKey(Cluster, on_delete=models.PROTECT, related_name="+")
     account = models.CharField(max_length=64)
+    user = models.CharField(max_length=64)
     month = models.DateField()
     seconds = models.BigIntegerField()
     gpu_seconds = models.BigIntegerField()
@@ -469,10 +470,11 @@ class UsageCharge(models.Model):
 
 
 class MonthlyUsage(models.Model):
-    """The ledger: usage per (cluster, account, UTC month), late back-fills kept apart."""
+    """The ledger: usage per (cluster, account, user, UTC month), late back-fills kept apart."""
 
     cluster = models.ForeignKey(Cluster, on_delete=models.PROTECT, related_name="+")
     account = models.CharField(max_length=64)
+    user = models.CharField(max_length=64)
     month = models.DateField()
     jobs = models.IntegerField(default=0)
     gpu_seconds = models.BigIntegerField(default=0)
@@ -483,7 +485,9 @@ class MonthlyUsage(models.Model):
 
     class Meta:
         ordering = ["month", "cluster", "account"]
-        constraints = [models.UniqueConstraint(fields=["cluster", "account", "month"], name="compute_ledger_cell")]
+        constraints = [
+            models.UniqueConstraint(fields=["cluster", "account", "month", "user"], name="compute_ledger_cell")
+        ]
 
     def __str__(self) -> str:
         return f"{self.account}@{self.cluster_id} {self.month:%Y-%m}"

@@ -32,7 +32,7 @@ def _pair_lock_key(cluster_id: int, account: str) -> int:
 
 
 def recompute_ledger(cells: Iterable[tuple[int, str, str]]) -> None:
-    """Rewrite the ledger cells (cluster, account, month) from the charges, in one statement."""
+    """Rewrite the ledger cells (cluster, account, month), per user, from the charges."""
     cells = sorted({(int(c), str(a), str(m)) for c, a, m in cells})
     if not cells:
         return
@@ -41,33 +41,31 @@ def recompute_ledger(cells: Iterable[tuple[int, str, str]]) -> None:
         # taken after the others committed, so an older snapshot can never overwrite a newer one.
         for key in sorted({_pair_lock_key(c, a) for c, a, _ in cells}):
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
+        arrays = [[c for c, _, _ in cells], [a for _, a, _ in cells], [m for _, _, m in cells]]
         cursor.execute(
             """
-            WITH cells AS (
-                SELECT * FROM unnest(%s::bigint[], %s::text[], %s::date[]) AS t(cluster_id, account, month)
-            ), sums AS (
-                SELECT cells.cluster_id, cells.account, cells.month,
-                       count(c.id) AS jobs,
-                       coalesce(sum(c.gpu_seconds) FILTER (WHERE NOT c.late), 0) AS gpu,
-                       coalesce(sum(c.core_seconds) FILTER (WHERE NOT c.late), 0) AS core,
-                       coalesce(sum(c.gpu_seconds) FILTER (WHERE c.late), 0) AS late_gpu,
-                       coalesce(sum(c.core_seconds) FILTER (WHERE c.late), 0) AS late_core
-                FROM cells LEFT JOIN compute_usagecharge c
-                  ON c.cluster_id = cells.cluster_id AND c.account = cells.account AND c.month = cells.month
-                GROUP BY 1, 2, 3
-            )
-            INSERT INTO compute_monthlyusage AS m (cluster_id, account, month, jobs, gpu_seconds, core_seconds,
-                                                   late_gpu_seconds, late_core_seconds, updated_at)
-            SELECT cluster_id, account, month, jobs, gpu, core, late_gpu, late_core, now() FROM sums
-            ON CONFLICT (cluster_id, account, month) DO UPDATE SET
-                jobs = EXCLUDED.jobs, gpu_seconds = EXCLUDED.gpu_seconds, core_seconds = EXCLUDED.core_seconds,
-                late_gpu_seconds = EXCLUDED.late_gpu_seconds, late_core_seconds = EXCLUDED.late_core_seconds,
-                updated_at = EXCLUDED.updated_at
-            WHERE (m.jobs, m.gpu_seconds, m.core_seconds, m.late_gpu_seconds, m.late_core_seconds)
-                IS DISTINCT FROM (EXCLUDED.jobs, EXCLUDED.gpu_seconds, EXCLUDED.core_seconds,
-                                  EXCLUDED.late_gpu_seconds, EXCLUDED.late_core_seconds)
+            DELETE FROM compute_monthlyusage m
+            USING unnest(%s::bigint[], %s::text[], %s::date[]) AS t(cluster_id, account, month)
+            WHERE m.cluster_id = t.cluster_id AND m.account = t.account AND m.month = t.month
             """,
-            [[c for c, _, _ in cells], [a for _, a, _ in cells], [m for _, _, m in cells]],
+            arrays,
+        )
+        cursor.execute(
+            """
+            INSERT INTO compute_monthlyusage (cluster_id, account, "user", month, jobs, gpu_seconds, core_seconds,
+                                              late_gpu_seconds, late_core_seconds, updated_at)
+            SELECT c.cluster_id, c.account, c."user", c.month, count(*),
+                   coalesce(sum(c.gpu_seconds) FILTER (WHERE NOT c.late), 0),
+                   coalesce(sum(c.core_seconds) FILTER (WHERE NOT c.late), 0),
+                   coalesce(sum(c.gpu_seconds) FILTER (WHERE c.late), 0),
+                   coalesce(sum(c.core_seconds) FILTER (WHERE c.late), 0),
+                   now()
+            FROM compute_usagecharge c
+            JOIN unnest(%s::bigint[], %s::text[], %s::date[]) AS t(cluster_id, account, month)
+              ON c.cluster_id = t.cluster_id AND c.account = t.account AND c.month = t.month
+            GROUP BY c.cluster_id, c.account, c."user", c.month
+            """,
+            arrays,
         )
 
 

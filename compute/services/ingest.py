@@ -300,9 +300,10 @@ def _store(
             SELECT DISTINCT c.cluster_id, c.account, c.month
             FROM compute_usagecharge c JOIN compute_changed ch ON ch.id = c.record_id AND NOT ch.created;
             DELETE FROM compute_usagecharge c USING compute_changed ch WHERE c.record_id = ch.id AND NOT ch.created;
-            INSERT INTO compute_usagecharge (record_id, cluster_id, account, month, seconds, gpu_seconds,
+            INSERT INTO compute_usagecharge (record_id, cluster_id, account, "user", month, seconds, gpu_seconds,
                                              core_seconds, late)
-            SELECT ch.id, i.cluster_id, i.account, ic.month, ic.seconds, ic.gpu_seconds, ic.core_seconds, ic.late
+            SELECT ch.id, i.cluster_id, i.account, i."user", ic.month, ic.seconds, ic.gpu_seconds,
+                   ic.core_seconds, ic.late
             FROM compute_changed ch
             JOIN compute_incoming i
               ON i.cluster_id = ch.cluster_id AND i.job_id_raw = ch.job_id_raw AND i.submit = ch.submit

@@ -1,0 +1,294 @@
+"""Reads of compute that span relations; every list a person sees is scoped here."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from datetime import date, datetime
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from governance.selectors import member_states
+
+from . import charging
+from .access_modes import AccessMode
+from .models import (
+    Allocation,
+    AllocationRequest,
+    MonthlyUsage,
+    Project,
+    Resource,
+    ResourcePeriod,
+    Site,
+    SlurmAccount,
+    Unit,
+    UsageRecord,
+)
+
+
+def now() -> datetime:
+    return timezone.now()
+
+
+def projects_for(user: Any) -> QuerySet[Project]:
+    """Projects a person may see: all for staff, else those they lead or belong to."""
+    qs = Project.objects.select_related("pi", "home_state")
+    if user.is_staff:
+        return qs
+    return qs.filter(Q(pi=user) | Q(memberships__user=user)).distinct()
+
+
+# --- limits for Slurm ----------------------------------------------------------------------------
+
+
+@dataclass
+class AccountLimitRow:
+    """One Slurm account's limits (hours are whole for grants, exact to the second for usage)."""
+
+    cluster: str
+    account: str
+    project: str
+    granted_gpu_hours: int
+    used_gpu_hours: float
+    granted_core_hours: int
+    used_core_hours: float
+    blocked: bool
+    reason: str
+
+    @property
+    def grp_tres_mins(self) -> str:
+        gpu = charging.grp_tres_mins(self.granted_gpu_hours)
+        cpu = charging.grp_tres_mins(self.granted_core_hours)
+        return f"gres/gpu={gpu},cpu={cpu}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **asdict(self),
+            "used_gpu_hours": round(self.used_gpu_hours, 4),
+            "used_core_hours": round(self.used_core_hours, 4),
+            "grp_tres_mins": self.grp_tres_mins,
+            "GrpTRESMins": {
+                "gres/gpu": charging.grp_tres_mins(self.granted_gpu_hours),
+                "cpu": charging.grp_tres_mins(self.granted_core_hours),
+            },
+        }
+
+
+def site_limits(site: Site, *, today: date | None = None) -> list[AccountLimitRow]:
+    """Per Slurm account of the site: active grants and usage; blocked at 100 % or with no grant."""
+    today = today or timezone.now().date()
+    accounts = list(
+        SlurmAccount.objects.filter(cluster__site=site).select_related("cluster", "project").order_by("cluster", "name")
+    )
+    allocations = Allocation.objects.filter(
+        project_id__in={a.project_id for a in accounts},
+        status=Allocation.Status.ACTIVE,
+        start__lte=today,
+        end__gte=today,
+    ).select_related("resource")
+    by_key: dict[tuple[int, int], list[Allocation]] = defaultdict(list)
+    for allocation in allocations:
+        by_key[(allocation.project_id, allocation.resource.cluster_id)].append(allocation)
+    rows = []
+    for account in accounts:
+        granted = {Unit.GPU_HOURS: 0, Unit.CORE_HOURS: 0}
+        used = {Unit.GPU_HOURS: 0, Unit.CORE_HOURS: 0}
+        blocked_units = []
+        held = by_key.get((account.project_id, account.cluster_id), [])
+        for allocation in held:
+            if allocation.resource.unit in granted:
+                granted[allocation.resource.unit] += allocation.amount
+                used[allocation.resource.unit] += allocation.used_seconds
+                if allocation.blocked:
+                    blocked_units.append(allocation.resource.get_unit_display())
+        compute_grants = [a for a in held if a.resource.unit in granted]
+        if not compute_grants:
+            reason = "no active allocation"
+        elif blocked_units:
+            reason = f"allocation used up ({', '.join(str(u) for u in blocked_units)})"
+        else:
+            reason = ""
+        rows.append(
+            AccountLimitRow(
+                cluster=account.cluster.name,
+                account=account.name,
+                project=account.project.code,
+                granted_gpu_hours=granted[Unit.GPU_HOURS],
+                used_gpu_hours=used[Unit.GPU_HOURS] / 3600,
+                granted_core_hours=granted[Unit.CORE_HOURS],
+                used_core_hours=used[Unit.CORE_HOURS] / 3600,
+                blocked=bool(reason),
+                reason=reason,
+            )
+        )
+    return rows
+
+
+def sacctmgr_commands(site: Site, rows: list[AccountLimitRow]) -> str:
+    """A command file for ``sacctmgr``: GrpTRESMins per account; blocked accounts may not submit."""
+    lines = [
+        f"# cernai limits for site {site.slug}, generated {timezone.now():%Y-%m-%dT%H:%M:%SZ}",
+        "# GrpTRESMins = granted hours x 60; GrpSubmitJobs=0 blocks an account, -1 clears the block.",
+    ]
+    for row in rows:
+        submit = 0 if row.blocked else -1
+        note = f"  # blocked: {row.reason}" if row.blocked else ""
+        lines.append(
+            f"sacctmgr -i modify account where name={row.account} cluster={row.cluster} "
+            f"set GrpTRESMins={row.grp_tres_mins} GrpSubmitJobs={submit}{note}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+# --- a project's usage ---------------------------------------------------------------------------
+
+
+def project_accounts(project: Project) -> list[SlurmAccount]:
+    return list(project.slurm_accounts.select_related("cluster"))
+
+
+def _account_filter(accounts: list[SlurmAccount], prefix: str = "") -> Q:
+    condition = Q(pk__in=[])
+    for account in accounts:
+        condition |= Q(**{f"{prefix}cluster_id": account.cluster_id, f"{prefix}account": account.name})
+    return condition
+
+
+def project_monthly_usage(project: Project, accounts: list[SlurmAccount]) -> list[dict[str, Any]]:
+    """The project's ledger per UTC month (all its clusters), late back-fills apart."""
+    rows = (
+        MonthlyUsage.objects.filter(_account_filter(accounts))
+        .values("month")
+        .annotate(
+            gpu=Sum("gpu_seconds"),
+            core=Sum("core_seconds"),
+            late_gpu=Sum("late_gpu_seconds"),
+            late_core=Sum("late_core_seconds"),
+            jobs=Sum("jobs"),
+        )
+        .order_by("month")
+    )
+    return [
+        {
+            "month": row["month"],
+            "gpu_hours": (row["gpu"] + row["late_gpu"]) / 3600,
+            "core_hours": (row["core"] + row["late_core"]) / 3600,
+            "late_gpu_hours": row["late_gpu"] / 3600,
+            "late_core_hours": row["late_core"] / 3600,
+            "jobs": row["jobs"],
+        }
+        for row in rows
+    ]
+
+
+def project_usage_by_user(accounts: list[SlurmAccount]) -> list[dict[str, Any]]:
+    """GPU- and core-hours per cluster user of the project's accounts (from the ledger)."""
+    rows = (
+        MonthlyUsage.objects.filter(_account_filter(accounts))
+        .values("user")
+        .annotate(
+            gpu=Sum("gpu_seconds") + Sum("late_gpu_seconds"),
+            core=Sum("core_seconds") + Sum("late_core_seconds"),
+            jobs=Sum("jobs"),
+        )
+        .order_by("-gpu", "-core", "user")
+    )
+    return [
+        {"user": r["user"], "gpu_hours": r["gpu"] / 3600, "core_hours": r["core"] / 3600, "charges": r["jobs"]}
+        for r in rows
+    ]
+
+
+def project_records(accounts: list[SlurmAccount]) -> QuerySet[UsageRecord]:
+    """The project's jobs, newest first (paginate: this can be millions)."""
+    return UsageRecord.objects.filter(_account_filter(accounts)).select_related("cluster").order_by("-start_utc", "-id")
+
+
+def cumulative_series(monthly: list[dict[str, Any]], key: str) -> list[float]:
+    total = 0.0
+    series = []
+    for row in monthly:
+        total += row[key]
+        series.append(round(total, 2))
+    return series
+
+
+# --- staff ---------------------------------------------------------------------------------------
+
+
+def resource_utilisation() -> list[dict[str, Any]]:
+    """Per resource period: capacity, granted and used (in the resource's unit)."""
+    periods = ResourcePeriod.objects.select_related("resource__cluster").annotate(
+        used=Sum("allocations__used_seconds"), allocations_count=Count("allocations")
+    )
+    return [
+        {
+            "period": period,
+            "capacity": period.capacity,
+            "granted": period.granted,
+            "used_hours": (period.used or 0) / 3600,
+            "granted_percent": 100 * period.granted / period.capacity if period.capacity else 0.0,
+            "used_percent": 100 * (period.used or 0) / 3600 / period.capacity if period.capacity else 0.0,
+            "allocations": period.allocations_count,
+        }
+        for period in periods
+    ]
+
+
+def unmatched_records() -> QuerySet[UsageRecord]:
+    return UsageRecord.objects.filter(matched=False).select_related("cluster").order_by("-received_at", "-id")
+
+
+def pending_requests() -> QuerySet[AllocationRequest]:
+    return AllocationRequest.objects.filter(
+        status__in=[AllocationRequest.Status.SUBMITTED, AllocationRequest.Status.IN_REVIEW]
+    ).select_related("project", "resource", "call")
+
+
+# --- public transparency -------------------------------------------------------------------------
+
+
+def allocations_report() -> dict[str, Any]:
+    """Granted amounts by member state, access mode and resource (all allocations ever granted)."""
+    base = Allocation.objects.values("resource__unit")
+    units = {Unit.GPU_HOURS: "gpu_hours", Unit.CORE_HOURS: "core_hours", Unit.STORAGE_TB: "storage_tb"}
+
+    def grouped(field: str) -> dict[Any, dict[str, int]]:
+        out: dict[Any, dict[str, int]] = defaultdict(lambda: {"allocations": 0, **dict.fromkeys(units.values(), 0)})
+        for row in base.values(field, "resource__unit").annotate(total=Sum("amount"), n=Count("id")):
+            cell = out[row[field]]
+            cell[units[row["resource__unit"]]] += row["total"]
+            cell["allocations"] += row["n"]
+        return out
+
+    totals = grouped("resource__unit")
+    total_gpu = sum(c["gpu_hours"] for c in totals.values())
+    total_core = sum(c["core_hours"] for c in totals.values())
+
+    empty = {"allocations": 0, **dict.fromkeys(units.values(), 0)}
+
+    def row(key: str, label: str, cell: dict[str, int]) -> dict[str, Any]:
+        share = round(100 * cell["gpu_hours"] / total_gpu, 2) if total_gpu else 0.0
+        return {"key": key, "label": label, **cell, "gpu_share": share}
+
+    by_state = grouped("project__home_state")
+    state_rows = []
+    for state in member_states():
+        share = float(state.contribution_share) if state.contribution_share is not None else None
+        state_rows.append({**row(state.iso2, state.name, by_state.get(state.pk, empty)), "contribution_share": share})
+    if None in by_state:
+        state_rows.append({**row("", "No member state", by_state[None]), "contribution_share": None})
+    by_mode = grouped("access_mode")
+    mode_rows = [row(str(mode.value), str(mode.label), by_mode.get(mode.value, empty)) for mode in AccessMode]
+    by_resource = grouped("resource")
+    resources = {r.pk: r for r in Resource.objects.select_related("cluster")}
+    resource_rows = [row(str(pk), str(resources[pk]), cell) for pk, cell in sorted(by_resource.items())]
+    return {
+        "total_gpu_hours": total_gpu,
+        "total_core_hours": total_core,
+        "by_member_state": state_rows,
+        "by_access_mode": mode_rows,
+        "by_resource": resource_rows,
+    }

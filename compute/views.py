@@ -1,0 +1,194 @@
+"""Pages of compute: a project's usage against its quota, its jobs with their charge, the allocation
+request form, staff utilisation and the unmatched queue, and the public transparency report."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.admin.views.decorators import staff_member_required
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from . import charging, selectors, services
+from .forms import AllocationRequestForm
+from .models import Allocation, Project, Unit
+from .permissions import can_request_allocation, can_view_project
+
+JOBS_PER_PAGE = 50
+
+
+def _visible_project(request: HttpRequest, code: str) -> Project:
+    project = get_object_or_404(Project.objects.select_related("pi", "home_state"), code=code)
+    if not can_view_project(request.user, project):
+        # Not found rather than forbidden: project codes of others are not disclosed.
+        raise Http404
+    return project
+
+
+@login_required
+def my_projects(request: HttpRequest) -> HttpResponse:
+    projects = list(selectors.projects_for(request.user).order_by("code")[:200])
+    allocations = Allocation.objects.filter(project__in=projects).select_related("resource", "project")
+    by_project: dict[int, list[Allocation]] = {}
+    for allocation in allocations:
+        by_project.setdefault(allocation.project_id, []).append(allocation)
+    rows = [{"project": p, "allocations": by_project.get(p.pk, [])} for p in projects]
+    return render(request, "compute/my_projects.html", {"rows": rows})
+
+
+def _chart(allocation: Allocation, monthly: list[dict[str, Any]]) -> dict[str, Any]:
+    key = "gpu_hours" if allocation.resource.unit == Unit.GPU_HOURS else "core_hours"
+    labels = [f"{row['month']:%Y-%m}" for row in monthly]
+    return {
+        "type": "line",
+        "data": {
+            "labels": labels,
+            "datasets": [
+                {"label": str(_("Used (cumulative)")), "data": selectors.cumulative_series(monthly, key)},
+                {"label": str(_("Granted")), "data": [allocation.amount] * len(labels), "borderDash": [6, 4]},
+            ],
+        },
+        "options": {"scales": {"y": {"beginAtZero": True}}},
+    }
+
+
+@login_required
+def project_detail(request: HttpRequest, code: str) -> HttpResponse:
+    project = _visible_project(request, code)
+    accounts = selectors.project_accounts(project)
+    monthly = selectors.project_monthly_usage(project, accounts)
+    allocations = list(project.allocations.select_related("resource__cluster").order_by("-start", "pk"))
+    charts = [
+        {"allocation": a, "chart_id": f"chart-allocation-{a.pk}", "config": _chart(a, monthly)}
+        for a in allocations
+        if a.resource.unit in (Unit.GPU_HOURS, Unit.CORE_HOURS)
+    ]
+    context = {
+        "project": project,
+        "accounts": accounts,
+        "allocations": allocations,
+        "charts": charts,
+        "monthly": monthly,
+        "by_user": selectors.project_usage_by_user(accounts),
+        "requests": project.requests.select_related("resource", "call").order_by("-submitted_at")[:20],
+        "can_request": can_request_allocation(request.user, project),
+    }
+    return render(request, "compute/project_detail.html", context)
+
+
+@login_required
+def project_jobs(request: HttpRequest, code: str) -> HttpResponse:
+    project = _visible_project(request, code)
+    accounts = selectors.project_accounts(project)
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    offset = (page - 1) * JOBS_PER_PAGE
+    # One more row than shown tells whether there is a next page without counting millions of rows.
+    records = list(selectors.project_records(accounts)[offset : offset + JOBS_PER_PAGE + 1])
+    has_next = len(records) > JOBS_PER_PAGE
+    rows = [
+        {
+            "record": r,
+            "gpu_hours": charging.hours(r.gpu_seconds),
+            "core_hours": charging.hours(r.core_seconds),
+        }
+        for r in records[:JOBS_PER_PAGE]
+    ]
+    return render(
+        request,
+        "compute/project_jobs.html",
+        {"project": project, "rows": rows, "page": page, "has_next": has_next, "has_previous": page > 1},
+    )
+
+
+@login_required
+def request_allocation(request: HttpRequest, code: str) -> HttpResponse:
+    project = _visible_project(request, code)
+    if not can_request_allocation(request.user, project):
+        raise PermissionDenied
+    form = AllocationRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.submit_request(
+                call=form.cleaned_data["call"],
+                project=project,
+                resource=form.cleaned_data["resource"],
+                amount=form.cleaned_data["amount"],
+                start=form.cleaned_data["start"],
+                end=form.cleaned_data["end"],
+                justification=form.cleaned_data["justification"],
+                submitted_by=request.user,
+            )
+        except ValidationError as exc:
+            for field, errors in exc.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Your request is submitted; the secretariat will review it."))
+            return redirect("compute:project_detail", code=project.code)
+    return render(request, "compute/request_form.html", {"project": project, "form": form})
+
+
+def transparency(request: HttpRequest) -> HttpResponse:
+    report = selectors.allocations_report()
+    states = [r for r in report["by_member_state"] if r["allocations"] or r.get("contribution_share")]
+    chart = {
+        "type": "bar",
+        "data": {
+            "labels": [r["label"] for r in states],
+            "datasets": [
+                {"label": str(_("Share of GPU-hours granted (%)")), "data": [r["gpu_share"] for r in states]},
+                {
+                    "label": str(_("Contribution share (%)")),
+                    "data": [r["contribution_share"] or 0 for r in states],
+                },
+            ],
+        },
+        "options": {"indexAxis": "y"},
+    }
+    return render(
+        request,
+        "compute/transparency.html",
+        {"report": report, "states": states, "chart": chart, "generated_at": timezone.now()},
+    )
+
+
+@staff_member_required
+def staff_utilisation(request: HttpRequest) -> HttpResponse:
+    rows = selectors.resource_utilisation()
+    chart = {
+        "type": "bar",
+        "data": {
+            "labels": [str(r["period"]) for r in rows],
+            "datasets": [
+                {"label": str(_("Granted (% of capacity)")), "data": [round(r["granted_percent"], 1) for r in rows]},
+                {"label": str(_("Used (% of capacity)")), "data": [round(r["used_percent"], 1) for r in rows]},
+            ],
+        },
+    }
+    return render(
+        request,
+        "compute/staff_utilisation.html",
+        {"rows": rows, "chart": chart, "pending": selectors.pending_requests()[:50]},
+    )
+
+
+@staff_member_required
+def staff_unmatched(request: HttpRequest) -> HttpResponse:
+    records = list(selectors.unmatched_records()[:200])
+    return render(request, "compute/staff_unmatched.html", {"records": records})
+
+
+@staff_member_required
+@require_POST
+def staff_rematch(request: HttpRequest) -> HttpResponse:
+    changed = services.rematch_records(actor=request.user)
+    messages.success(request, _("%(n)d account(s) re-matched and re-accounted.") % {"n": changed})
+    return redirect("compute:staff_unmatched")
