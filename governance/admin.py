@@ -1,0 +1,312 @@
+"""The secretariat's tool: states, delegations, sessions, motions and ballots. Ballot actions call the
+same services as the site. Secret choices are not registered here: nothing in the admin links a state
+to its choice."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from cernai.core.files import store_upload
+
+from . import services
+from .models import (
+    Adviser,
+    AgendaItem,
+    Appointment,
+    Attendance,
+    Ballot,
+    Council,
+    ElectorateEntry,
+    MemberState,
+    Motion,
+    Paper,
+    Programme,
+    Ratification,
+    Session,
+    Vote,
+    VotingAuthorisation,
+)
+
+
+class VotingAuthorisationInline(admin.TabularInline):
+    model = VotingAuthorisation
+    extra = 0
+
+
+@admin.register(MemberState)
+class MemberStateAdmin(admin.ModelAdmin):
+    list_display = ["name", "iso2", "status", "contribution_share", "in_arrears"]
+    list_filter = ["status", "in_arrears"]
+    search_fields = ["name", "iso2"]
+    inlines = [VotingAuthorisationInline]
+
+
+@admin.register(Programme)
+class ProgrammeAdmin(admin.ModelAdmin):
+    list_display = ["name"]
+    search_fields = ["name"]
+    filter_horizontal = ["participants"]
+
+
+@admin.register(Council)
+class CouncilAdmin(admin.ModelAdmin):
+    list_display = ["name", "quorum_required", "weighted_rule", "chair"]
+    autocomplete_fields = ["chair"]
+
+
+class AppointmentForm(forms.ModelForm):
+    class Meta:
+        model = Appointment
+        fields = ["state", "user", "role", "start", "end"]
+
+
+@admin.register(Appointment)
+class AppointmentAdmin(admin.ModelAdmin):
+    form = AppointmentForm
+    list_display = ["user", "state", "role", "start", "end"]
+    list_filter = ["role", "state__status"]
+    list_select_related = ["user", "state"]
+    search_fields = ["user__name", "user__email", "state__name"]
+    autocomplete_fields = ["state", "user"]
+
+    def save_model(self, request: HttpRequest, obj: Appointment, form: Any, change: bool) -> None:
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        # New appointments go through the service: overlap check and the Delegates group (MFA).
+        created = services.appoint_delegate(
+            actor=request.user, state=obj.state, user=obj.user, role=obj.role, start=obj.start, end=obj.end
+        )
+        obj.pk = created.pk
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+
+        class Checked(form):  # type: ignore[misc, valid-type]
+            def clean(self) -> Any:
+                data = super().clean()
+                state, role, start = data.get("state"), data.get("role"), data.get("start")
+                if state and role and start:
+                    clash = Appointment.objects.filter(state=state, role=role).exclude(pk=self.instance.pk)
+                    end = data.get("end")
+                    clash = clash.filter(start__lt=end) if end else clash
+                    clash = clash.exclude(end__isnull=False, end__lte=start)
+                    if clash.exists():
+                        raise ValidationError(_("This state already has a delegate in this role during that term."))
+                return data
+
+        return Checked
+
+
+@admin.register(Adviser)
+class AdviserAdmin(admin.ModelAdmin):
+    list_display = ["user", "state", "start", "end"]
+    list_select_related = ["user", "state"]
+    search_fields = ["user__name", "state__name"]
+    autocomplete_fields = ["state", "user"]
+
+
+class AgendaItemInline(admin.TabularInline):
+    model = AgendaItem
+    extra = 1
+    show_change_link = True
+
+
+class AttendanceInline(admin.TabularInline):
+    model = Attendance
+    extra = 0
+    autocomplete_fields = ["state"]
+    raw_id_fields = ["checked_in_by"]
+
+
+@admin.register(Session)
+class SessionAdmin(admin.ModelAdmin):
+    list_display = ["title", "council", "starts_at", "closed"]
+    list_filter = ["closed", "council"]
+    list_select_related = ["council"]
+    search_fields = ["title"]
+    date_hierarchy = "starts_at"
+    inlines = [AgendaItemInline, AttendanceInline]
+
+
+class PaperForm(forms.ModelForm):
+    upload = forms.FileField(label=_("PDF file"), required=False)
+
+    class Meta:
+        model = Paper
+        fields = ["item", "title"]
+
+
+class PaperInline(admin.TabularInline):
+    model = Paper
+    form = PaperForm
+    extra = 1
+    fields = ["title", "upload", "file"]
+    readonly_fields = ["file"]
+
+
+@admin.register(AgendaItem)
+class AgendaItemAdmin(admin.ModelAdmin):
+    list_display = ["title", "session", "position"]
+    list_select_related = ["session"]
+    search_fields = ["title", "session__title"]
+    autocomplete_fields = ["session"]
+    inlines = [PaperInline]
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is Paper:
+            for paper_form in formset.forms:
+                upload = paper_form.cleaned_data.get("upload") if hasattr(paper_form, "cleaned_data") else None
+                if upload:
+                    paper_form.instance.file = store_upload(upload=upload, owner=request.user, purpose="paper")
+        super().save_formset(request, form, formset, change)
+
+
+@admin.register(Paper)
+class PaperAdmin(admin.ModelAdmin):
+    form = PaperForm
+    list_display = ["title", "item"]
+    list_select_related = ["item__session"]
+    search_fields = ["title"]
+    autocomplete_fields = ["item"]
+
+    def save_model(self, request: HttpRequest, obj: Paper, form: Any, change: bool) -> None:
+        upload = form.cleaned_data.get("upload")
+        if upload:
+            obj.file = store_upload(upload=upload, owner=request.user, purpose="paper")
+        super().save_model(request, obj, form, change)
+
+
+class RatificationInline(admin.TabularInline):
+    model = Ratification
+    extra = 0
+    autocomplete_fields = ["state"]
+
+
+@admin.register(Motion)
+class MotionAdmin(admin.ModelAdmin):
+    list_display = ["title", "kind", "status", "resolution_number", "item"]
+    list_filter = ["kind", "status"]
+    list_select_related = ["item__session"]
+    search_fields = ["title", "text", "resolution_number"]
+    autocomplete_fields = ["item", "programme"]
+    inlines = [RatificationInline]
+
+
+class ElectorateInline(admin.TabularInline):
+    """The frozen electorate: who is entitled and why not; the participation register (never the choice)."""
+
+    model = ElectorateEntry
+    extra = 0
+    can_delete = False
+    fields = ["state", "reason", "counts_in_all", "present", "voted_at", "voted_by"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ElectorateEntry]:
+        return super().get_queryset(request).select_related("state", "voted_by")
+
+
+def _run(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Ballot], action: str) -> None:
+    service = {"open": services.open_ballot, "close": services.close_ballot, "publish": services.publish_result}[action]
+    for ballot in queryset:
+        try:
+            service(actor=request.user, ballot_id=ballot.pk)
+        except services.GovernanceError as exc:
+            modeladmin.message_user(request, f"{ballot}: {exc.message}", messages.ERROR)
+        else:
+            modeladmin.message_user(request, f"{ballot}: {action} ✓", messages.SUCCESS)
+
+
+@admin.action(description=_("Open the selected ballots"))
+def open_ballots(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Ballot]) -> None:
+    _run(modeladmin, request, queryset, "open")
+
+
+@admin.action(description=_("Close the selected ballots"))
+def close_ballots(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Ballot]) -> None:
+    _run(modeladmin, request, queryset, "close")
+
+
+@admin.action(description=_("Publish the results of the selected ballots"))
+def publish_ballots(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Ballot]) -> None:
+    _run(modeladmin, request, queryset, "publish")
+
+
+@admin.register(Ballot)
+class BallotAdmin(admin.ModelAdmin):
+    list_display = [
+        "motion",
+        "status",
+        "mode",
+        "secrecy",
+        "opens_at",
+        "closes_at",
+        "voted_count",
+        "entitled_count",
+        "outcome",
+    ]
+    list_filter = ["status", "mode", "secrecy"]
+    list_select_related = ["motion"]
+    search_fields = ["motion__title"]
+    autocomplete_fields = ["motion"]
+    actions = [open_ballots, close_ballots, publish_ballots]
+    readonly_fields = [
+        "status",
+        "opened_at",
+        "closed_at",
+        "published_at",
+        "all_count",
+        "entitled_count",
+        "present_count",
+        "voted_count",
+        "outcome",
+        "yes",
+        "no",
+        "abstain",
+        "threshold",
+        "explanation",
+        "integrity",
+    ]
+    inlines = [ElectorateInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(self.readonly_fields)
+        if obj is not None and obj.status != Ballot.Status.DRAFT:
+            fields += ["motion", "mode", "secrecy", "opens_at"]
+        return fields
+
+    @admin.display(description=_("integrity check"))
+    def integrity(self, obj: Ballot) -> str:
+        if obj.pk is None or obj.status == Ballot.Status.DRAFT:
+            return "—"
+        report = services.verify_ballot(ballot_id=obj.pk)
+        return str(_("every stored vote matches its seal")) if report.ok else "; ".join(report.problems)
+
+
+@admin.register(Vote)
+class VoteAdmin(admin.ModelAdmin):
+    """Named ballots only (secret choices are never shown against a state)."""
+
+    list_display = ["ballot", "state", "choice", "cast_by", "cast_at", "receipt"]
+    list_filter = ["choice"]
+    list_select_related = ["ballot__motion", "state", "cast_by"]
+    search_fields = ["state__name", "receipt"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -1,3 +1,126 @@
-"""Read-only public API and machine endpoints of governance, mounted at /api/v1/governance/."""
+"""Read-only public API of governance, mounted at /api/v1/governance/: the register of resolutions
+and the member states."""
 
-urlpatterns: list = []
+from __future__ import annotations
+
+from typing import Any
+
+from django.urls import path
+from drf_spectacular.utils import extend_schema, extend_schema_field
+from rest_framework import generics, serializers
+from rest_framework.permissions import AllowAny
+
+from . import selectors
+from .models import Ballot, MemberState
+
+
+class StateVoteSerializer(serializers.Serializer):
+    state = serializers.CharField(help_text="ISO 3166-1 alpha-2 code of the state")
+    name = serializers.CharField()
+    vote = serializers.CharField(help_text="yes, no, abstain, split, incomplete or did not vote")
+
+
+class ReceiptSerializer(serializers.Serializer):
+    receipt = serializers.CharField()
+    choice = serializers.ChoiceField(choices=["yes", "no", "abstain"])
+
+
+class ResolutionSerializer(serializers.ModelSerializer):
+    """A published result of an open Council session."""
+
+    title = serializers.CharField(source="motion.title")
+    text = serializers.CharField(source="motion.text")
+    kind = serializers.CharField(source="motion.kind")
+    resolution_number = serializers.CharField(source="motion.resolution_number")
+    session = serializers.CharField(source="motion.item.session.title")
+
+    class Meta:
+        model = Ballot
+        fields = [
+            "id",
+            "resolution_number",
+            "title",
+            "text",
+            "kind",
+            "session",
+            "secrecy",
+            "outcome",
+            "yes",
+            "no",
+            "abstain",
+            "threshold",
+            "explanation",
+            "published_at",
+        ]
+
+
+class ResolutionDetailSerializer(ResolutionSerializer):
+    """With the per-state breakdown (named ballots) or the receipts with their choices (secret ballots)."""
+
+    votes = serializers.SerializerMethodField()
+    receipts = serializers.SerializerMethodField()
+
+    class Meta(ResolutionSerializer.Meta):
+        fields = [*ResolutionSerializer.Meta.fields, "votes", "receipts"]
+
+    def _breakdown(self, ballot: Ballot) -> dict[str, Any]:
+        cache = self.context.setdefault("breakdown", {})
+        if ballot.pk not in cache:
+            cache[ballot.pk] = selectors.ballot_breakdown(ballot)
+        return cache[ballot.pk]  # type: ignore[no-any-return]
+
+    @extend_schema_field(StateVoteSerializer(many=True))
+    def get_votes(self, ballot: Ballot) -> list[dict[str, str]]:
+        rows = self._breakdown(ballot).get("breakdown", [])
+        return StateVoteSerializer(
+            [{"state": r["state"].iso2, "name": r["state"].name, "vote": r["choice"] or str(r["label"])} for r in rows],
+            many=True,
+        ).data  # type: ignore[return-value]
+
+    @extend_schema_field(ReceiptSerializer(many=True))
+    def get_receipts(self, ballot: Ballot) -> list[dict[str, str]]:
+        return ReceiptSerializer(self._breakdown(ballot).get("receipts", []), many=True).data  # type: ignore[return-value]
+
+
+class MemberStateSerializer(serializers.ModelSerializer):
+    """A state with its status and contribution share (percent)."""
+
+    class Meta:
+        model = MemberState
+        fields = ["iso2", "name", "status", "contribution_share"]
+
+
+class PublicMixin:
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+
+
+@extend_schema(summary="Register of resolutions", tags=["governance"])
+class ResolutionList(PublicMixin, generics.ListAPIView):
+    serializer_class = ResolutionSerializer
+
+    def get_queryset(self) -> Any:
+        return selectors.public_resolutions()
+
+
+@extend_schema(summary="One resolution with its per-state breakdown or receipts", tags=["governance"])
+class ResolutionDetail(PublicMixin, generics.RetrieveAPIView):
+    serializer_class = ResolutionDetailSerializer
+
+    def get_queryset(self) -> Any:
+        return selectors.public_resolutions()
+
+
+@extend_schema(summary="Member, associate and observer states", tags=["governance"])
+class MemberStateList(PublicMixin, generics.ListAPIView):
+    serializer_class = MemberStateSerializer
+
+    def get_queryset(self) -> Any:
+        return selectors.member_states()
+
+
+urlpatterns = [
+    path("resolutions/", ResolutionList.as_view(), name="governance-resolutions"),
+    path("resolutions/<int:pk>/", ResolutionDetail.as_view(), name="governance-resolution"),
+    path("member-states/", MemberStateList.as_view(), name="governance-member-states"),
+]

@@ -1,1 +1,28 @@
 """Menu entries and dashboard panels this app adds to the site (see cernai.core.registry)."""
+
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from cernai.core.registry import DashboardPanel, NavItem, add_dashboard_panel, add_nav
+
+from . import (
+    notifications,  # noqa: F401  (registers the notification kinds)
+    selectors,
+)
+
+
+def _council_panel(user: Any) -> dict[str, Any]:
+    return {
+        "state": selectors.represented_state(user),
+        "open_ballots": list(selectors.visible_ballots(user).filter(status="open")[:10]),
+    }
+
+
+add_nav(NavItem(_("Council"), "governance:index", selectors.sees_council_business, order=10))
+add_nav(NavItem(_("Resolutions"), "governance:register", lambda user: True, order=11))
+add_dashboard_panel(
+    DashboardPanel(
+        "governance/partials/dashboard_panel.html", selectors.sees_council_business, _council_panel, order=10
+    )
+)

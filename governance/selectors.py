@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
-from django.db.models import QuerySet
+import datetime as dt
+from typing import Any
 
-from .models import MemberState
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import Adviser, Appointment, Ballot, ElectorateEntry, MemberState, Session
 
 
 def member_states(*, statuses: list[str] | None = None) -> QuerySet[MemberState]:
@@ -20,3 +25,145 @@ def state_by_iso2(iso2: str) -> MemberState | None:
     if not iso2:
         return None
     return MemberState.objects.filter(iso2=str(iso2).upper()).first()
+
+
+def active_appointment(user: Any, *, on: dt.date | None = None) -> Appointment | None:
+    """The delegate appointment ``user`` holds today (or on ``on``), if any."""
+    if not (user and user.is_authenticated):
+        return None
+    on = on or timezone.localdate()
+    return (
+        Appointment.objects.select_related("state")
+        .filter(user=user, start__lte=on)
+        .filter(Q(end__isnull=True) | Q(end__gt=on))
+        .order_by("start")
+        .first()
+    )
+
+
+def represented_state(user: Any, *, on: dt.date | None = None) -> MemberState | None:
+    """The state a delegate or adviser represents today."""
+    appointment = active_appointment(user, on=on)
+    if appointment:
+        return appointment.state
+    if not (user and user.is_authenticated):
+        return None
+    on = on or timezone.localdate()
+    adviser = (
+        Adviser.objects.select_related("state")
+        .filter(user=user, start__lte=on)
+        .filter(Q(end__isnull=True) | Q(end__gt=on))
+        .first()
+    )
+    return adviser.state if adviser else None
+
+
+def delegation(state: MemberState, *, on: dt.date | None = None) -> QuerySet[Appointment]:
+    """The serving delegates of ``state``."""
+    on = on or timezone.localdate()
+    return (
+        Appointment.objects.select_related("user")
+        .filter(state=state, start__lte=on)
+        .filter(Q(end__isnull=True) | Q(end__gt=on))
+        .order_by("role")
+    )
+
+
+def delegates_of_states(state_ids: list[int], *, on: dt.date | None = None) -> list[Any]:
+    """Users serving as delegates of any of these states (notification recipients)."""
+    on = on or timezone.localdate()
+    return [
+        a.user
+        for a in Appointment.objects.select_related("user")
+        .filter(state_id__in=state_ids, start__lte=on)
+        .filter(Q(end__isnull=True) | Q(end__gt=on))
+    ]
+
+
+def sees_council_business(user: Any) -> bool:
+    """Delegates, advisers, the chair and the secretariat see sessions and ballots."""
+    from cernai.accounts.permissions import is_chair, is_secretariat
+
+    return bool(is_secretariat(user) or is_chair(user) or represented_state(user) is not None)
+
+
+def visible_sessions(user: Any) -> QuerySet[Session]:
+    """Sessions this user may see: closed sessions only for member-state delegations, chair and staff."""
+    from cernai.accounts.permissions import is_chair, is_secretariat
+
+    sessions = Session.objects.select_related("council").order_by("-starts_at")
+    if is_secretariat(user) or is_chair(user):
+        return sessions
+    state = represented_state(user)
+    if state is None:
+        return sessions.none()
+    if state.status in (MemberState.Status.MEMBER, MemberState.Status.CANDIDATE):
+        return sessions if state.status == MemberState.Status.MEMBER else sessions.filter(closed=False)
+    return sessions.filter(closed=False)
+
+
+def visible_ballots(user: Any) -> QuerySet[Ballot]:
+    """Ballots of the sessions this user may see."""
+    return Ballot.objects.select_related("motion__item__session").filter(
+        motion__item__session__in=visible_sessions(user)
+    )
+
+
+def public_resolutions() -> QuerySet[Ballot]:
+    """The register of resolutions: published results of open sessions."""
+    return (
+        Ballot.objects.select_related("motion__item__session")
+        .filter(status=Ballot.Status.PUBLISHED, motion__item__session__closed=False)
+        .order_by("-published_at", "-pk")
+    )
+
+
+def turnout(ballot_id: int, *, limit: int = 50) -> dict[str, Any]:
+    """Live turnout in two queries whatever the electorate size: the ballot's counters and the first
+    ``limit`` states yet to vote."""
+    ballot = Ballot.objects.only("pk", "status", "entitled_count", "voted_count", "present_count").get(pk=ballot_id)
+    waiting = list(
+        ElectorateEntry.objects.filter(
+            ballot_id=ballot_id, reason=ElectorateEntry.Reason.ENTITLED, voted_at__isnull=True
+        )
+        .order_by("state__name")
+        .values_list("state__name", flat=True)[:limit]
+    )
+    remaining = ballot.entitled_count - ballot.voted_count
+    return {
+        "ballot": ballot,
+        "voted": ballot.voted_count,
+        "entitled": ballot.entitled_count,
+        "remaining": remaining,
+        "waiting": waiting,
+        "more_waiting": max(0, remaining - len(waiting)),
+    }
+
+
+def ballot_breakdown(ballot: Ballot) -> dict[str, Any]:
+    """What a result shows: per-state votes (named; "split"/"incomplete" in joint mode) or the
+    published receipts with their choices (secret), in a constant number of queries."""
+    from .models import JointKey, SecretChoice, Vote
+
+    if ballot.secrecy == Ballot.Secrecy.SECRET:
+        return {
+            "receipts": list(SecretChoice.objects.filter(ballot=ballot).order_by("receipt").values("receipt", "choice"))
+        }
+    votes = {v.state_id: v for v in Vote.objects.filter(ballot=ballot).select_related("cast_by")}
+    keys: dict[int, list[Any]] = {}
+    if ballot.mode == Ballot.Mode.JOINT:
+        for key in JointKey.objects.filter(ballot=ballot):
+            keys.setdefault(key.state_id, []).append(key)
+    rows = []
+    for entry in ElectorateEntry.objects.filter(ballot=ballot, reason=ElectorateEntry.Reason.ENTITLED).select_related(
+        "state"
+    ):
+        vote = votes.get(entry.state_id)
+        if vote is not None:
+            label = vote.get_choice_display()
+        elif entry.state_id in keys:
+            label = _("split") if len(keys[entry.state_id]) > 1 else _("incomplete")
+        else:
+            label = _("did not vote")
+        rows.append({"state": entry.state, "choice": vote.choice if vote else "", "label": label, "vote": vote})
+    return {"breakdown": rows}

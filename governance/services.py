@@ -1,0 +1,536 @@
+"""Every write of governance: appointments, attendance, ballots (open, cast, close, publish), ratifications.
+
+Each service is one transaction that writes, records who and why in the audit trail and schedules its
+side effects (notifications) on commit. Transitions lock the ballot row, so concurrent casts and
+closes are serialised by PostgreSQL (quality.md T1, T2).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Q, Sum
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from cernai.accounts import roles
+from cernai.core.audit import audit_context
+from cernai.core.notifications import notify
+
+from . import tally
+from .models import (
+    Appointment,
+    Attendance,
+    Ballot,
+    Choice,
+    ElectorateEntry,
+    JointKey,
+    MemberState,
+    Motion,
+    Ratification,
+    SecretChoice,
+    Session,
+    Vote,
+    VotingAuthorisation,
+)
+from .selectors import active_appointment, delegates_of_states
+
+
+class GovernanceError(Exception):
+    """A refused action, with a message fit to show the person who tried it."""
+
+    def __init__(self, message: str, *, code: str = "refused") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+@dataclass(frozen=True)
+class CastReceipt:
+    """What a delegate gets back for an accepted vote or key."""
+
+    receipt: str
+    state: str
+    counted: bool  # joint mode: False until both keys agree
+
+
+def _receipt() -> str:
+    raw = secrets.token_hex(6).upper()
+    return f"{raw[:4]}-{raw[4:8]}-{raw[8:]}"
+
+
+def seal(*parts: Any) -> str:
+    """HMAC-SHA256 of a vote row's fields with the SECRET_KEY: raw edits of the row no longer match."""
+    message = "|".join(str(p) for p in parts).encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def vote_seal(vote: Vote) -> str:
+    return seal(
+        "vote", vote.ballot_id, vote.state_id, vote.choice, vote.cast_by_id, vote.cast_at.isoformat(), vote.receipt
+    )
+
+
+def secret_seal(choice: SecretChoice) -> str:
+    return seal("secret", choice.id, choice.ballot_id, choice.choice, choice.receipt)
+
+
+# --- delegations -------------------------------------------------------------------------------
+
+
+def appoint_delegate(
+    *, actor: Any, state: MemberState, user: Any, role: str, start: dt.date, end: dt.date | None = None
+) -> Appointment:
+    """Appoint ``user`` as ``state``'s delegate in ``role`` for a term; they join the Delegates group (MFA)."""
+    overlapping = Appointment.objects.filter(state=state, role=role, start__lt=end or dt.date.max).filter(
+        Q(end__isnull=True) | Q(end__gt=start)
+    )
+    if overlapping.exists():
+        raise GovernanceError(
+            _("%(state)s already has a %(role)s whose term overlaps this one; end it first.")
+            % {"state": state.name, "role": Appointment.Role(role).label},
+            code="overlap",
+        )
+    try:
+        with transaction.atomic(), audit_context(actor=actor, reason="appoint delegate"):
+            appointment = Appointment.objects.create(state=state, user=user, role=role, start=start, end=end)
+            user.groups.add(Group.objects.get_or_create(name=roles.DELEGATE)[0])
+    except IntegrityError as exc:  # a concurrent appointment won the race: the constraint holds
+        raise GovernanceError(
+            _("Another appointment for this state and role overlaps this term."), code="overlap"
+        ) from exc
+    return appointment
+
+
+def end_appointment(*, actor: Any, appointment: Appointment, end: dt.date) -> Appointment:
+    """Close a delegate's term on ``end`` (exclusive)."""
+    if end <= appointment.start:
+        raise GovernanceError(_("A term must end after it starts."), code="invalid")
+    with transaction.atomic(), audit_context(actor=actor, reason="end appointment"):
+        appointment.end = end
+        appointment.save(update_fields=["end"])
+    return appointment
+
+
+def check_in(*, user: Any, session: Session, state: MemberState | None = None, actor: Any = None) -> Attendance:
+    """Register a state's presence at a session (a delegate for their own state, or the secretariat)."""
+    if state is None:
+        appointment = active_appointment(user)
+        if appointment is None:
+            raise GovernanceError(_("Only a serving delegate can check in a delegation."), code="not_delegate")
+        state = appointment.state
+    if session.closed and state.status != MemberState.Status.MEMBER:
+        raise GovernanceError(_("Closed sessions are for member states only."), code="closed_session")
+    with transaction.atomic(), audit_context(actor=actor or user, reason="check in"):
+        attendance, _created = Attendance.objects.get_or_create(
+            session=session, state=state, defaults={"checked_in_by": actor or user}
+        )
+    return attendance
+
+
+# --- ballots -----------------------------------------------------------------------------------
+
+
+def _locked(ballot_id: int) -> Ballot:
+    return (
+        Ballot.objects.select_for_update(of=("self",))
+        .select_related("motion__item__session__council")
+        .get(pk=ballot_id)
+    )
+
+
+def _authorised_ids(on: dt.date) -> set[int]:
+    return set(
+        VotingAuthorisation.objects.filter(valid_from__lte=on)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+        .values_list("state_id", flat=True)
+    )
+
+
+def open_ballot(*, actor: Any, ballot_id: int, now: dt.datetime | None = None) -> Ballot:
+    """Open a draft ballot and freeze its electorate (who is entitled, and why anyone is not)."""
+    now = now or timezone.now()
+    with transaction.atomic(), audit_context(actor=actor, reason="open ballot"):
+        ballot = _locked(ballot_id)
+        if ballot.status != Ballot.Status.DRAFT:
+            if ballot.status == Ballot.Status.OPEN:
+                return ballot
+            raise GovernanceError(_("Only a draft ballot can be opened."), code="status")
+        motion = ballot.motion
+        if motion.kind == Motion.Kind.AMENDMENT:
+            raise GovernanceError(
+                _("A convention amendment is decided by ratification, not by a ballot."), code="amendment"
+            )
+        if motion.kind == Motion.Kind.ADMISSION:
+            ok, reason = tally.admission_may_open(
+                circulated_on=motion.request_circulated_on, opens_on=timezone.localdate(now)
+            )
+            if not ok:
+                raise GovernanceError(reason, code="notice")
+        session = motion.item.session
+        today = timezone.localdate(now)
+        authorised = _authorised_ids(today)
+        participants = set(motion.programme.participants.values_list("id", flat=True)) if motion.programme_id else None
+        present_ids = set(Attendance.objects.filter(session=session).values_list("state_id", flat=True))
+        entries = []
+        for state in MemberState.objects.all():
+            reason, counts_in_all = tally.entitlement(
+                tally.StateFacts(
+                    status=state.status,
+                    in_arrears=state.in_arrears,
+                    authorised=state.id in authorised,
+                    participates=participants is None or state.id in participants,
+                )
+            )
+            entries.append(
+                ElectorateEntry(
+                    ballot=ballot,
+                    state=state,
+                    reason=reason,
+                    counts_in_all=counts_in_all,
+                    present=state.id in present_ids,
+                )
+            )
+        ElectorateEntry.objects.bulk_create(entries)
+        entitled = [e for e in entries if e.reason == ElectorateEntry.Reason.ENTITLED]
+        ballot.all_count = sum(1 for e in entries if e.counts_in_all)
+        ballot.entitled_count = len(entitled)
+        ballot.present_count = sum(1 for e in entitled if e.present)
+        ballot.voted_count = 0
+        ballot.status = Ballot.Status.OPEN
+        ballot.opened_at = now
+        ballot.save()
+        if motion.status == Motion.Status.DRAFT:
+            motion.status = Motion.Status.TABLED
+            motion.save(update_fields=["status"])
+        notify(
+            kind="governance.ballot_opened",
+            recipients=delegates_of_states([e.state_id for e in entitled], on=today),
+            dedupe_key=f"governance.ballot_opened:{ballot.pk}",
+            context={"motion_title": motion.title, "closes_at": ballot.closes_at},
+            url=reverse("governance:ballot", args=[ballot.pk]),
+        )
+    return ballot
+
+
+def cast_vote(*, ballot_id: int, user: Any, choice: str, now: dt.datetime | None = None) -> CastReceipt:
+    """Record ``user``'s vote for their state (either mode: final; joint mode: their key, revisable)."""
+    if choice not in Choice.values:
+        raise GovernanceError(_("Choose yes, no or abstain."), code="choice")
+    now = now or timezone.now()
+    with transaction.atomic():
+        ballot = _locked(ballot_id)
+        if ballot.status != Ballot.Status.OPEN or (ballot.closes_at and ballot.closes_at <= now):
+            raise GovernanceError(_("This ballot is not open for voting."), code="not_open")
+        appointment = active_appointment(user, on=timezone.localdate(now))
+        if appointment is None:
+            raise GovernanceError(
+                _("Only a serving delegate of a member state can vote; advisers and staff cannot."),
+                code="not_delegate",
+            )
+        # The ballot's row lock serialises every cast of this ballot, so the entry needs no lock of its own.
+        entry = (
+            ElectorateEntry.objects.select_related("voted_by")
+            .filter(ballot=ballot, state_id=appointment.state_id)
+            .first()
+        )
+        if entry is None:
+            raise GovernanceError(_("Your state is not in this ballot's electorate."), code="not_in_electorate")
+        if entry.reason != ElectorateEntry.Reason.ENTITLED:
+            raise GovernanceError(
+                _("%(state)s cannot vote in this ballot: %(reason)s.")
+                % {"state": appointment.state.name, "reason": entry.get_reason_display()},
+                code=entry.reason,
+            )
+        if ballot.mode == Ballot.Mode.JOINT:
+            return _cast_joint_key(ballot, entry, appointment, user, choice, now)
+        if entry.voted_at is not None:
+            raise GovernanceError(
+                _("%(state)s has already voted: cast by %(who)s at %(when)s. A state's vote is final.")
+                % {
+                    "state": appointment.state.name,
+                    "who": entry.voted_by or _("a delegate"),
+                    "when": timezone.localtime(entry.voted_at).strftime("%Y-%m-%d %H:%M"),
+                },
+                code="already_voted",
+            )
+        receipt = _receipt()
+        with audit_context(actor=user, reason="cast vote"):
+            if ballot.secrecy == Ballot.Secrecy.SECRET:
+                secret = SecretChoice(ballot=ballot, choice=choice, receipt=receipt)
+                secret.seal = secret_seal(secret)
+                secret.save(force_insert=True)
+            else:
+                vote = Vote(
+                    ballot=ballot, state_id=entry.state_id, choice=choice, cast_by=user, cast_at=now, receipt=receipt
+                )
+                vote.seal = vote_seal(vote)
+                vote.save(force_insert=True)
+            ElectorateEntry.objects.filter(pk=entry.pk).update(voted_at=now, voted_by=user)
+            Ballot.objects.filter(pk=ballot.pk).update(voted_count=ballot.voted_count + 1)
+    return CastReceipt(receipt=receipt, state=appointment.state.name, counted=True)
+
+
+def _cast_joint_key(
+    ballot: Ballot, entry: ElectorateEntry, appointment: Appointment, user: Any, choice: str, now: dt.datetime
+) -> CastReceipt:
+    """Dual key: store this delegate's key; the state's vote exists only while the keys agree
+    (or while the other seat is vacant)."""
+    with audit_context(actor=user, reason="submit joint key"):
+        key = JointKey.objects.filter(ballot=ballot, state_id=entry.state_id, role=appointment.role).first()
+        if key is None:
+            key = JointKey(ballot=ballot, state_id=entry.state_id, role=appointment.role, receipt=_receipt())
+        key.delegate, key.choice, key.submitted_at = user, choice, now
+        key.save()
+        other_role = (
+            Appointment.Role.POLITICAL
+            if appointment.role == Appointment.Role.SCIENTIFIC
+            else Appointment.Role.SCIENTIFIC
+        )
+        other_seat_filled = (
+            Appointment.objects.filter(state_id=entry.state_id, role=other_role, start__lte=timezone.localdate(now))
+            .filter(Q(end__isnull=True) | Q(end__gt=timezone.localdate(now)))
+            .exists()
+        )
+        other = JointKey.objects.filter(ballot=ballot, state_id=entry.state_id, role=other_role).first()
+        agreed = choice if not other_seat_filled else (choice if other and other.choice == choice else None)
+        existing = Vote.objects.filter(ballot=ballot, state_id=entry.state_id).first()
+        delta = 0
+        if agreed is None and existing is not None:
+            existing.delete()
+            delta = -1
+        elif agreed is not None:
+            if existing is not None:
+                existing.delete()
+            else:
+                delta = 1
+            vote = Vote(
+                ballot=ballot, state_id=entry.state_id, choice=agreed, cast_by=user, cast_at=now, receipt=_receipt()
+            )
+            vote.seal = vote_seal(vote)
+            vote.save(force_insert=True)
+        ElectorateEntry.objects.filter(pk=entry.pk).update(
+            voted_at=now if agreed else None, voted_by=user if agreed else None
+        )
+        if delta:
+            Ballot.objects.filter(pk=ballot.pk).update(voted_count=ballot.voted_count + delta)
+    return CastReceipt(receipt=key.receipt, state=appointment.state.name, counted=agreed is not None)
+
+
+def _counts(ballot: Ballot) -> dict[str, int]:
+    source = SecretChoice.objects if ballot.secrecy == Ballot.Secrecy.SECRET else Vote.objects
+    rows = source.filter(ballot=ballot).aggregate(
+        yes=Count("pk", filter=Q(choice=Choice.YES)),
+        no=Count("pk", filter=Q(choice=Choice.NO)),
+        abstain=Count("pk", filter=Q(choice=Choice.ABSTAIN)),
+    )
+    return {k: int(v or 0) for k, v in rows.items()}
+
+
+def compute_result(ballot: Ballot) -> tally.Result:
+    """Run the tally engine on a ballot's stored votes and frozen electorate."""
+    counts = _counts(ballot)
+    council = ballot.motion.item.session.council
+    weighted = council.weighted_rule == council.WeightedRule.ON and ballot.secrecy == Ballot.Secrecy.NAMED
+    weights: dict[str, Any] = {}
+    if weighted:
+        shares = Vote.objects.filter(ballot=ballot).aggregate(
+            yes=Sum("state__contribution_share", filter=Q(choice=Choice.YES)),
+            no=Sum("state__contribution_share", filter=Q(choice=Choice.NO)),
+        )
+        total = ElectorateEntry.objects.filter(ballot=ballot, counts_in_all=True).aggregate(
+            w=Sum("state__contribution_share")
+        )["w"]
+        weights = {"weights_all": total or 0, "weights_yes": shares["yes"] or 0, "weights_no": shares["no"] or 0}
+    electorate = tally.Electorate(
+        all_states=ballot.all_count,
+        entitled=ballot.entitled_count,
+        present=ballot.present_count,
+        quorum_required=council.quorum_required,
+        **weights,
+    )
+    return tally.tally(kind=ballot.motion.kind, electorate=electorate, weighted=weighted, **counts)
+
+
+def close_ballot(*, actor: Any, ballot_id: int, now: dt.datetime | None = None) -> Ballot:
+    """Close an open ballot and store its result; closing an already closed ballot returns the same result."""
+    now = now or timezone.now()
+    with transaction.atomic(), audit_context(actor=actor, reason="close ballot"):
+        ballot = _locked(ballot_id)
+        if ballot.status in (Ballot.Status.CLOSED, Ballot.Status.PUBLISHED):
+            return ballot
+        if ballot.status != Ballot.Status.OPEN:
+            raise GovernanceError(_("Only an open ballot can be closed."), code="status")
+        result = compute_result(ballot)
+        ballot.status = Ballot.Status.CLOSED
+        ballot.closed_at = now
+        ballot.outcome = result.outcome.value
+        ballot.yes, ballot.no, ballot.abstain = result.yes, result.no, result.abstain
+        ballot.threshold = result.threshold
+        ballot.explanation = result.explanation
+        ballot.save()
+    return ballot
+
+
+def publish_result(*, actor: Any, ballot_id: int, now: dt.datetime | None = None) -> Ballot:
+    """Publish a closed ballot's result; the motion is adopted or rejected and delegates are told."""
+    now = now or timezone.now()
+    with transaction.atomic(), audit_context(actor=actor, reason="publish result"):
+        ballot = _locked(ballot_id)
+        if ballot.status == Ballot.Status.PUBLISHED:
+            return ballot
+        if ballot.status != Ballot.Status.CLOSED:
+            raise GovernanceError(_("Close the ballot before publishing its result."), code="status")
+        ballot.status = Ballot.Status.PUBLISHED
+        ballot.published_at = now
+        ballot.save(update_fields=["status", "published_at"])
+        motion = ballot.motion
+        if ballot.outcome != Ballot.Outcome.NO_QUORUM:
+            motion.status = (
+                Motion.Status.ADOPTED if ballot.outcome == Ballot.Outcome.ADOPTED else Motion.Status.REJECTED
+            )
+            if motion.status == Motion.Status.ADOPTED and not motion.resolution_number:
+                count = Motion.objects.filter(status=Motion.Status.ADOPTED).exclude(resolution_number="").count()
+                motion.resolution_number = f"R/{now.year}/{count + 1:03d}"
+            motion.save(update_fields=["status", "resolution_number"])
+        state_ids = list(
+            ElectorateEntry.objects.filter(ballot=ballot, state__status=MemberState.Status.MEMBER).values_list(
+                "state_id", flat=True
+            )
+        )
+        notify(
+            kind="governance.result_published",
+            recipients=delegates_of_states(state_ids, on=timezone.localdate(now)),
+            dedupe_key=f"governance.result_published:{ballot.pk}",
+            context={
+                "motion_title": motion.title,
+                "outcome": ballot.get_outcome_display(),
+                "explanation": ballot.explanation,
+            },
+            url=reverse("governance:ballot", args=[ballot.pk]),
+        )
+    return ballot
+
+
+def send_closing_reminder(*, ballot_id: int, now: dt.datetime | None = None) -> int:
+    """Tell delegations that have not voted that the ballot closes within the hour (once per ballot)."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        claimed = Ballot.objects.filter(
+            pk=ballot_id,
+            status=Ballot.Status.OPEN,
+            reminder_sent_at__isnull=True,
+            closes_at__lte=now + dt.timedelta(hours=1),
+        ).update(reminder_sent_at=now)
+        if not claimed:
+            return 0
+        ballot = Ballot.objects.select_related("motion").get(pk=ballot_id)
+        waiting = list(
+            ElectorateEntry.objects.filter(
+                ballot=ballot, reason=ElectorateEntry.Reason.ENTITLED, voted_at__isnull=True
+            ).values_list("state_id", flat=True)
+        )
+        recipients = delegates_of_states(waiting, on=timezone.localdate(now))
+        notify(
+            kind="governance.ballot_closing",
+            recipients=recipients,
+            dedupe_key=f"governance.ballot_closing:{ballot.pk}",
+            context={"motion_title": ballot.motion.title, "closes_at": ballot.closes_at},
+            url=reverse("governance:ballot", args=[ballot.pk]),
+        )
+    return len(recipients)
+
+
+def record_ratification(
+    *, actor: Any, motion: Motion, state: MemberState, deposited_on: dt.date, reference: str = ""
+) -> tally.AmendmentStatus:
+    """Register a state's written acceptance of an amendment; it enters into force when all have ratified."""
+    if motion.kind != Motion.Kind.AMENDMENT:
+        raise GovernanceError(_("Only convention amendments are ratified."), code="kind")
+    if state.status != MemberState.Status.MEMBER:
+        raise GovernanceError(_("Only member states ratify amendments."), code="not_member")
+    with transaction.atomic(), audit_context(actor=actor, reason="record ratification"):
+        motion = Motion.objects.select_for_update().get(pk=motion.pk)
+        Ratification.objects.get_or_create(
+            motion=motion, state=state, defaults={"deposited_on": deposited_on, "reference": reference}
+        )
+        status = amendment_status(motion)
+        if status.in_force and motion.status != Motion.Status.IN_FORCE:
+            motion.status = Motion.Status.IN_FORCE
+            motion.save(update_fields=["status"])
+    return status
+
+
+def amendment_status(motion: Motion) -> tally.AmendmentStatus:
+    members = dict(MemberState.objects.filter(status=MemberState.Status.MEMBER).values_list("iso2", "name"))
+    ratified = set(Ratification.objects.filter(motion=motion).values_list("state__iso2", flat=True))
+    return tally.amendment_status(member_states=members, ratified=ratified)
+
+
+# --- integrity (T4) ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IntegrityReport:
+    ok: bool
+    problems: list[str]
+
+
+def verify_ballot(*, ballot_id: int) -> IntegrityReport:
+    """Check every stored vote against its seal, the register against the choices, and the stored result."""
+    ballot = Ballot.objects.select_related("motion__item__session__council").get(pk=ballot_id)
+    problems: list[str] = []
+    if ballot.secrecy == Ballot.Secrecy.SECRET:
+        choices = list(SecretChoice.objects.filter(ballot=ballot))
+        for c in choices:
+            if not hmac.compare_digest(c.seal, secret_seal(c)):
+                problems.append(_("Secret choice with receipt %(r)s was altered.") % {"r": c.receipt})
+        stored = len(choices)
+    else:
+        votes = list(Vote.objects.filter(ballot=ballot).select_related("state"))
+        for v in votes:
+            if not hmac.compare_digest(v.seal, vote_seal(v)):
+                problems.append(
+                    _("The vote of %(state)s (receipt %(r)s) was altered.") % {"state": v.state, "r": v.receipt}
+                )
+        stored = len(votes)
+    registered = ElectorateEntry.objects.filter(ballot=ballot, voted_at__isnull=False).count()
+    if stored != registered or (ballot.status != Ballot.Status.DRAFT and stored != ballot.voted_count):
+        problems.append(
+            _("%(stored)d votes stored but %(registered)d states registered as having voted.")
+            % {"stored": stored, "registered": registered}
+        )
+    if ballot.status in (Ballot.Status.CLOSED, Ballot.Status.PUBLISHED):
+        counts = _counts(ballot)
+        if (counts["yes"], counts["no"], counts["abstain"]) != (ballot.yes, ballot.no, ballot.abstain):
+            problems.append(_("The stored result no longer matches the stored votes."))
+    return IntegrityReport(ok=not problems, problems=problems)
+
+
+# --- the sweeper -------------------------------------------------------------------------------
+
+
+def due_ballots(*, now: dt.datetime) -> dict[str, list[int]]:
+    """Ballot ids the database says are due to open, to close, or to be reminded about."""
+    base = Ballot.objects.order_by("pk")
+    return {
+        "open": list(base.filter(status=Ballot.Status.DRAFT, opens_at__lte=now).values_list("pk", flat=True)),
+        "close": list(base.filter(status=Ballot.Status.OPEN, closes_at__lte=now).values_list("pk", flat=True)),
+        "remind": list(
+            base.filter(
+                status=Ballot.Status.OPEN,
+                reminder_sent_at__isnull=True,
+                closes_at__gt=now,
+                closes_at__lte=now + dt.timedelta(hours=1),
+            ).values_list("pk", flat=True)
+        ),
+    }

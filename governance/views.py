@@ -1,0 +1,286 @@
+"""Council pages: delegations, sessions, ballots (vote, confirm, receipt, live turnout), public register."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.syndication.views import Feed
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from cernai.accounts.permissions import is_secretariat
+
+from . import selectors, services
+from .forms import VoteForm
+from .models import Ballot, ElectorateEntry, JointKey, MemberState, Vote
+from .permissions import runs_ballots, sees_council_business
+
+
+def _require_council(user: Any) -> None:
+    if not sees_council_business(user):
+        raise PermissionDenied
+
+
+@login_required
+def index(request: HttpRequest) -> HttpResponse:
+    """A delegate's (or the chair's) start page: delegation, sessions, open ballots."""
+    _require_council(request.user)
+    state = selectors.represented_state(request.user)
+    context = {
+        "state": state,
+        "delegation": list(selectors.delegation(state)) if state else [],
+        "advisers": list(state.advisers.select_related("user")) if state else [],
+        "appointment": selectors.active_appointment(request.user),
+        "sessions": list(selectors.visible_sessions(request.user)[:20]),
+        "open_ballots": list(selectors.visible_ballots(request.user).filter(status=Ballot.Status.OPEN)),
+    }
+    return render(request, "governance/index.html", context)
+
+
+@login_required
+def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A session's agenda, papers, motions and ballots, and the delegation's check-in."""
+    _require_council(request.user)
+    session = get_object_or_404(selectors.visible_sessions(request.user), pk=pk)
+    items = session.items.prefetch_related("papers", "motions__ballots")
+    state = selectors.represented_state(request.user)
+    attendances = session.attendances.select_related("state")
+    context = {
+        "session": session,
+        "items": items,
+        "checked_in": state is not None and attendances.filter(state=state).exists(),
+        "can_check_in": selectors.active_appointment(request.user) is not None,
+        "attendances": list(attendances) if runs_ballots(request.user) else [],
+    }
+    return render(request, "governance/session_detail.html", context)
+
+
+@login_required
+@require_POST
+def session_check_in(request: HttpRequest, pk: int) -> HttpResponse:
+    """A delegate registers their state's presence (counts for quorum)."""
+    _require_council(request.user)
+    session = get_object_or_404(selectors.visible_sessions(request.user), pk=pk)
+    try:
+        attendance = services.check_in(user=request.user, session=session)
+    except services.GovernanceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("%(state)s is checked in.") % {"state": attendance.state.name})
+    return redirect("governance:session", pk=session.pk)
+
+
+def _ballot_for(request: HttpRequest, pk: int) -> Ballot:
+    _require_council(request.user)
+    return get_object_or_404(selectors.visible_ballots(request.user).select_related("motion__programme"), pk=pk)
+
+
+def _state_panel(ballot: Ballot, user: Any) -> dict[str, Any]:
+    """What the user's delegation sees of its own vote in this ballot."""
+    appointment = selectors.active_appointment(user)
+    if appointment is None or ballot.status == Ballot.Status.DRAFT:
+        return {"appointment": appointment}
+    entry = (
+        ElectorateEntry.objects.select_related("voted_by", "state")
+        .filter(ballot=ballot, state_id=appointment.state_id)
+        .first()
+    )
+    vote = Vote.objects.filter(ballot=ballot, state_id=appointment.state_id).select_related("cast_by").first()
+    keys = list(JointKey.objects.filter(ballot=ballot, state_id=appointment.state_id).select_related("delegate"))
+    can_vote = (
+        ballot.status == Ballot.Status.OPEN
+        and entry is not None
+        and entry.reason == ElectorateEntry.Reason.ENTITLED
+        and (ballot.mode == Ballot.Mode.JOINT or entry.voted_at is None)
+    )
+    return {"appointment": appointment, "entry": entry, "state_vote": vote, "keys": keys, "can_vote": can_vote}
+
+
+@login_required
+def ballot_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """A ballot: the motion, the rule, the delegation's vote or the form, turnout and result."""
+    ballot = _ballot_for(request, pk)
+    runs = runs_ballots(request.user)
+    result_visible = ballot.status == Ballot.Status.PUBLISHED or (runs and ballot.status == Ballot.Status.CLOSED)
+    context: dict[str, Any] = {
+        "ballot": ballot,
+        "motion": ballot.motion,
+        "runs": runs,
+        "form": VoteForm(),
+        "result_visible": result_visible,
+        "excluded": ElectorateEntry.objects.filter(ballot=ballot)
+        .exclude(reason=ElectorateEntry.Reason.ENTITLED)
+        .select_related("state"),
+        **_state_panel(ballot, request.user),
+    }
+    if runs and ballot.status == Ballot.Status.OPEN:
+        context["turnout"] = selectors.turnout(ballot.pk)
+    if result_visible:
+        context.update(selectors.ballot_breakdown(ballot))
+    if is_secretariat(request.user) and ballot.status != Ballot.Status.DRAFT:
+        context["integrity"] = services.verify_ballot(ballot_id=ballot.pk)
+    return render(request, "governance/ballot_detail.html", context)
+
+
+@login_required
+@require_POST
+def ballot_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+    """Step 1 → 2: show the chosen vote back and ask for confirmation."""
+    ballot = _ballot_for(request, pk)
+    form = VoteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose yes, no or abstain."))
+        return redirect("governance:ballot", pk=ballot.pk)
+    choice = form.cleaned_data["choice"]
+    return render(
+        request,
+        "governance/ballot_confirm.html",
+        {"ballot": ballot, "choice": choice, "choice_label": dict(form.fields["choice"].choices)[choice]},
+    )
+
+
+@login_required
+@require_POST
+def ballot_vote(request: HttpRequest, pk: int) -> HttpResponse:
+    """Step 2: cast the confirmed vote and show its receipt."""
+    ballot = _ballot_for(request, pk)
+    form = VoteForm(request.POST)
+    if not form.is_valid() or request.POST.get("confirmed") != "1":
+        messages.error(request, _("Confirm your vote to cast it."))
+        return redirect("governance:ballot", pk=ballot.pk)
+    try:
+        receipt = services.cast_vote(ballot_id=ballot.pk, user=request.user, choice=form.cleaned_data["choice"])
+    except services.GovernanceError as exc:
+        messages.error(request, exc.message)
+        return redirect("governance:ballot", pk=ballot.pk)
+    return render(request, "governance/ballot_receipt.html", {"ballot": ballot, "receipt": receipt})
+
+
+def _runs(request: HttpRequest, pk: int) -> Ballot:
+    ballot = _ballot_for(request, pk)
+    if not runs_ballots(request.user):
+        raise PermissionDenied
+    return ballot
+
+
+@login_required
+def ballot_turnout(request: HttpRequest, pk: int) -> HttpResponse:
+    """Live turnout for the chair and secretariat (an htmx partial polled every few seconds)."""
+    _require_council(request.user)
+    if not runs_ballots(request.user):
+        raise PermissionDenied
+    if not Ballot.objects.filter(pk=pk).exists():
+        raise Http404
+    return render(request, "governance/partials/turnout.html", {"turnout": selectors.turnout(pk)})
+
+
+def _transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    ballot = _runs(request, pk)
+    service = {"open": services.open_ballot, "close": services.close_ballot, "publish": services.publish_result}[action]
+    try:
+        service(actor=request.user, ballot_id=ballot.pk)
+    except services.GovernanceError as exc:
+        messages.error(request, exc.message)
+    else:
+        done = {
+            "open": _("The ballot is open."),
+            "close": _("The ballot is closed."),
+            "publish": _("The result is published."),
+        }
+        messages.success(request, done[action])
+    return redirect("governance:ballot", pk=ballot.pk)
+
+
+@login_required
+@require_POST
+def ballot_open(request: HttpRequest, pk: int) -> HttpResponse:
+    return _transition(request, pk, "open")
+
+
+@login_required
+@require_POST
+def ballot_close(request: HttpRequest, pk: int) -> HttpResponse:
+    return _transition(request, pk, "close")
+
+
+@login_required
+@require_POST
+def ballot_publish(request: HttpRequest, pk: int) -> HttpResponse:
+    return _transition(request, pk, "publish")
+
+
+# --- public pages ------------------------------------------------------------------------------
+
+
+def register(request: HttpRequest) -> HttpResponse:
+    """The public register of resolutions: published results of open sessions."""
+    return render(request, "governance/register.html", {"resolutions": selectors.public_resolutions()[:200]})
+
+
+def resolution_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """One published result of an open session, with the per-state breakdown or the receipts."""
+    ballot = get_object_or_404(selectors.public_resolutions(), pk=pk)
+    return render(
+        request,
+        "governance/resolution_detail.html",
+        {"ballot": ballot, "motion": ballot.motion, **selectors.ballot_breakdown(ballot)},
+    )
+
+
+def member_states(request: HttpRequest) -> HttpResponse:
+    """Member, associate and observer states with a chart of contribution shares and the same table."""
+    states = list(selectors.member_states())
+    shared = [s for s in states if s.contribution_share is not None]
+    chart = {
+        "type": "bar",
+        "data": {
+            "labels": [s.name for s in shared],
+            "datasets": [
+                {"label": str(_("Contribution share (%)")), "data": [float(s.contribution_share or 0) for s in shared]}
+            ],
+        },
+        "options": {"indexAxis": "y", "plugins": {"legend": {"display": False}}},
+    }
+    by_status = {status: [s for s in states if s.status == status] for status in MemberState.Status.values}
+    return render(
+        request,
+        "governance/member_states.html",
+        {"states": states, "shared": shared, "chart": chart, "by_status": by_status, "Status": MemberState.Status},
+    )
+
+
+class ResolutionFeed(Feed):
+    """Atom feed of the register of resolutions."""
+
+    feed_type = Atom1Feed
+    title = gettext_lazy("cernai Council: register of resolutions")
+    subtitle = gettext_lazy("Published results of the Council's open sessions.")
+
+    def link(self) -> str:
+        return reverse("governance:register")
+
+    def items(self) -> Any:
+        return selectors.public_resolutions()[:50]
+
+    def item_title(self, item: Ballot) -> str:
+        return f"{item.motion.title} — {item.get_outcome_display()}"
+
+    def item_description(self, item: Ballot) -> str:
+        return item.explanation
+
+    def item_link(self, item: Ballot) -> str:
+        return reverse("governance:resolution", args=[item.pk])
+
+    def item_pubdate(self, item: Ballot) -> Any:
+        return item.published_at
+
+    def item_updateddate(self, item: Ballot) -> Any:
+        return item.published_at

@@ -1,0 +1,88 @@
+"""Governance fixtures: a Council of 23 member states plus an associate, an observer and a state in
+arrears; France with its two delegates; a session everyone attends; a ballot factory."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from governance import services
+from governance.models import Appointment, Attendance, Ballot, MemberState
+from tests.governance.factories import (
+    ISO,
+    AgendaItemFactory,
+    BallotFactory,
+    MemberStateFactory,
+    MotionFactory,
+    SessionFactory,
+    appoint,
+)
+
+
+@pytest.fixture
+def members(db: Any) -> list[MemberState]:
+    """23 member states (France among them)."""
+    codes = ["FR", *[c for c in ISO if c != "FR"][:22]]
+    return [MemberStateFactory(iso2=c, name="France" if c == "FR" else f"State {c}") for c in codes]
+
+
+@pytest.fixture
+def france(members: list[MemberState]) -> MemberState:
+    return next(s for s in members if s.iso2 == "FR")
+
+
+@pytest.fixture
+def associate(db: Any) -> MemberState:
+    return MemberStateFactory(iso2="CY", name="Cyprus", status=MemberState.Status.ASSOCIATE)
+
+
+@pytest.fixture
+def observer(db: Any) -> MemberState:
+    return MemberStateFactory(iso2="JP", name="Japan", status=MemberState.Status.OBSERVER)
+
+
+@pytest.fixture
+def delegate_fr_sci(france: MemberState) -> Any:
+    return appoint(france, Appointment.Role.SCIENTIFIC, name="Fanny Science")
+
+
+@pytest.fixture
+def delegate_fr_pol(france: MemberState) -> Any:
+    return appoint(france, Appointment.Role.POLITICAL, name="Paul Politique")
+
+
+@pytest.fixture
+def session(members: list[MemberState]) -> Any:
+    s = SessionFactory(title="Spring session")
+    Attendance.objects.bulk_create([Attendance(session=s, state=m) for m in members])
+    return s
+
+
+@pytest.fixture
+def make_ballot(session: Any) -> Any:
+    """``make_ballot(kind=..., mode=..., secrecy=..., open=True)``"""
+
+    def make(*, kind: str = "ordinary", open: bool = True, programme: Any = None, **ballot: Any) -> Ballot:
+        item = AgendaItemFactory(session=session)
+        motion = MotionFactory(item=item, kind=kind, programme=programme)
+        b = BallotFactory(motion=motion, **ballot)
+        if open:
+            services.open_ballot(actor=None, ballot_id=b.pk)
+            b.refresh_from_db()
+        return b
+
+    return make
+
+
+@pytest.fixture
+def delegates(members: list[MemberState], delegate_fr_sci: Any, delegate_fr_pol: Any) -> dict[str, tuple[Any, Any]]:
+    """Both delegates of every member state, by iso2."""
+    out = {"FR": (delegate_fr_sci, delegate_fr_pol)}
+    for state in members:
+        if state.iso2 != "FR":
+            out[state.iso2] = (
+                appoint(state, Appointment.Role.SCIENTIFIC),
+                appoint(state, Appointment.Role.POLITICAL),
+            )
+    return out

@@ -1,0 +1,79 @@
+"""Factories for governance records."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+import factory
+from django.utils import timezone
+
+from governance.models import AgendaItem, Appointment, Ballot, Council, MemberState, Motion, Session
+from tests.factories import UserFactory
+
+ISO = [
+    "AT", "BE", "BG", "CZ", "DK", "EE", "FI", "FR", "DE", "GR", "HU", "IL", "IT", "NL", "NO", "PL", "PT",
+    "RO", "RS", "SK", "SI", "ES", "SE", "CH", "GB",
+]  # fmt: skip
+
+
+class MemberStateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = MemberState
+        django_get_or_create = ("iso2",)
+
+    name = factory.LazyAttribute(lambda o: f"State {o.iso2}")
+    iso2 = factory.Sequence(lambda n: f"{chr(65 + (n // 26) % 26)}{chr(65 + n % 26)}")
+    status = MemberState.Status.MEMBER
+    contribution_share = None
+
+
+class CouncilFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Council
+        django_get_or_create = ("name",)
+
+    name = "Council"
+
+
+class SessionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Session
+
+    council = factory.SubFactory(CouncilFactory)
+    title = factory.Sequence(lambda n: f"Session {n}")
+    starts_at = factory.LazyFunction(timezone.now)
+
+
+class AgendaItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AgendaItem
+
+    session = factory.SubFactory(SessionFactory)
+    title = factory.Sequence(lambda n: f"Item {n}")
+
+
+class MotionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Motion
+
+    item = factory.SubFactory(AgendaItemFactory)
+    title = factory.Sequence(lambda n: f"Motion {n}")
+    text = "The Council resolves…"
+    kind = Motion.Kind.ORDINARY
+
+
+class BallotFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Ballot
+
+    motion = factory.SubFactory(MotionFactory)
+
+
+def appoint(state: MemberState, role: str, user: Any = None, **user_kwargs: Any) -> Any:
+    """Create a delegate (with MFA, like the real ones) serving since last year."""
+    user = user or UserFactory(
+        email=f"{state.iso2.lower()}.{role[:3]}@example.org", mfa=True, groups=["Delegates"], **user_kwargs
+    )
+    Appointment.objects.create(state=state, user=user, role=role, start=dt.date(2020, 1, 1))
+    return user
