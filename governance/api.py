@@ -18,6 +18,7 @@ class StateVoteSerializer(serializers.Serializer):
     state = serializers.CharField(help_text="ISO 3166-1 alpha-2 code of the state")
     name = serializers.CharField()
     vote = serializers.CharField(help_text="yes, no, abstain, split, incomplete or did not vote")
+    receipt = serializers.CharField(help_text="receipt code of the counted vote, empty if none")
 
 
 class ReceiptSerializer(serializers.Serializer):
@@ -73,7 +74,15 @@ class ResolutionDetailSerializer(ResolutionSerializer):
     def get_votes(self, ballot: Ballot) -> list[dict[str, str]]:
         rows = self._breakdown(ballot).get("breakdown", [])
         return StateVoteSerializer(
-            [{"state": r["state"].iso2, "name": r["state"].name, "vote": r["choice"] or str(r["label"])} for r in rows],
+            [
+                {
+                    "state": r["state"].iso2,
+                    "name": r["state"].name,
+                    "vote": r["choice"] or str(r["label"]),
+                    "receipt": r["vote"].receipt if r["vote"] else "",
+                }
+                for r in rows
+            ],
             many=True,
         ).data  # type: ignore[return-value]
 

@@ -1,0 +1,103 @@
+"""T1 and T2 on the real PostgreSQL: concurrent submissions and closes on separate connections.
+
+PostgreSQL here allows 100 connections shared by every parallel test run, so at most
+``MAX_CONNECTED`` threads hold a connection at the same moment; all threads still start together
+from one barrier and contend for the same ballot row.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.db import connection
+
+from governance import services
+from governance.models import Ballot, MemberState, Vote
+
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
+MAX_CONNECTED = threading.BoundedSemaphore(40)
+
+
+def run_at_once(jobs: list[Callable[[], Any]]) -> list[Any]:
+    """Run every job in its own thread (its own database connection), released by one barrier."""
+    barrier = threading.Barrier(len(jobs))
+    results: list[Any] = [None] * len(jobs)
+
+    def worker(i: int, job: Callable[[], Any]) -> None:
+        barrier.wait()
+        with MAX_CONNECTED:
+            try:
+                results[i] = job()
+            except Exception as exc:  # collected and asserted on by the test
+                results[i] = exc
+            finally:
+                connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, job)) for i, job in enumerate(jobs)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return results
+
+
+def test_t1_hundred_submissions_for_one_delegation_store_exactly_one(
+    delegate_fr_sci: Any, delegate_fr_pol: Any, make_ballot: Any
+) -> None:
+    ballot = make_ballot()
+    users = [delegate_fr_sci, delegate_fr_pol] * 50
+    results = run_at_once(
+        [lambda u=u: services.cast_vote(ballot_id=ballot.pk, user=u, choice="yes") for u in users]  # type: ignore[misc]
+    )
+    receipts = [r for r in results if isinstance(r, services.CastReceipt)]
+    refusals = [r for r in results if isinstance(r, services.GovernanceError)]
+    assert len(receipts) == 1
+    assert len(refusals) == 99
+    assert {r.code for r in refusals} == {"already_voted"}
+    assert all("has already voted" in r.message for r in refusals)
+    assert Vote.objects.filter(ballot=ballot).count() == 1
+    assert Ballot.objects.get(pk=ballot.pk).voted_count == 1
+
+
+def test_t2_closing_ten_times_while_120_delegates_vote_reports_one_count(
+    members: list[MemberState], delegates: dict[str, Any], make_ballot: Any
+) -> None:
+    # 60 states x 2 delegates, as in B1: the 23 of the fixture plus 37 more, all present.
+    from governance.models import Appointment, Attendance
+    from tests.governance.factories import MemberStateFactory, appoint
+
+    session = make_ballot(open=False).motion.item.session
+    for n in range(37):
+        state = MemberStateFactory(iso2=f"Q{chr(65 + n % 26)}" if n < 26 else f"X{chr(65 + n - 26)}")
+        Attendance.objects.create(session=session, state=state)
+        delegates[state.iso2] = (
+            appoint(state, Appointment.Role.SCIENTIFIC),
+            appoint(state, Appointment.Role.POLITICAL),
+        )
+    ballot = make_ballot()
+    assert ballot.entitled_count == 60
+    voters = [u for pair in delegates.values() for u in pair]
+    assert len(voters) == 120
+    jobs: list[Callable[[], Any]] = [
+        (lambda u=u: services.cast_vote(ballot_id=ballot.pk, user=u, choice="yes"))
+        for u in voters  # type: ignore[misc]
+    ]
+    closes = [lambda: services.close_ballot(actor=None, ballot_id=ballot.pk) for _ in range(10)]
+    jobs[10:10] = closes
+    results = run_at_once(jobs)
+    closed = [r for r in results if isinstance(r, Ballot)]
+    accepted = [r for r in results if isinstance(r, services.CastReceipt)]
+    refused = [r for r in results if isinstance(r, services.GovernanceError)]
+    unexpected = [r for r in results if isinstance(r, Exception) and not isinstance(r, services.GovernanceError)]
+    assert not unexpected
+    assert len(closed) == 10
+    assert len({(b.yes, b.no, b.abstain, b.closed_at) for b in closed}) == 1
+    assert closed[0].yes == len(accepted) == Vote.objects.filter(ballot=ballot).count()
+    assert {r.code for r in refused} <= {"already_voted", "not_open"}
+    # After the close, every further vote is refused.
+    with pytest.raises(services.GovernanceError) as info:
+        services.cast_vote(ballot_id=ballot.pk, user=voters[0], choice="no")
+    assert info.value.code == "not_open"
