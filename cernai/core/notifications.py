@@ -13,7 +13,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.template.loader import render_to_string
+from django.template import Context
+from django.template.loader import get_template, render_to_string
 from django.utils import translation
 
 from .models import Notification
@@ -45,11 +46,21 @@ def render(kind: str, context: dict[str, Any], language: str) -> tuple[str, str,
     """Render the subject, text and HTML body of ``kind`` in ``language``."""
     base = f"notifications/{kind}"
     with translation.override(language):
-        full = {"site_name": settings.SITE_NAME, "base_url": settings.PORTAL_BASE_URL, **context}
-        subject = " ".join(render_to_string(f"{base}/subject.txt", full).split())
-        text = render_to_string(f"{base}/body.txt", full).strip()
+        full = {
+            "site_name": settings.SITE_NAME,
+            "base_url": settings.PORTAL_BASE_URL,
+            "LANGUAGE_CODE": language,  # no request context here: email_base.html's <html lang> needs it
+            **context,
+        }
+        subject = " ".join(_render_plain(f"{base}/subject.txt", full).split())
+        text = _render_plain(f"{base}/body.txt", full).strip()
         html = render_to_string(f"{base}/body.html", full).strip()
     return subject, text, html
+
+
+def _render_plain(template_name: str, context: dict[str, Any]) -> str:
+    """Render a text template without HTML escaping (a name like "O'Brien & Co" stays as typed)."""
+    return get_template(template_name).template.render(Context(context, autoescape=False))  # type: ignore[attr-defined]
 
 
 def notify(
