@@ -40,7 +40,7 @@ def welcome(recipients: list[Any], key: str = "welcome-1", **kwargs: Any) -> Non
 
 # --- kinds and rendering --------------------------------------------------------------------------
 def test_an_unregistered_kind_is_refused(english: Any) -> None:
-    with pytest.raises(ValueError, match="unknown notification kind 'core.nope'"):
+    with pytest.raises(ValueError, match=r"unknown notification kind 'core\.nope'"):
         notify(kind="core.nope", recipients=[english], dedupe_key="x")
     assert not Notification.objects.exists()
 
