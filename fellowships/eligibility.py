@@ -129,7 +129,8 @@ def check_nationality(*, nationality: str, state_statuses: Mapping[str, str], ot
         "nationality",
         False,
         _(
-            "Nationality %(code)s is not of a member or associate member state, and this call reserves no places for other nationals."
+            "Nationality %(code)s is not of a member or associate member state, and this call reserves no "
+            "places for other nationals."
         )
         % {"code": code},
         {"other_national": True},

@@ -318,7 +318,9 @@ class Referee(models.Model):
     application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="referees")
     name = models.CharField(_("name"), max_length=200)
     email = models.EmailField(_("email"))
-    # Only a hash of the token is stored; the link carries the token itself.
+    # The link's token is an HMAC of this salt under SECRET_KEY (so a database leak alone reveals no
+    # link); only its hash is stored for look-up.
+    token_salt = models.CharField(max_length=32)
     token_hash = models.CharField(max_length=64, unique=True)
     expires_at = models.DateTimeField()
     letter = models.ForeignKey("core.PrivateFile", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
@@ -453,12 +455,12 @@ class ExportJob(models.Model):
     class Meta:
         ordering = ["-created_at"]
 
+    def __str__(self) -> str:
+        return f"{self.call} {self.format} {self.status}"
+
     @property
     def percent(self) -> int:
         return 100 if self.status == self.Status.DONE else (100 * self.done // self.total if self.total else 0)
-
-    def __str__(self) -> str:
-        return f"{self.call} {self.format} {self.status}"
 
 
 @audited

@@ -1,0 +1,181 @@
+"""Reads of fellowships that span relations; every list a person sees is scoped here."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from governance.selectors import member_states
+
+from . import scoring
+from .models import Application, Call, Criterion, Placement, Review, ReviewAssignment
+
+
+def state_statuses() -> dict[str, str]:
+    """ISO code → status of every member state (one query)."""
+    return dict(member_states().values_list("iso2", "status"))
+
+
+def open_calls(now: Any = None) -> QuerySet[Call]:
+    moment = now or timezone.now()
+    return (
+        Call.objects.filter(opens_at__lte=moment, deadline__gt=moment)
+        .select_related("programme")
+        .prefetch_related("host_sites", "criteria")
+        .order_by("deadline", "id")
+    )
+
+
+def applications_of(user: Any) -> QuerySet[Application]:
+    """The applicant's own applications, never anyone else's."""
+    return Application.objects.filter(applicant=user).select_related("call", "call__programme", "host_site")
+
+
+def active_assignments(reviewer: Any) -> QuerySet[ReviewAssignment]:
+    """A reviewer's assignments that still give access: no declared conflict, application under review."""
+    return ReviewAssignment.objects.filter(
+        reviewer=reviewer,
+        conflict_declared_at__isnull=True,
+        application__status=Application.Status.SUBMITTED,
+        application__erased_at__isnull=True,
+    )
+
+
+def review_queue(reviewer: Any) -> QuerySet[ReviewAssignment]:
+    """The reviewer's queue with the current revision's review, if any (fixed number of queries)."""
+    return (
+        active_assignments(reviewer)
+        .select_related("application", "application__call", "application__host_site", "application__applicant")
+        .prefetch_related(Prefetch("reviews", queryset=Review.objects.filter(outdated=False), to_attr="current"))
+        .order_by("application__call__deadline", "application_id")
+    )
+
+
+def reviewer_assignment(reviewer: Any, application: Application) -> ReviewAssignment | None:
+    return active_assignments(reviewer).filter(application=application).first()
+
+
+def criteria_of(call: Call) -> list[scoring.WeightedCriterion]:
+    criteria: list[Criterion] = list(call.criteria.all())
+    return [scoring.WeightedCriterion(str(c.pk), c.name, c.weight) for c in criteria]
+
+
+def scores_of(review: Review) -> dict[str, Decimal]:
+    return {k: Decimal(v) for k, v in review.scores.items()}
+
+
+@dataclass
+class RankedRow:
+    rank: int
+    application: Application
+    standing: scoring.Standing
+    within_places: bool
+
+
+def ranked_list(call: Call) -> list[RankedRow]:
+    """Submitted or decided applications of a call, ranked by the mean of their current reviews."""
+    criteria = criteria_of(call)
+    applications = list(
+        call.applications.exclude(status__in=[Application.Status.DRAFT])
+        .filter(erased_at__isnull=True)
+        .select_related("applicant", "host_site")
+        .prefetch_related(Prefetch("reviews", queryset=Review.objects.filter(outdated=False), to_attr="current"))
+    )
+    standings = []
+    by_id = {}
+    for application in applications:
+        by_id[application.pk] = application
+        standings.append(
+            scoring.aggregate(
+                application.pk,
+                criteria,
+                [scores_of(r) for r in application.current],  # type: ignore[attr-defined]
+                threshold=call.threshold_percent,
+                min_reviewers=call.min_reviewers,
+            )
+        )
+    rows = []
+    fundable_seen = 0
+    for position, standing in enumerate(scoring.rank(standings), start=1):
+        application = by_id[standing.key]
+        eligible = application.is_eligible is not False
+        counted = standing.fundable and eligible
+        if counted:
+            fundable_seen += 1
+        rows.append(RankedRow(position, application, standing, counted and fundable_seen <= call.places))
+    return rows
+
+
+def staff_applications(call: Call) -> QuerySet[Application]:
+    return (
+        call.applications.select_related("applicant", "host_site")
+        .prefetch_related(
+            Prefetch("reviews", queryset=Review.objects.filter(outdated=False), to_attr="current"),
+            Prefetch("assignments", queryset=ReviewAssignment.objects.select_related("reviewer")),
+        )
+        .order_by("id")
+    )
+
+
+def overdue_reports(today: Any = None) -> QuerySet[Placement]:
+    day = today or timezone.localdate()
+    return Placement.objects.filter(report_submitted_at__isnull=True, report_due__lt=day).select_related(
+        "application__applicant", "host_site"
+    )
+
+
+@dataclass
+class Circulation:
+    flows: list[tuple[str, str, int]]  # (home state name, host site name, fellows)
+    placements: int
+    completed: int
+    returned: int
+
+    @property
+    def returned_share(self) -> Decimal | None:
+        if not self.completed:
+            return None
+        return (Decimal(100) * self.returned / self.completed).quantize(Decimal("0.1"))
+
+
+def circulation() -> Circulation:
+    """Fellows by home member state → host site, and who returned to a member state within 12 months."""
+    states = dict(member_states().values_list("iso2", "name"))
+    members = set(member_states(statuses=["member", "associate"]).values_list("iso2", flat=True))
+    rows = Placement.objects.select_related("host_site", "application").values_list(
+        "application__home_country", "host_site__name", "status", "end", "returned_country", "returned_on"
+    )
+    counts: dict[tuple[str, str], int] = defaultdict(int)
+    completed = returned = total = 0
+    for home, host, status, end, back_country, back_on in rows:
+        total += 1
+        counts[(states.get(home, home or "?"), host)] += 1
+        if status == Placement.Status.COMPLETED:
+            completed += 1
+            # "within 12 months after the placement": a year of 365.25 days, inclusive.
+            if back_country in members and back_on is not None and (back_on - end).days <= 365.25:
+                returned += 1
+    flows = sorted(((h, s, n) for (h, s), n in counts.items()), key=lambda r: (-r[2], r[0], r[1]))
+    return Circulation(flows, total, completed, returned)
+
+
+def can_view_application(user: Any, application: Application) -> bool:
+    if not (user and user.is_authenticated):
+        return False
+    if user.is_staff or application.applicant_id == user.pk:
+        return True
+    return reviewer_assignment(user, application) is not None
+
+
+def blind_for(user: Any, application: Application) -> bool:
+    """External reviewers of a blind call see no identity."""
+    return bool(application.call.blind and not user.is_staff and application.applicant_id != user.pk)
+
+
+def search_q(term: str) -> Q:
+    return Q(title__icontains=term) | Q(applicant__name__icontains=term) | Q(applicant__email__icontains=term)

@@ -1,0 +1,1 @@
+"""Pages of fellowships: public calls and circulation, applying, reviewing, staff work."""

@@ -1,0 +1,103 @@
+"""Reviewing: the queue, the scoring form, conflict declarations, blind-safe documents."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cernai.core.files import open_file
+
+from .. import services
+from ..forms import ConflictForm, ReviewForm
+from ..models import ReviewAssignment
+from ..selectors import active_assignments, criteria_of, review_queue
+
+
+def own_assignment(request: HttpRequest, pk: int) -> ReviewAssignment:
+    """An assignment that still gives access; a declared conflict or someone else's is a 404."""
+    assignment = (
+        active_assignments(request.user)
+        .select_related("application__call", "application__host_site", "application__applicant")
+        .filter(pk=pk)
+        .first()
+    )
+    if assignment is None:
+        raise Http404(_("No such assignment."))
+    return assignment
+
+
+@login_required
+def queue(request: HttpRequest) -> HttpResponse:
+    return render(request, "fellowships/review_queue.html", {"assignments": review_queue(request.user)})
+
+
+@login_required
+def review_form(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = own_assignment(request, pk)
+    application = assignment.application
+    criteria = criteria_of(application.call)
+    done = assignment.reviews.filter(revision=application.revision).first()
+    form = ReviewForm(request.POST or None, criteria=criteria)
+    if request.method == "POST" and done is None and form.is_valid():
+        raw = {c.key: form.cleaned_data.get(f"score_{c.key}") for c in criteria}
+        try:
+            services.submit_review(
+                assignment=assignment, reviewer=request.user, raw_scores=raw, comment=form.cleaned_data["comment"]
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for key, errors in exc.message_dict.items():
+                    form.add_error(f"score_{key}" if f"score_{key}" in form.fields else None, errors)
+            else:
+                form.add_error(None, exc)
+        else:
+            messages.success(request, _("Your review was submitted."))
+            return redirect("fellowships:review_queue")
+    return render(
+        request,
+        "fellowships/review_form.html",
+        {
+            "assignment": assignment,
+            "application": application,
+            "blind": application.call.blind,
+            "form": form,
+            "done": done,
+            "conflict_form": ConflictForm(prefix="coi"),
+            "stays": application.stays.all(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def declare_conflict(request: HttpRequest, pk: int) -> HttpResponse:
+    assignment = own_assignment(request, pk)
+    form = ConflictForm(request.POST, prefix="coi")
+    if not form.is_valid():
+        messages.error(request, _("Say briefly why you have a conflict of interest."))
+        return redirect("fellowships:review_form", pk=pk)
+    services.declare_conflict(assignment=assignment, reviewer=request.user, reason=form.cleaned_data["reason"])
+    messages.success(request, _("Conflict recorded: the application was removed from your queue."))
+    return redirect("fellowships:review_queue")
+
+
+@login_required
+def review_plan(request: HttpRequest, pk: int) -> FileResponse:
+    """The research plan under a neutral name, so blind reviewers learn nothing from its metadata."""
+    application = own_assignment(request, pk).application
+    if application.plan_file is None:
+        raise Http404(_("No plan was uploaded."))
+    response = FileResponse(
+        open_file(application.plan_file),
+        as_attachment=True,
+        filename=f"plan-{application.reference}.pdf",
+        content_type=application.plan_file.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -1,0 +1,215 @@
+"""Staff pages where the admin is clumsy: applications of a call, assignment, ranking, decisions, exports."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from cernai.accounts import roles
+
+from .. import services
+from ..forms import AssignForm, InfoRequestForm, OverrideForm
+from ..models import Application, Call, ExportJob
+from ..permissions import is_fellowships_staff
+from ..selectors import criteria_of, overdue_reports, ranked_list, scores_of, search_q, staff_applications
+
+PAGE_SIZE = 50
+
+
+def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    @wraps(view)
+    @login_required
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not is_fellowships_staff(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def reviewer_choices() -> Any:
+    return get_user_model().objects.filter(groups__name=roles.REVIEWER).order_by("name")
+
+
+@staff_only
+def calls(request: HttpRequest) -> HttpResponse:
+    rows = Call.objects.select_related("programme").order_by("-deadline")
+    return render(request, "fellowships/staff/calls.html", {"calls": rows, "overdue": list(overdue_reports()[:50])})
+
+
+@staff_only
+def call_applications(request: HttpRequest, pk: int) -> HttpResponse:
+    call = get_object_or_404(Call, pk=pk)
+    applications = staff_applications(call)
+    term = request.GET.get("q", "").strip()
+    if term:
+        applications = applications.filter(search_q(term))
+    page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "fellowships/staff/call_applications.html",
+        {
+            "call": call,
+            "page": page,
+            "q": term,
+            "assign_form": AssignForm(reviewers=reviewer_choices(), prefix="assign"),
+            "exports": call.exports.all()[:5],
+        },
+    )
+
+
+@staff_only
+@require_POST
+def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    call = get_object_or_404(Call, pk=pk)
+    form = AssignForm(request.POST, reviewers=reviewer_choices(), prefix="assign")
+    ids = [int(i) for i in request.POST.getlist("applications") if i.isdigit()]
+    if not form.is_valid() or not ids:
+        messages.error(request, _("Choose at least one application and one reviewer."))
+        return redirect("fellowships:staff_call", pk=pk)
+    report = services.assign_reviewers(
+        applications=call.applications.filter(pk__in=ids),
+        reviewers=form.cleaned_data["reviewers"],
+        actor=request.user,
+        override_justification=form.cleaned_data["justification"],
+    )
+    messages.success(
+        request,
+        _("%(n)d assignment(s) made, %(o)d with a conflict overridden, %(e)d already existed.")
+        % {"n": len(report.created), "o": len(report.overridden), "e": report.existing},
+    )
+    for application, reviewer, reason in report.refused:
+        messages.error(
+            request,
+            _("Refused: %(reviewer)s for %(ref)s — %(reason)s. Give a justification to override.")
+            % {"reviewer": reviewer, "ref": application.reference, "reason": reason},
+        )
+    return redirect("fellowships:staff_call", pk=pk)
+
+
+@staff_only
+def ranking(request: HttpRequest, pk: int) -> HttpResponse:
+    call = get_object_or_404(Call.objects.prefetch_related("criteria"), pk=pk)
+    rows = ranked_list(call)
+    return render(
+        request,
+        "fellowships/staff/ranking.html",
+        {
+            "call": call,
+            "rows": rows,
+            "criteria": criteria_of(call),
+            "accepted": sum(1 for r in rows if r.application.status == Application.Status.ACCEPTED),
+        },
+    )
+
+
+@staff_only
+@require_POST
+def decide_bulk(request: HttpRequest, pk: int) -> HttpResponse:
+    call = get_object_or_404(Call, pk=pk)
+    decisions = {}
+    for key, value in request.POST.items():
+        if key.startswith("decision_") and value:
+            decisions[int(key.removeprefix("decision_"))] = value
+    ids = set(call.applications.filter(pk__in=decisions).values_list("pk", flat=True))
+    decisions = {k: v for k, v in decisions.items() if k in ids}
+    if not decisions:
+        messages.error(request, _("Choose a decision for at least one application."))
+        return redirect("fellowships:staff_ranking", pk=pk)
+    try:
+        decided = services.decide_in_bulk(decisions=decisions, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("%(n)d decision(s) recorded and sent.") % {"n": len(decided)})
+    return redirect("fellowships:staff_ranking", pk=pk)
+
+
+@staff_only
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    application = get_object_or_404(
+        Application.objects.select_related("call", "applicant", "host_site", "cv", "plan_file"), pk=pk
+    )
+    criteria = criteria_of(application.call)
+    reviews = [
+        {"review": r, "scores": [(c.name, scores_of(r).get(c.key)) for c in criteria]}
+        for r in application.reviews.select_related("assignment__reviewer").order_by("-revision", "id")
+    ]
+    return render(
+        request,
+        "fellowships/staff/application.html",
+        {
+            "application": application,
+            "reviews": reviews,
+            "assignments": application.assignments.select_related("reviewer"),
+            "referees": application.referees.select_related("letter"),
+            "stays": application.stays.all(),
+            "breaks": application.career_breaks.all(),
+            "override_form": OverrideForm(prefix="ov"),
+            "info_form": InfoRequestForm(prefix="info"),
+        },
+    )
+
+
+@staff_only
+@require_POST
+def application_action(request: HttpRequest, pk: int, action: str) -> HttpResponse:
+    application = get_object_or_404(Application, pk=pk)
+    try:
+        if action == "override":
+            form = OverrideForm(request.POST, prefix="ov")
+            if not form.is_valid():
+                raise ValidationError(_("An override needs a choice and a written justification."))
+            services.override_eligibility(
+                application=application,
+                actor=request.user,
+                eligible=form.cleaned_data["eligible"],
+                justification=form.cleaned_data["justification"],
+            )
+        elif action == "info":
+            form = InfoRequestForm(request.POST, prefix="info")
+            if not form.is_valid():
+                raise ValidationError(_("Say what information is needed."))
+            services.request_more_information(
+                application=application, actor=request.user, message=form.cleaned_data["message"]
+            )
+        elif action in ("accepted", "waitlisted", "rejected"):
+            services.decide(application=application, actor=request.user, decision=action)
+        else:
+            raise ValidationError(_("Unknown action."))
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Done."))
+    return redirect("fellowships:staff_application", pk=pk)
+
+
+@staff_only
+@require_POST
+def export(request: HttpRequest, pk: int) -> HttpResponse:
+    call = get_object_or_404(Call, pk=pk)
+    fmt = request.POST.get("format", "csv")
+    if fmt not in ExportJob.Format.values:
+        fmt = "csv"
+    job = services.request_export(call=call, actor=request.user, format=fmt)
+    return redirect("fellowships:staff_export", pk=job.pk)
+
+
+@staff_only
+def export_status(request: HttpRequest, pk: int) -> HttpResponse:
+    job = get_object_or_404(ExportJob.objects.select_related("call", "file"), pk=pk)
+    template = "fellowships/staff/export.html"
+    if request.htmx:  # type: ignore[attr-defined]
+        template += "#progress"
+    return render(request, template, {"job": job})

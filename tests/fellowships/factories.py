@@ -1,0 +1,103 @@
+"""Factories for fellowships records."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+import factory
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from fellowships import scoring
+from fellowships.models import Application, Call, Criterion, HostSite, Programme
+from governance.models import MemberState
+from tests.factories import UserFactory
+
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+def pdf(name: str = "cv.pdf", content: bytes = PDF) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="application/pdf")
+
+
+def member_states() -> None:
+    for iso2, name, status in [
+        ("FR", "France", "member"),
+        ("PT", "Portugal", "member"),
+        ("IT", "Italy", "member"),
+        ("DE", "Germany", "member"),
+        ("CH", "Switzerland", "member"),
+        ("UA", "Ukraine", "associate"),
+        ("US", "United States", "observer"),
+    ]:
+        MemberState.objects.get_or_create(iso2=iso2, defaults={"name": name, "status": status})
+
+
+class HostSiteFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = HostSite
+        django_get_or_create = ("name",)
+
+    name = "cernai flagship campus"
+    kind = HostSite.Kind.FLAGSHIP
+    country = "CH"
+    city = "Geneva"
+
+
+class ProgrammeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Programme
+        django_get_or_create = ("name",)
+
+    name = "Exchange programme"
+    kind = Programme.Kind.EXCHANGE
+
+
+class CallFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Call
+        skip_postgeneration_save = True
+
+    programme = factory.SubFactory(ProgrammeFactory)
+    title = factory.Sequence(lambda n: f"Exchange call {n}")
+    slug = factory.Sequence(lambda n: f"exchange-{n}")
+    timezone = "Europe/Brussels"
+    opens_at = factory.LazyFunction(lambda: timezone.now() - timedelta(days=10))
+    deadline = factory.LazyFunction(lambda: timezone.now() + timedelta(days=20))
+    places = 2
+    max_duration_months = 24
+
+    @factory.post_generation
+    def sites(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        self.host_sites.add(*(extracted or [HostSiteFactory()]))
+
+    @factory.post_generation
+    def criteria(self, create: bool, extracted: Any, **kwargs: Any) -> None:
+        for i, (name, weight) in enumerate(extracted or scoring.DEFAULT_CRITERIA):
+            Criterion.objects.create(call=self, name=name, weight=weight, order=i)
+
+
+def filled_application(call: Call, applicant: Any = None, **fields: Any) -> Application:
+    """A complete draft (ready to submit) written straight to the database."""
+    applicant = applicant or UserFactory(nationality="PT", home_country="PT")
+    start = date.today() + timedelta(days=200)
+    values = {
+        "nationality": str(applicant.nationality or "PT"),
+        "home_institution": applicant.home_institution or "Universidade de Lisboa",
+        "home_country": str(applicant.home_country or "PT"),
+        "host_site": call.host_sites.first(),
+        "proposed_start": start,
+        "proposed_end": start + timedelta(days=180),
+        "title": "Robust multilingual models",
+        "research_plan": "Six months of work on evaluation.",
+        "highest_degree": "phd",
+        "phd_date": date(2021, 6, 1),
+    }
+    values.update(fields)
+    application = Application.objects.create(call=call, applicant=applicant, **values)
+    from cernai.core.files import store_upload
+
+    application.cv = store_upload(upload=pdf(), owner=applicant, purpose="fellowships.cv")
+    application.save()
+    return application
