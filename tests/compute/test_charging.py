@@ -1,4 +1,4 @@
-"""The pure charging rules of rules.md §3 (examples 1–4 in their pure form) and their properties."""
+"""The pure charging rules of rules.md §3 (examples 1 to 4 in their pure form) and their properties."""
 
 from __future__ import annotations
 
