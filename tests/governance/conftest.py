@@ -63,8 +63,10 @@ def session(members: list[MemberState]) -> Any:
 def make_ballot(session: Any) -> Any:
     """``make_ballot(kind=..., mode=..., secrecy=..., open=True)``"""
 
-    def make(*, kind: str = "ordinary", open: bool = True, programme: Any = None, **ballot: Any) -> Ballot:
-        item = AgendaItemFactory(session=session)
+    def make(
+        *, kind: str = "ordinary", open: bool = True, programme: Any = None, in_session: Any = None, **ballot: Any
+    ) -> Ballot:
+        item = AgendaItemFactory(session=in_session or session)
         motion = MotionFactory(item=item, kind=kind, programme=programme)
         b = BallotFactory(motion=motion, **ballot)
         if open:

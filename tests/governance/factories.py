@@ -77,3 +77,23 @@ def appoint(state: MemberState, role: str, user: Any = None, **user_kwargs: Any)
     )
     Appointment.objects.create(state=state, user=user, role=role, start=dt.date(2020, 1, 1))
     return user
+
+
+def synthetic_states(n: int, *, prefix: int = 0x100) -> list[MemberState]:
+    """``n`` extra member states with two-character synthetic codes (a large assembly for B2)."""
+    existing = set(MemberState.objects.values_list("iso2", flat=True))
+    codes = (chr(prefix + i // 200) + chr(prefix + i % 200) for i in range(40_000))
+    fresh = [c for c in codes if c not in existing][:n]
+    return MemberState.objects.bulk_create([MemberState(name=f"Assembly state {c}", iso2=c) for c in fresh])
+
+
+def grow_electorate(ballot: Ballot, n: int) -> None:
+    """Make an open ballot's electorate ``n`` entitled states (extra synthetic states join it)."""
+    from governance.models import ElectorateEntry
+
+    have = ElectorateEntry.objects.filter(ballot=ballot, reason="entitled").count()
+    extra = synthetic_states(max(0, n - have), prefix=0x100 + 200 * (ballot.pk % 50))
+    ElectorateEntry.objects.bulk_create(
+        [ElectorateEntry(ballot=ballot, state=s, reason="entitled", counts_in_all=True, present=True) for s in extra]
+    )
+    Ballot.objects.filter(pk=ballot.pk).update(entitled_count=n, all_count=n, present_count=n)
