@@ -125,7 +125,7 @@ def test_requests_outside_the_call_window_or_mode_are_refused(project: Any, gpu_
 def test_capacity_refusal_names_what_is_left(project: Any, fox: Any, secretariat: Any) -> None:
     period = factories.make_resource(fox, capacity=1000)
     factories.grant(project, period, 900, actor=secretariat)
-    with pytest.raises(ValidationError, match="Not enough capacity: .* has 100 of 1000 left"):
+    with pytest.raises(ValidationError, match=r"Not enough capacity: .* has 100 of 1000 left"):
         factories.grant(project, period, 200, actor=secretariat)
     allocation = Allocation.objects.get()
     with pytest.raises(ValidationError, match="100 left"):

@@ -1,0 +1,79 @@
+"""T7 for compute: every persona × every compute page and API object."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from tests.access import Row, check_matrix
+from tests.factories import UserFactory
+
+from . import factories
+from .conftest import token_client
+
+pytestmark = pytest.mark.django_db
+
+
+def test_compute_access_matrix(
+    project: Any,
+    gpu_period: Any,
+    login: Any,
+    pi: Any,
+    member: Any,
+    secretariat: Any,
+    applicant: Any,
+    site_fox: str,
+    site_national: str,
+) -> None:
+    factories.make_call([gpu_period.resource])
+    outsider = UserFactory(email="outsider@example.org")
+    clients: dict[str | None, Client] = {
+        None: Client(),
+        "pi": login(pi),
+        "member": login(member),
+        "secretariat": login(secretariat),
+        "applicant": login(applicant),
+        "outsider": login(outsider),
+        "site_fox": token_client(site_fox),
+        "site_national": token_client(site_national),
+    }
+    people = ("pi", "member", "secretariat", "applicant", "outsider")
+    everyone_ok = {p: 200 for p in people} | {None: 200}
+    rows = [
+        Row("/compute/transparency/", everyone_ok),
+        Row("/api/v1/compute/reports/allocations/", everyone_ok | {"site_fox": 200}),
+        Row("/compute/", {None: "login", **{p: 200 for p in people}}),
+        Row(
+            "/compute/projects/llm-alignment/",
+            {None: "login", "pi": 200, "member": 200, "secretariat": 200, "applicant": 404, "outsider": 404},
+        ),
+        Row(
+            "/compute/projects/llm-alignment/jobs/",
+            {None: "login", "pi": 200, "member": 200, "secretariat": 200, "applicant": 404, "outsider": 404},
+        ),
+        Row(
+            "/compute/projects/llm-alignment/request/",
+            {None: "login", "pi": 200, "member": 403, "secretariat": 200, "outsider": 404},
+        ),
+        Row("/compute/projects/nope/", {"pi": 404, "secretariat": 404}),
+        Row("/compute/staff/utilisation/", {None: 302, "pi": 302, "member": 302, "secretariat": 200}),
+        Row("/compute/staff/unmatched/", {None: 302, "pi": 302, "secretariat": 200}),
+        Row("/compute/staff/rematch/", {"secretariat": 405}),
+        Row(
+            "/api/v1/compute/sites/flagship/limits/",
+            {None: 401, "pi": 403, "member": 403, "secretariat": 200, "site_fox": 200, "site_national": 403},
+        ),
+        Row("/api/v1/compute/sites/national/limits/", {"site_fox": 403, "site_national": 200, "secretariat": 200}),
+        Row("/api/v1/compute/usage/", {None: 401, "pi": 403, "applicant": 403}, method="post", data={}),
+    ]
+    check_matrix(rows, clients)
+
+
+def test_project_list_holds_only_the_callers_projects(project: Any, login: Any, pi: Any, applicant: Any) -> None:
+    other = factories.make_project(
+        code="other", pi=applicant, cluster=project.slurm_accounts.get().cluster, account="acc2", logins=("zed",)
+    )
+    assert [r["project"] for r in login(pi).get("/compute/").context["rows"]] == [project]
+    assert [r["project"] for r in login(applicant).get("/compute/").context["rows"]] == [other]

@@ -1,0 +1,100 @@
+"""GET /api/v1/compute/sites/<site>/limits/ as JSON and as a sacctmgr command file; token scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.test import TestCase
+
+from compute.models import Unit
+
+from . import factories
+from .conftest import post_json, token_client
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def granted(project: Any, fox: Any, secretariat: Any) -> None:
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        factories.grant(project, factories.make_resource(fox), 1000, actor=secretariat)
+        factories.grant(project, factories.make_resource(fox, unit=Unit.CORE_HOURS), 50_000, actor=secretariat)
+
+
+def test_limits_json_per_account(granted: None, site_fox: str) -> None:
+    post_json(token_client(site_fox), [factories.job()])  # 10 GPU-h, 20 core-h
+    reply = token_client(site_fox).get("/api/v1/compute/sites/flagship/limits/")
+    assert reply.status_code == 200
+    assert reply.json()["accounts"] == [
+        {
+            "cluster": "fox",
+            "account": "ec85",
+            "project": "llm-alignment",
+            "granted_gpu_hours": 1000,
+            "used_gpu_hours": 10.0,
+            "granted_core_hours": 50_000,
+            "used_core_hours": 20.0,
+            "grp_tres_mins": "gres/gpu=60000,cpu=3000000",
+            "GrpTRESMins": {"gres/gpu": 60000, "cpu": 3000000},
+            "blocked": False,
+            "reason": "",
+        }
+    ]
+
+
+def test_limits_as_sacctmgr_command_file(granted: None, site_fox: str) -> None:
+    reply = token_client(site_fox).get("/api/v1/compute/sites/flagship/limits/?format=sacctmgr")
+    assert reply.status_code == 200
+    assert reply["Content-Type"].startswith("text/plain")
+    lines = [line for line in reply.content.decode().splitlines() if not line.startswith("#")]
+    assert lines == [
+        "sacctmgr -i modify account where name=ec85 cluster=fox set GrpTRESMins=gres/gpu=60000,cpu=3000000 "
+        "GrpSubmitJobs=-1"
+    ]
+
+
+def test_an_account_without_active_grant_is_blocked(project: Any, site_fox: str) -> None:
+    account = token_client(site_fox).get("/api/v1/compute/sites/flagship/limits/").json()["accounts"][0]
+    assert (account["blocked"], account["reason"], account["grp_tres_mins"]) == (
+        True,
+        "no active allocation",
+        "gres/gpu=0,cpu=0",
+    )
+
+
+def test_a_token_cannot_read_another_sites_limits(project: Any, site_fox: str, site_national: str) -> None:
+    assert token_client(site_national).get("/api/v1/compute/sites/flagship/limits/").status_code == 403
+    assert token_client(site_fox).get("/api/v1/compute/sites/national/limits/").status_code == 403
+    assert token_client(site_fox).get("/api/v1/compute/sites/flagship/limits/").status_code == 200
+
+
+def test_limits_need_a_token_or_staff(project: Any, client: Any, login: Any, secretariat: Any, pi: Any) -> None:
+    assert client.get("/api/v1/compute/sites/flagship/limits/").status_code in (401, 403)
+    assert login(pi).get("/api/v1/compute/sites/flagship/limits/").status_code == 403
+    assert login(secretariat).get("/api/v1/compute/sites/flagship/limits/").status_code == 200
+    assert login(secretariat).get("/api/v1/compute/sites/nowhere/limits/").status_code == 404
+
+
+def test_limits_query_count_does_not_grow_with_accounts(
+    fox: Any, site_fox: str, secretariat: Any, django_assert_num_queries: Any
+) -> None:
+    from tests.factories import UserFactory
+
+    period = factories.make_resource(fox, capacity=10**9)
+
+    def add(n: int, offset: int) -> None:
+        for i in range(n):
+            pi = UserFactory()
+            project = factories.make_project(
+                code=f"p{offset + i}", pi=pi, cluster=fox, account=f"acc{offset + i}", logins=(f"u{offset + i}",)
+            )
+            factories.grant(project, period, 10, actor=secretariat)
+
+    client = token_client(site_fox)
+    add(2, 0)
+    with django_assert_num_queries(4):  # token, site, accounts, allocations
+        assert len(client.get("/api/v1/compute/sites/flagship/limits/").json()["accounts"]) == 2
+    add(20, 100)
+    with django_assert_num_queries(4):  # token, site, accounts, allocations
+        assert len(client.get("/api/v1/compute/sites/flagship/limits/").json()["accounts"]) == 22
