@@ -148,6 +148,9 @@ def upload_documents(request: HttpRequest, pk: int) -> HttpResponse:
                     messages.error(request, " ".join(exc.messages))
         if stored:
             messages.success(request, _("Document saved."))
+    else:
+        for field, errors in form.errors.items():
+            messages.error(request, f"{form.fields[field].label}: {' '.join(errors)}")
     return redirect("fellowships:application_step", pk=pk, step=4)
 
 

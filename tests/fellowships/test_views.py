@@ -1,0 +1,233 @@
+"""Pages of fellowships through the test client: applying in steps, uploads (T8), reviewing, staff work,
+and query counts pinned at two data sizes."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from fellowships import services
+from fellowships.models import Application, ExportJob, Review, ReviewAssignment
+from tests.factories import UserFactory
+from tests.fellowships import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def test_apply_over_several_visits_and_submit(
+    call: Any, applicant: Any, login: Any, commits: Any, mailoutbox: list
+) -> None:
+    client = login(applicant)
+    response = client.post(reverse("fellowships:apply", args=[call.slug]))
+    application = Application.objects.get()
+    assert response["Location"] == reverse("fellowships:application_step", args=[application.pk, 1])
+    start = date.today() + timedelta(days=100)
+    step1 = {
+        "d-nationality": "PT", "d-home_institution": "Universidade de Lisboa", "d-home_country": "PT",
+        "d-host_site": call.host_sites.first().pk, "d-proposed_start": start, "d-proposed_end": start + timedelta(days=90),
+        "d-secondment_months": "0", "action": "stay",
+    }  # fmt: skip
+    assert client.post(reverse("fellowships:application_step", args=[application.pk, 1]), step1).status_code == 302
+    # Leave and come back: the draft is kept and "apply" resumes it where it was.
+    client = login(applicant)
+    assert client.post(reverse("fellowships:apply", args=[call.slug]))["Location"].endswith("/step/2/")
+    client.post(
+        reverse("fellowships:application_step", args=[application.pk, 2]), {"p-title": "T", "p-research_plan": "P"}
+    )
+    step3 = {
+        "c-highest_degree": "phd", "c-phd_date": "2022-01-01",
+        "stays-TOTAL_FORMS": "4", "stays-INITIAL_FORMS": "0",
+        "stays-0-country": "CH", "stays-0-start": "2025-01-01", "stays-0-end": "2025-03-01",
+        "breaks-TOTAL_FORMS": "3", "breaks-INITIAL_FORMS": "0",
+    }  # fmt: skip
+    assert client.post(reverse("fellowships:application_step", args=[application.pk, 3]), step3).status_code == 302
+    assert client.get(reverse("fellowships:application_step", args=[application.pk, 3])).status_code == 200
+    refused = client.post(reverse("fellowships:submit", args=[application.pk]), follow=True)
+    assert "Please complete: CV" in refused.text
+    client.post(reverse("fellowships:upload_documents", args=[application.pk]), {"doc-cv": factories.pdf()})
+    page = client.get(reverse("fellowships:application_step", args=[application.pk, 5]))
+    assert "months in the host country (CH)" in page.text  # the preview explains itself
+    with commits(execute=True):
+        done = client.post(reverse("fellowships:submit", args=[application.pk]), follow=True)
+    assert "Submitted" in done.text and "Under review" in done.text
+    application.refresh_from_db()
+    assert application.status == "submitted" and application.stays.count() == 1
+    assert len(mailoutbox) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("cv.pdf", b"<html><script>alert(1)</script></html>", "is not a real PDF"),
+        ("cv.pdf", b"<svg xmlns='http://www.w3.org/2000/svg'></svg>", "is not a real PDF"),
+        ("cv.pdf", b"", "is empty"),
+    ],
+)
+def test_t8_bad_uploads_are_refused_with_a_clear_message(
+    call: Any, applicant: Any, login: Any, name: str, content: bytes, message: str
+) -> None:
+    application = factories.filled_application(call, applicant, cv=None)
+    application.cv = None
+    application.save()
+    upload = SimpleUploadedFile("x.pdf", content, content_type="application/pdf")
+    upload.name = name
+    response = login(applicant).post(
+        reverse("fellowships:upload_documents", args=[application.pk]), {"doc-cv": upload}, follow=True
+    )
+    application.refresh_from_db()
+    assert application.cv is None
+    assert message in response.text
+
+
+def test_t8_path_traversal_names_are_refused_or_neutralised(call: Any, applicant: Any, login: Any) -> None:
+    from django.core.exceptions import ValidationError
+
+    application = factories.filled_application(call, applicant)
+    # Straight to the service (a client other than Django's parser could send the raw name):
+    raw = factories.pdf()
+    raw._name = "../../etc/passwd.pdf"  # UploadedFile's setter would strip the folders; bypass it
+    with pytest.raises(ValidationError) as refused:
+        services.attach_document(application=application, actor=applicant, upload=raw, kind="cv")
+    assert "is not allowed" in refused.value.messages[0]
+    # Through the page, Django's multipart parser already drops the folders; the stored name is random.
+    upload = factories.pdf()
+    upload.name = "../../etc/passwd.pdf"
+    login(applicant).post(reverse("fellowships:upload_documents", args=[application.pk]), {"doc-cv": upload})
+    application.refresh_from_db()
+    assert application.cv.original_name == "passwd.pdf" and "/" not in application.cv.stored_name
+
+
+def test_t8_too_large_and_stored_names_are_random(call: Any, applicant: Any, login: Any, settings: Any) -> None:
+    settings.UPLOAD_MAX_BYTES = 1000
+    application = factories.filled_application(call, applicant)
+    big = SimpleUploadedFile("big.pdf", factories.PDF + b"0" * 2000, content_type="application/pdf")
+    response = login(applicant).post(
+        reverse("fellowships:upload_documents", args=[application.pk]), {"doc-cv": big}, follow=True
+    )
+    assert "the limit is" in response.text
+    assert application.cv.stored_name != "cv.pdf" and len(application.cv.stored_name) == 36
+    download = login(applicant).get(reverse("core:file_download", args=[application.cv_id]))
+    assert download["Content-Disposition"].startswith("attachment") and download["X-Content-Type-Options"] == "nosniff"
+
+
+def test_referee_page_uploads_a_letter(call: Any, applicant: Any, client: Any) -> None:
+    application = factories.filled_application(call, applicant)
+    referee = services.invite_referee(application=application, actor=applicant, name="Prof. Ref", email="r@example.org")
+    url = reverse("fellowships:referee_upload", args=[services.referee_token(referee)])
+    assert "Prof. Ref" in client.get(url).text
+    bad = client.post(url, {"letter": SimpleUploadedFile("l.pdf", b"GIF89a", content_type="application/pdf")})
+    assert "is not a real PDF" in bad.text
+    ok = client.post(url, {"letter": factories.pdf("letter.pdf")}, follow=True)
+    assert "your letter was received" in ok.text
+
+
+def test_review_form_refuses_a_blank_and_accepts_scores(
+    submitted: Any, reviewer: Any, secretariat: Any, login: Any
+) -> None:
+    assignment = services.assign_reviewers(applications=[submitted], reviewers=[reviewer], actor=secretariat).created[0]
+    keys = [c.pk for c in submitted.call.criteria.all()]
+    client = login(reviewer)
+    url = reverse("fellowships:review_form", args=[assignment.pk])
+    blank = client.post(url, {f"score_{keys[0]}": "4.5", f"score_{keys[1]}": "", f"score_{keys[2]}": "3.5"})
+    assert blank.status_code == 200 and "Impact is blank" in blank.text
+    assert not Review.objects.exists()
+    bad = client.post(url, {f"score_{keys[0]}": "5.5", f"score_{keys[1]}": "3", f"score_{keys[2]}": "3.5"})
+    assert "between 0 and 5" in bad.text
+    client.post(
+        url, {f"score_{keys[0]}": "4.5", f"score_{keys[1]}": "3.0", f"score_{keys[2]}": "3.5", "comment": "good"}
+    )
+    assert Review.objects.get().total_percent == Decimal("77.0")
+
+
+def test_staff_assign_ranking_decide_and_export(
+    submitted: Any, reviewer: Any, secretariat: Any, login: Any, commits: Any
+) -> None:
+    client = login(secretariat)
+    call = submitted.call
+    same = UserFactory(groups=["Reviewers"], home_institution=submitted.home_institution, name="Sam Same")
+    response = client.post(
+        reverse("fellowships:staff_assign", args=[call.pk]),
+        {"applications": [submitted.pk], "assign-reviewers": [reviewer.pk, same.pk]},
+        follow=True,
+    )
+    assert "Refused: Sam Same" in response.text and "same home institution" in response.text
+    assert ReviewAssignment.objects.count() == 1
+    ranking = client.get(reverse("fellowships:staff_ranking", args=[call.pk]))
+    assert submitted.reference in ranking.text and "too few reviews" in ranking.text
+    with commits(execute=True):
+        client.post(reverse("fellowships:staff_decide", args=[call.pk]), {f"decision_{submitted.pk}": "waitlisted"})
+    submitted.refresh_from_db()
+    assert submitted.status == "waitlisted"
+    with commits(execute=True):
+        started = client.post(reverse("fellowships:staff_export_start", args=[call.pk]), {"format": "xlsx"})
+    job = ExportJob.objects.get()
+    assert started["Location"] == reverse("fellowships:staff_export", args=[job.pk])
+    partial = client.get(started["Location"], headers={"HX-Request": "true"})
+    assert "<html" not in partial.text and 'id="export-progress"' in partial.text and "Download" in partial.text
+
+
+def test_public_pages_show_deadline_in_call_timezone_and_utc(call: Any, client: Any) -> None:
+    page = client.get(reverse("fellowships:call_detail", args=[call.slug])).text
+    local = call.deadline.astimezone(call.tz)
+    assert f"{local:%Y-%m-%d %H:%M}" in page and "UTC" in page
+    api = client.get("/api/v1/fellowships/calls/").json()
+    assert api["results"][0]["slug"] == call.slug
+    assert api["results"][0]["deadline_local"] == local.isoformat()
+    assert [c["weight"] for c in api["results"][0]["criteria"]] == [50, 30, 20]
+
+
+def _bulk(call: Any, n: int, reviewer: Any) -> None:
+    """n submitted applications with one review each by ``reviewer`` (direct inserts, for sizing)."""
+    from cernai.accounts.models import User
+
+    users = User.objects.bulk_create(
+        [User(email=f"bulk{call.pk}-{i}-{n}@example.org", name=f"Bulk {i}") for i in range(n)]
+    )
+    site = call.host_sites.first()
+    apps = Application.objects.bulk_create(
+        [
+            Application(call=call, applicant=u, status="submitted", host_site=site, title=f"A{i}", home_institution="X")
+            for i, u in enumerate(users)
+        ]
+    )
+    assignments = ReviewAssignment.objects.bulk_create(
+        [ReviewAssignment(application=a, reviewer=reviewer) for a in apps]
+    )
+    keys = [str(c.pk) for c in call.criteria.all()]
+    Review.objects.bulk_create(
+        [
+            Review(
+                assignment=s,
+                application=s.application,
+                revision=1,
+                scores=dict.fromkeys(keys, "4.0"),
+                total_percent=Decimal(80),
+            )
+            for s in assignments
+        ]
+    )
+
+
+@pytest.mark.parametrize("url_name", ["review_queue", "staff_call", "staff_ranking", "my_applications", "call_list"])
+def test_query_count_is_the_same_at_10_and_60_rows(
+    call: Any, reviewer: Any, secretariat: Any, login: Any, url_name: str
+) -> None:
+    counts = []
+    for n in (10, 60):
+        target = factories.CallFactory()
+        _bulk(target, n, reviewer)
+        args = [target.pk] if url_name.startswith("staff") else []
+        url = reverse(f"fellowships:{url_name}", args=args)
+        client = login(secretariat if url_name.startswith("staff") else reviewer)
+        client.get(url)  # warm caches (session, content types)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
