@@ -15,6 +15,8 @@ from django.utils.translation import gettext_lazy as _
 
 from cernai.core.files import store_upload
 
+from cernai.accounts.permissions import is_secretariat
+
 from . import services
 from .models import (
     Adviser,
@@ -35,13 +37,20 @@ from .models import (
 )
 
 
+class SecretariatAdmin(admin.ModelAdmin):
+    """Governance models appear in the admin index for the secretariat (permissions come from `rules`)."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return bool(is_secretariat(request.user)) and request.user.is_staff
+
+
 class VotingAuthorisationInline(admin.TabularInline):
     model = VotingAuthorisation
     extra = 0
 
 
 @admin.register(MemberState)
-class MemberStateAdmin(admin.ModelAdmin):
+class MemberStateAdmin(SecretariatAdmin):
     list_display = ["name", "iso2", "status", "contribution_share", "in_arrears"]
     list_filter = ["status", "in_arrears"]
     search_fields = ["name", "iso2"]
@@ -49,16 +58,16 @@ class MemberStateAdmin(admin.ModelAdmin):
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(SecretariatAdmin):
     list_display = ["name"]
     search_fields = ["name"]
     filter_horizontal = ["participants"]
 
 
 @admin.register(Council)
-class CouncilAdmin(admin.ModelAdmin):
+class CouncilAdmin(SecretariatAdmin):
     list_display = ["name", "quorum_required", "weighted_rule", "chair"]
-    autocomplete_fields = ["chair"]
+    raw_id_fields = ["chair"]
 
 
 class AppointmentForm(forms.ModelForm):
@@ -68,13 +77,14 @@ class AppointmentForm(forms.ModelForm):
 
 
 @admin.register(Appointment)
-class AppointmentAdmin(admin.ModelAdmin):
+class AppointmentAdmin(SecretariatAdmin):
     form = AppointmentForm
     list_display = ["user", "state", "role", "start", "end"]
     list_filter = ["role", "state__status"]
     list_select_related = ["user", "state"]
     search_fields = ["user__name", "user__email", "state__name"]
-    autocomplete_fields = ["state", "user"]
+    autocomplete_fields = ["state"]
+    raw_id_fields = ["user"]
 
     def save_model(self, request: HttpRequest, obj: Appointment, form: Any, change: bool) -> None:
         if change:
@@ -106,11 +116,12 @@ class AppointmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Adviser)
-class AdviserAdmin(admin.ModelAdmin):
+class AdviserAdmin(SecretariatAdmin):
     list_display = ["user", "state", "start", "end"]
     list_select_related = ["user", "state"]
     search_fields = ["user__name", "state__name"]
-    autocomplete_fields = ["state", "user"]
+    autocomplete_fields = ["state"]
+    raw_id_fields = ["user"]
 
 
 class AgendaItemInline(admin.TabularInline):
@@ -127,7 +138,7 @@ class AttendanceInline(admin.TabularInline):
 
 
 @admin.register(Session)
-class SessionAdmin(admin.ModelAdmin):
+class SessionAdmin(SecretariatAdmin):
     list_display = ["title", "council", "starts_at", "closed"]
     list_filter = ["closed", "council"]
     list_select_related = ["council"]
@@ -153,7 +164,7 @@ class PaperInline(admin.TabularInline):
 
 
 @admin.register(AgendaItem)
-class AgendaItemAdmin(admin.ModelAdmin):
+class AgendaItemAdmin(SecretariatAdmin):
     list_display = ["title", "session", "position"]
     list_select_related = ["session"]
     search_fields = ["title", "session__title"]
@@ -170,7 +181,7 @@ class AgendaItemAdmin(admin.ModelAdmin):
 
 
 @admin.register(Paper)
-class PaperAdmin(admin.ModelAdmin):
+class PaperAdmin(SecretariatAdmin):
     form = PaperForm
     list_display = ["title", "item"]
     list_select_related = ["item__session"]
@@ -191,7 +202,7 @@ class RatificationInline(admin.TabularInline):
 
 
 @admin.register(Motion)
-class MotionAdmin(admin.ModelAdmin):
+class MotionAdmin(SecretariatAdmin):
     list_display = ["title", "kind", "status", "resolution_number", "item"]
     list_filter = ["kind", "status"]
     list_select_related = ["item__session"]
@@ -243,7 +254,7 @@ def publish_ballots(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset
 
 
 @admin.register(Ballot)
-class BallotAdmin(admin.ModelAdmin):
+class BallotAdmin(SecretariatAdmin):
     list_display = [
         "motion",
         "status",
@@ -294,7 +305,7 @@ class BallotAdmin(admin.ModelAdmin):
 
 
 @admin.register(Vote)
-class VoteAdmin(admin.ModelAdmin):
+class VoteAdmin(SecretariatAdmin):
     """Named ballots only (secret choices are never shown against a state)."""
 
     list_display = ["ballot", "state", "choice", "cast_by", "cast_at", "receipt"]

@@ -23,6 +23,29 @@ def is_serving_delegate(user: Any) -> bool:
 
 runs_ballots = is_chair | is_secretariat
 
-rules.add_perm("governance.view_council", sees_council_business)
+rules.add_perm("governance.see_council_business", sees_council_business)
 rules.add_perm("governance.run_ballots", runs_ballots)
 rules.add_perm("governance.vote", is_serving_delegate)
+
+# The secretariat runs the Council from the admin: model permissions through `rules` rather than
+# per-user database grants. Votes are read-only; secret choices and joint keys are not in the admin.
+_SECRETARIAT_MODELS = [
+    "memberstate",
+    "votingauthorisation",
+    "programme",
+    "council",
+    "appointment",
+    "adviser",
+    "session",
+    "attendance",
+    "agendaitem",
+    "paper",
+    "motion",
+    "ratification",
+    "ballot",
+]
+for _model in _SECRETARIAT_MODELS:
+    for _action in ("view", "add", "change", "delete"):
+        rules.add_perm(f"governance.{_action}_{_model}", is_secretariat)
+rules.add_perm("governance.view_vote", is_secretariat)
+rules.add_perm("governance.view_electorateentry", is_secretariat)
