@@ -13,9 +13,8 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from cernai.core.files import store_upload
-
 from cernai.accounts.permissions import is_secretariat
+from cernai.core.files import store_upload
 
 from . import services
 from .models import (

@@ -7,8 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from cernai.core.registry import DashboardPanel, NavItem, add_dashboard_panel, add_nav
 
 from . import (
-    permissions,  # noqa: F401  (registers the rules permissions)
     notifications,  # noqa: F401  (registers the notification kinds)
+    permissions,  # noqa: F401  (registers the rules permissions)
     selectors,
 )
 
