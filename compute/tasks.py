@@ -15,7 +15,7 @@ ACCOUNTING_RETRIES = 3
     acks_late=True,
     autoretry_for=(Exception,),
     max_retries=ACCOUNTING_RETRIES,
-    retry_backoff=2,
+    retry_backoff=1,
     retry_backoff_max=60,
     retry_jitter=False,
 )

@@ -1,0 +1,152 @@
+"""T10: a real Celery worker is SIGKILLed while it runs 1,000 accounting tasks; after a restart (and
+the sweeper's re-drive) every task's effect is present exactly once. A task that always fails stops
+after its retries and is shown to staff on the status page."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.db.models import Sum
+
+from cernai.celery import app
+from cernai.core.models import Notification, TaskFailure
+from compute import services
+from compute.models import Allocation, MonthlyUsage, UsageBatch
+from compute.tasks import ACCOUNTING_RETRIES, account_batch_task
+
+from . import factories
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+ROOT = Path(settings.BASE_DIR)
+
+
+def wait_for(condition: Any, timeout: float, what: str) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def start_worker() -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "cernai.settings.test",
+        "TEST_RUN_ID": os.environ.get("TEST_RUN_ID", ""),
+        "DATABASE_URL": database_url(),  # the test database, which this test commits to
+    }
+    command = [
+        str(Path(sys.executable).with_name("celery")),
+        "-A",
+        "cernai",
+        "worker",
+        "-Q",
+        settings.CELERY_TASK_DEFAULT_QUEUE,
+        "--concurrency=2",
+        "--without-gossip",
+        "--without-mingle",
+        "--loglevel=WARNING",
+    ]
+    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
+
+
+def kill(worker: subprocess.Popen[bytes]) -> None:
+    if worker.poll() is None:
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait(timeout=30)
+
+
+@pytest.fixture
+def real_queue() -> Iterator[None]:
+    """Enqueue to Redis instead of running tasks in-process (only for this test)."""
+    app.conf.task_always_eager = False
+    app.control.purge()
+    yield
+    app.control.purge()
+    app.conf.task_always_eager = True
+
+
+def processed() -> int:
+    return UsageBatch.objects.filter(processed_at__isnull=False).count()
+
+
+def test_t10_worker_killed_during_1000_accounting_tasks(
+    real_queue: None, project: Any, gpu_period: Any, secretariat: Any, flagship: Any
+) -> None:
+    allocation = factories.grant(project, gpu_period, 1000, actor=secretariat)
+    # 1,000 batches of one one-GPU-hour job each: 1,000 accounting tasks wait in Redis.
+    for i in range(1000):
+        record = factories.job(JobIDRaw=str(i), JobID=str(i), AllocTRES="cpu=2,gres/gpu=1", ElapsedRaw="3600")
+        services.ingest_usage(records=[record], site=flagship, token=flagship.tokens.first() or _token(flagship))
+    assert processed() == 0
+
+    worker = start_worker()
+    try:
+        wait_for(lambda: processed() >= 150, 120, "the first worker to account some batches")
+    finally:
+        kill(worker)  # SIGKILL, mid-stream: tasks in flight are lost with it
+    done_at_kill = processed()
+    assert 150 <= done_at_kill < 1000
+
+    worker = start_worker()
+    try:
+        # Messages the dead worker had taken are not redelivered before Redis' visibility timeout;
+        # the beat sweeper finds their batches unprocessed in the database and re-drives them.
+        services.sweep_batches(older_than=__import__("datetime").timedelta(0))
+        wait_for(lambda: processed() == 1000, 180, "every batch to be accounted after the restart")
+    finally:
+        kill(worker)
+
+    allocation.refresh_from_db()
+    assert allocation.used_seconds == 1000 * 3600
+    assert allocation.latched_80 and allocation.latched_100
+    ledger = MonthlyUsage.objects.aggregate(gpu=Sum("gpu_seconds"), core=Sum("core_seconds"), jobs=Sum("jobs"))
+    assert ledger == {"gpu": 1000 * 3600, "core": 1000 * 2 * 3600, "jobs": 1000}
+    # Threshold messages: exactly one each, to the PI (the only manager).
+    assert Notification.objects.filter(kind="compute.quota_80").count() == 1
+    assert Notification.objects.filter(kind="compute.quota_100").count() == 1
+
+
+def _token(site: Any) -> Any:
+    return services.create_site_token(site=site, label="t10")[0]
+
+
+def test_t10_a_task_that_always_fails_stops_after_its_retries_and_staff_see_it(
+    real_queue: None, login: Any, secretariat: Any
+) -> None:
+    missing_batch = 987_654_321  # accounting a batch that does not exist fails every time
+    worker = start_worker()
+    try:
+        account_batch_task.delay(missing_batch)
+        wait_for(
+            lambda: TaskFailure.objects.filter(task_name="compute.account_batch").exists(),
+            120,
+            "the final failure to be recorded",
+        )
+        time.sleep(1)  # a further retry would have been scheduled by now: there is none
+    finally:
+        kill(worker)
+    failure = TaskFailure.objects.get(task_name="compute.account_batch")
+    assert failure.args == [missing_batch]
+    assert "DoesNotExist" in failure.exception
+    assert ACCOUNTING_RETRIES == 3
+    status = login(secretariat).get("/status/")
+    assert status.status_code == 200
+    assert "compute.account_batch" in status.content.decode()
