@@ -27,6 +27,8 @@ CHROMIUM_ARGS = [
 ]
 AXE_SOURCE = (Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js").read_text()
 AXE_RUN = """async () => {
+  // A load handler's run and the end-of-test check can overlap: wait for the other run to finish.
+  while (axe._running) { await new Promise(resolve => setTimeout(resolve, 25)); }
   const tags = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
   const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
   return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
