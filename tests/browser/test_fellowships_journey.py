@@ -1,0 +1,135 @@
+"""The fellowships journey in a real browser: a fellow applies for an exchange over several visits and
+uploads a CV, a referee uploads a letter through the private link, the fellow submits; a reviewer
+scores it; staff decide in bulk from the ranked list; the fellow sees the decision."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from fellowships import services
+from fellowships.models import Application, Placement
+from tests.factories import UserFactory
+from tests.fellowships import factories
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def sign_out(page: Page) -> None:
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_load_state()
+
+
+def test_exchange_from_application_to_decision(
+    page: Page, live_server: Any, browser_login: Any, mailoutbox: list, tmp_path: Path
+) -> None:
+    factories.member_states()
+    call = factories.CallFactory(title="Exchange 2027", slug="exchange-2027", places=1, min_reviewers=1)
+    fellow = UserFactory(email="fellow@example.org", name="Fia Fellow", nationality="PT", home_country="PT",
+                         home_institution="Universidade do Porto")  # fmt: skip
+    reviewer = UserFactory(email="rev@example.org", name="Rui Reviewer", groups=["Reviewers"], mfa=True,
+                           home_institution="TU Delft")  # fmt: skip
+    staff = UserFactory(email="staff@example.org", name="Sia Staff", is_staff=True, groups=["Secretariat"], mfa=True)
+    cv = tmp_path / "my-cv.pdf"
+    cv.write_bytes(factories.PDF)
+    letter = tmp_path / "letter.pdf"
+    letter.write_bytes(factories.PDF)
+    start = date.today() + timedelta(days=120)
+
+    # Visit 1: the fellow finds the call, starts applying and saves a draft.
+    browser_login(page, fellow)
+    page.get_by_role("link", name="Fellowships").first.click()
+    page.get_by_role("link", name="Exchange 2027").click()
+    expect(page.get_by_text("UTC")).not_to_have_count(0)
+    page.get_by_role("button", name="Apply").click()
+    page.get_by_label("Host site").select_option(label="cernai flagship campus")
+    page.get_by_label("Proposed start").fill(start.isoformat())
+    page.get_by_label("Proposed end").fill((start + timedelta(days=120)).isoformat())
+    page.get_by_role("button", name="Save draft").click()
+    expect(page.get_by_text("Saved. You can leave and come back at any time.")).to_be_visible()
+    sign_out(page)
+
+    # Visit 2: back to the draft, the project, career, the CV and a referee.
+    browser_login(page, fellow)
+    page.goto(f"{live_server.url}/fellowships/calls/exchange-2027/")
+    page.get_by_role("button", name="Continue your application").click()
+    expect(page.get_by_role("heading", name="Project")).to_be_visible()  # resumed where it was left
+    page.get_by_role("navigation", name="Steps").get_by_role("link", name="Details").click()
+    expect(page.get_by_label("Proposed start")).to_have_value(start.isoformat())
+    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_label("Project title").fill("Evaluating multilingual models")
+    page.get_by_label("Research plan").fill("Four months at the flagship campus on evaluation suites.")
+    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_label("Highest degree").select_option("master")
+    page.get_by_label("Country (stay 1)").select_option("CH")
+    page.get_by_label("From (stay 1)").fill("2025-01-01")
+    page.get_by_label("To (exclusive) (stay 1)").fill("2025-04-01")
+    page.get_by_role("button", name="Save and continue").click()
+    page.get_by_label("CV (PDF)").set_input_files(str(cv))
+    page.get_by_role("button", name="Upload").click()
+    expect(page.get_by_role("link", name="my-cv.pdf")).to_be_visible()
+    page.get_by_label("Referee's name").fill("Prof. Rosa Referee")
+    page.get_by_label("Referee's email").fill("rosa@uni.example")
+    page.get_by_role("button", name="Invite the referee").click()
+    expect(page.get_by_text("Prof. Rosa Referee was invited by email.")).to_be_visible()
+    sign_out(page)
+
+    # The referee, with no account, follows the private link from the email.
+    invitation = next(m for m in mailoutbox if m.to == ["rosa@uni.example"])
+    link = re.search(r"https?://\S+/fellowships/referee/\S+/", invitation.body)
+    assert link, invitation.body
+    page.goto(live_server.url + "/fellowships" + link.group(0).split("/fellowships", 1)[1])
+    page.get_by_label("Reference letter (PDF)").set_input_files(str(letter))
+    page.get_by_role("button", name="Upload the letter").click()
+    expect(page.get_by_text("Thank you: your letter was received.")).to_be_visible()
+
+    # Visit 3: the fellow checks the eligibility preview and submits.
+    browser_login(page, fellow)
+    application = Application.objects.get()
+    page.goto(f"{live_server.url}/fellowships/applications/{application.pk}/step/5/")
+    expect(page.get_by_text("3.0 months in the host country (CH)")).to_be_visible()
+    page.get_by_role("button", name="Submit the application").click()
+    expect(page.locator("#application-status")).to_have_text("Submitted")
+    expect(page.get_by_text("letter received")).to_be_visible()
+    assert any("Application received" in m.subject for m in mailoutbox)
+    sign_out(page)
+
+    # Staff assign the reviewer (bulk assignment is covered by the page tests); the reviewer scores.
+    services.assign_reviewers(applications=[application], reviewers=[reviewer], actor=staff)
+    browser_login(page, reviewer)
+    page.get_by_role("link", name="Reviews").first.click()
+    page.get_by_role("link", name=re.compile("Evaluating multilingual models")).click()
+    page.get_by_label("Excellence (50 %)").fill("4.5")
+    page.get_by_label("Impact (30 %)").fill("3.0")
+    page.get_by_role("button", name="Submit the review").click()
+    expect(page.get_by_text("Implementation is blank")).to_be_visible()  # a blank is refused, never 0
+    page.get_by_label("Excellence (50 %)").fill("4.5")
+    page.get_by_label("Impact (30 %)").fill("3.0")
+    page.get_by_label("Implementation (20 %)").fill("3.5")
+    page.get_by_role("button", name="Submit the review").click()
+    expect(page.get_by_text("Your review was submitted.")).to_be_visible()
+    expect(page.get_by_text("submitted (77.0 %)")).to_be_visible()
+    sign_out(page)
+
+    # Staff decide in bulk from the ranked list (the fundable application within places is pre-selected).
+    browser_login(page, staff)
+    page.get_by_role("link", name="Fellowship staff").click()
+    page.get_by_role("link", name="Ranked list Exchange 2027").click()
+    expect(page.get_by_role("cell", name="77.0")).to_be_visible()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Record the decisions").click()
+    expect(page.get_by_text("1 decision(s) recorded and sent.")).to_be_visible()
+    assert Placement.objects.filter(application=application).exists()
+    sign_out(page)
+
+    # The fellow sees the decision.
+    browser_login(page, fellow)
+    page.goto(f"{live_server.url}/fellowships/applications/{application.pk}/")
+    expect(page.locator("#application-status")).to_have_text("Accepted")
+    expect(page.get_by_text("Return report due")).to_be_visible()
+    assert any("Decision on your application" in m.subject for m in mailoutbox)
