@@ -17,3 +17,7 @@ urlpatterns = [
     path("compute/", include("compute.urls")),
     path("", include("cernai.core.urls")),
 ]
+
+# JSON errors under /api/, the styled pages elsewhere.
+handler404 = "cernai.core.views.page_not_found"
+handler500 = "cernai.core.views.server_error"
