@@ -231,3 +231,16 @@ def test_query_count_is_the_same_at_10_and_60_rows(
             assert client.get(url).status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1], counts
+
+
+def test_pages_in_french(submitted: Any, client: Any) -> None:
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    assert "Appels ouverts" in client.get(reverse("fellowships:call_list")).text
+    assert "Circulation des boursiers" in client.get(reverse("fellowships:circulation")).text
+    from django.utils import translation
+
+    with translation.override("fr"):
+        reason = services.compute_eligibility(submitted)[-1].reason
+    assert reason == "Aucun détachement."
