@@ -61,13 +61,23 @@ def page(page: Page, live_server: Any) -> Any:
     seen: dict[str, list[dict[str, Any]]] = {}
     csp_errors: list[str] = []
 
+    running = False
+
     def check(loaded: Page) -> None:
+        # Playwright delivers events during our own calls, so a load can arrive while a check of the
+        # same page is still running: one check at a time.
+        nonlocal running
+        if running:
+            return
+        running = True
         try:
             loaded.wait_for_load_state("load")
             seen[loaded.url] = axe_violations(loaded)
         except Exception as exc:  # navigated away mid-check: the next page is checked on its own load
             if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
                 raise
+        finally:
+            running = False
 
     def console(message: Any) -> None:
         if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:

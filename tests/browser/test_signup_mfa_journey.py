@@ -17,7 +17,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 def test_sign_up_verify_set_up_totp_and_log_in_with_it(page: Page, live_server: Any, mailoutbox: list) -> None:
     page.goto(f"{live_server.url}/")
-    page.get_by_role("link", name="Register").click()
+    page.get_by_role("link", name="Register", exact=True).click()
     page.get_by_label("Email").fill("new.fellow@example.org")
     page.get_by_label("Full name").fill("Nina Fellow")
     page.get_by_label("Nationality").select_option("PL")
