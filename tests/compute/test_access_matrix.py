@@ -1,4 +1,4 @@
-"""T7 for compute: every persona × every compute page and API object."""
+"""T7 for compute: every persona x every compute page and API object."""
 
 from __future__ import annotations
 
@@ -40,11 +40,11 @@ def test_compute_access_matrix(
         "site_national": token_client(site_national),
     }
     people = ("pi", "member", "secretariat", "applicant", "outsider")
-    everyone_ok = {p: 200 for p in people} | {None: 200}
+    everyone_ok = dict.fromkeys(people, 200) | {None: 200}
     rows = [
         Row("/compute/transparency/", everyone_ok),
         Row("/api/v1/compute/reports/allocations/", everyone_ok | {"site_fox": 200}),
-        Row("/compute/", {None: "login", **{p: 200 for p in people}}),
+        Row("/compute/", {None: "login", **dict.fromkeys(people, 200)}),
         Row(
             "/compute/projects/llm-alignment/",
             {None: "login", "pi": 200, "member": 200, "secretariat": 200, "applicant": 404, "outsider": 404},

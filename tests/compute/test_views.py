@@ -39,7 +39,7 @@ def test_project_page_shows_usage_against_quota_by_month_and_user(with_usage: An
 def test_jobs_page_shows_charge_and_formula(with_usage: Any, login: Any, member: Any) -> None:
     page = login(member).get("/compute/projects/llm-alignment/jobs/")
     assert page.status_code == 200
-    assert "4 GPU × 9000 s / 3600 = 10.0000" in page.content.decode()
+    assert "4 GPU \u00d7 9000 s / 3600 = 10.0000" in page.content.decode()
 
 
 def test_pi_requests_an_allocation_through_the_form(project: Any, gpu_period: Any, login: Any, pi: Any) -> None:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from django.db.models import Sum
 from cernai.celery import app
 from cernai.core.models import Notification, TaskFailure
 from compute import services
-from compute.models import Allocation, MonthlyUsage, UsageBatch
+from compute.models import MonthlyUsage, UsageBatch
 from compute.tasks import ACCOUNTING_RETRIES, account_batch_task
 
 from . import factories
@@ -64,7 +65,7 @@ def start_worker() -> subprocess.Popen[bytes]:
         "--without-mingle",
         "--loglevel=WARNING",
     ]
-    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)  # noqa: S603
+    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
 
 
 def kill(worker: subprocess.Popen[bytes]) -> None:
@@ -91,10 +92,28 @@ def test_t10_worker_killed_during_1000_accounting_tasks(
     real_queue: None, project: Any, gpu_period: Any, secretariat: Any, flagship: Any
 ) -> None:
     allocation = factories.grant(project, gpu_period, 1000, actor=secretariat)
-    # 1,000 batches of one one-GPU-hour job each: 1,000 accounting tasks wait in Redis.
-    for i in range(1000):
-        record = factories.job(JobIDRaw=str(i), JobID=str(i), AllocTRES="cpu=2,gres/gpu=1", ElapsedRaw="3600")
-        services.ingest_usage(records=[record], site=flagship, token=flagship.tokens.first() or _token(flagship))
+    # 1,000 jobs: the even ones on the project's account (500 x 1 GPU x 2 h = the whole 1000 GPU-h
+    # grant), the odd ones each on an account of its own, so every task has a ledger cell to write.
+    records = [
+        factories.job(
+            JobIDRaw=str(i),
+            JobID=str(i),
+            Account="ec85" if i % 2 == 0 else f"a{i}",
+            AllocTRES="cpu=2,gres/gpu=1",
+            ElapsedRaw="7200",
+        )
+        for i in range(1000)
+    ]
+    result = services.ingest_usage(records=records, site=flagship, token=_token(flagship))
+    month = UsageBatch.objects.get(pk=result.batch_id).scope[0][2]
+    cluster_id = project.slurm_accounts.get().cluster_id
+    # One batch (and one accounting task) per job, as if each had been posted alone.
+    batches = UsageBatch.objects.bulk_create(
+        UsageBatch(site=flagship, scope=[[cluster_id, r["Account"], month]]) for r in records
+    )
+    UsageBatch.objects.filter(pk=result.batch_id).delete()
+    for batch in batches:
+        account_batch_task.delay(batch.pk)
     assert processed() == 0
 
     worker = start_worker()
@@ -109,7 +128,7 @@ def test_t10_worker_killed_during_1000_accounting_tasks(
     try:
         # Messages the dead worker had taken are not redelivered before Redis' visibility timeout;
         # the beat sweeper finds their batches unprocessed in the database and re-drives them.
-        services.sweep_batches(older_than=__import__("datetime").timedelta(0))
+        services.sweep_batches(older_than=timedelta(0))
         wait_for(lambda: processed() == 1000, 180, "every batch to be accounted after the restart")
     finally:
         kill(worker)
@@ -118,7 +137,9 @@ def test_t10_worker_killed_during_1000_accounting_tasks(
     assert allocation.used_seconds == 1000 * 3600
     assert allocation.latched_80 and allocation.latched_100
     ledger = MonthlyUsage.objects.aggregate(gpu=Sum("gpu_seconds"), core=Sum("core_seconds"), jobs=Sum("jobs"))
-    assert ledger == {"gpu": 1000 * 3600, "core": 1000 * 2 * 3600, "jobs": 1000}
+    assert ledger == {"gpu": 1000 * 7200, "core": 1000 * 2 * 7200, "jobs": 1000}
+    assert MonthlyUsage.objects.count() == 501
+    assert MonthlyUsage.objects.get(account="ec85").jobs == 500
     # Threshold messages: exactly one each, to the PI (the only manager).
     assert Notification.objects.filter(kind="compute.quota_80").count() == 1
     assert Notification.objects.filter(kind="compute.quota_100").count() == 1
