@@ -59,9 +59,15 @@ class CallAdmin(admin.ModelAdmin):
     inlines = [CriterionInline, LateAllowanceInline]
     fieldsets = [
         (None, {"fields": ["programme", "title", "slug", "description"]}),
-        (_("Dates"), {"fields": ["timezone", "opens_at", "deadline"],
-                      "description": _("Enter the dates in the portal's time zone; pages show them in the call's time zone and UTC.")}),
-        (_("Places and sites"), {"fields": ["host_sites", "places", "other_nationals_quota", "min_duration_months", "max_duration_months"]}),
+        (_("Dates"), {
+            "fields": ["timezone", "opens_at", "deadline"],
+            "description": _(
+                "Enter the dates in the portal's time zone; pages show them in the call's time zone and UTC."
+            ),
+        }),
+        (_("Places and sites"), {
+            "fields": ["host_sites", "places", "other_nationals_quota", "min_duration_months", "max_duration_months"],
+        }),
         (_("Eligibility"), {"fields": ["check_nationality", "career_stage", "check_mobility"]}),
         (_("Evaluation"), {"fields": ["threshold_percent", "min_reviewers", "blind"]}),
         (_("Privacy"), {"fields": ["retention_months"]}),

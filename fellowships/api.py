@@ -6,9 +6,11 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.urls import path
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
+
+from cernai.core.api import StrictLimitOffsetPagination
 
 from .models import Call, Criterion, HostSite
 from .selectors import open_calls
@@ -75,17 +77,33 @@ class CallSerializer(serializers.ModelSerializer):
         return reverse("fellowships:call_detail", args=[call.slug])
 
 
+class FellowshipsErrorSerializer(serializers.Serializer):
+    """A refusal: ``detail`` or one list of reasons per offending parameter."""
+
+    detail = serializers.CharField(required=False)
+
+
+BAD_REQUEST = OpenApiResponse(FellowshipsErrorSerializer, description="A malformed parameter, named with the reason.")
+NOT_FOUND = OpenApiResponse(FellowshipsErrorSerializer, description="No open call with this slug.")
+
+
 class OpenCallList(generics.ListAPIView):
     """Calls open for applications now, soonest deadline first."""
 
     serializer_class = CallSerializer
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
+    # A malformed limit/offset is a 400 naming the parameter, not silently ignored.
+    pagination_class = StrictLimitOffsetPagination
 
     def get_queryset(self) -> QuerySet[Call]:
         return open_calls()
 
-    @extend_schema(summary="Open fellowship calls", tags=["fellowships"])
+    @extend_schema(
+        summary="Open fellowship calls",
+        tags=["fellowships"],
+        responses={200: CallSerializer(many=True), 400: BAD_REQUEST},
+    )
     def get(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         return super().get(request, *args, **kwargs)
 
@@ -101,7 +119,9 @@ class OpenCallDetail(generics.RetrieveAPIView):
     def get_queryset(self) -> QuerySet[Call]:
         return open_calls()
 
-    @extend_schema(summary="One open fellowship call", tags=["fellowships"])
+    @extend_schema(
+        summary="One open fellowship call", tags=["fellowships"], responses={200: CallSerializer, 404: NOT_FOUND}
+    )
     def get(self, request: Any, *args: Any, **kwargs: Any) -> Any:
         return super().get(request, *args, **kwargs)
 

@@ -142,7 +142,9 @@ def seed(personas: dict[str, Any]) -> list[tuple[str, str]]:
             stays=[("CH", date(2025, 6, 1), date(2025, 9, 1))],
         )
         services.attach_document(application=submitted, actor=applicant2, upload=_pdf("cv-bo.pdf"), kind="cv")
-        services.invite_referee(application=submitted, actor=applicant2, name="Prof. Erik Lind", email="lind@kth.example")
+        services.invite_referee(
+            application=submitted, actor=applicant2, name="Prof. Erik Lind", email="lind@kth.example"
+        )
         submitted = services.submit_application(application=submitted, actor=applicant2)
     services.assign_reviewers(applications=[submitted], reviewers=[reviewer, reviewer2], actor=personas["secretariat"])
     # The same reviewer also sees a blind application: a junior applicant who submitted already.

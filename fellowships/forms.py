@@ -39,12 +39,12 @@ class DetailsForm(forms.ModelForm):
 
     def __init__(self, *args: Any, call: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["host_site"].queryset = call.host_sites.all()
+        self.fields["host_site"].queryset = call.host_sites.all()  # type: ignore[attr-defined]
         for name in ("home_institution", "host_site", "proposed_start", "proposed_end"):
             self.fields[name].required = True
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("proposed_start"), data.get("proposed_end")
         if start and end and end <= start:
             self.add_error("proposed_end", _("The end must be after the start."))
@@ -82,7 +82,7 @@ class PeriodForm(forms.Form):
     end = forms.DateField(label=_("To (exclusive)"), required=False, widget=DateInput())
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("start"), data.get("end")
         if bool(start) != bool(end):
             raise forms.ValidationError(_("Give both dates, or neither."))
@@ -96,7 +96,7 @@ class StayForm(PeriodForm):
     field_order = ["country", "start", "end"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("start") and not data.get("country"):
             self.add_error("country", _("Which country?"))
         return data
@@ -107,7 +107,7 @@ class BreakForm(PeriodForm):
     field_order = ["kind", "start", "end"]
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("start") and not data.get("kind"):
             self.add_error("kind", _("Which kind of break?"))
         return data
@@ -166,7 +166,7 @@ class InfoRequestForm(forms.Form):
 
 
 class AssignForm(forms.Form):
-    reviewers = forms.ModelMultipleChoiceField(label=_("Reviewers"), queryset=None)
+    reviewers: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(label=_("Reviewers"), queryset=None)
     justification = forms.CharField(
         label=_("Justification to override conflicts (logged)"),
         required=False,
@@ -176,7 +176,7 @@ class AssignForm(forms.Form):
 
     def __init__(self, *args: Any, reviewers: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["reviewers"].queryset = reviewers
+        self.fields["reviewers"].queryset = reviewers  # type: ignore[attr-defined]
 
 
 class ReturnReportForm(forms.ModelForm):

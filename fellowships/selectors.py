@@ -102,7 +102,7 @@ def ranked_list(call: Call) -> list[RankedRow]:
     rows = []
     fundable_seen = 0
     for position, standing in enumerate(scoring.rank(standings), start=1):
-        application = by_id[standing.key]
+        application = by_id[int(standing.key)]  # type: ignore[call-overload]
         eligible = application.is_eligible is not False
         counted = standing.fundable and eligible
         if counted:

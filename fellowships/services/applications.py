@@ -272,7 +272,7 @@ def compute_eligibility(application: Application) -> list[eligibility.Result]:
 
 def missing_fields(application: Application) -> list[str]:
     missing = [
-        str(Application._meta.get_field(name).verbose_name)
+        str(getattr(Application._meta.get_field(name), "verbose_name", name))
         for name in REQUIRED_TO_SUBMIT
         if not getattr(application, name if name != "host_site" else "host_site_id")
     ]
@@ -302,10 +302,10 @@ def submit_application(*, application: Application, actor: Any, now: datetime | 
             raise ApplicationError(
                 _("Please complete: %(fields)s.") % {"fields": ", ".join(missing)}, code="incomplete"
             )
-        if call.host_sites.filter(pk=locked.host_site_id).count() == 0:
+        if not call.host_sites.filter(pk=locked.host_site_id or 0).exists():
             raise ApplicationError(_("The host site is not one of this call's."), code="host_site")
         late = moment >= call.deadline and not resubmission
-        reason = "late submission (allow-list: %s)" % allowance.reason if late and allowance else "submit application"
+        reason = f"late submission (allow-list: {allowance.reason})" if late and allowance else "submit application"
         with audit_context(actor=actor, reason=reason):
             results = compute_eligibility(locked)
             results.insert(0, deadline)

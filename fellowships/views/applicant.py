@@ -40,7 +40,7 @@ STEPS = [
 
 def own_application(request: HttpRequest, pk: int) -> Application:
     """The applicant's own application; anyone else's is a 404 (its existence is private)."""
-    return get_object_or_404(applications_of(request.user), pk=pk)
+    return get_object_or_404(applications_of(request.user), pk=pk)  # login_required: never anonymous
 
 
 @login_required
@@ -52,7 +52,7 @@ def my_applications(request: HttpRequest) -> HttpResponse:
 @require_POST
 def apply(request: HttpRequest, slug: str) -> HttpResponse:
     call = get_object_or_404(Call, slug=slug)
-    existing = call.applications.filter(applicant=request.user).first()
+    existing = call.applications.filter(applicant=request.user).first()  # type: ignore[misc]
     if existing is None and not call.is_open():
         messages.error(request, _("This call is not open."))
         return redirect("fellowships:call_detail", slug=slug)
@@ -77,7 +77,7 @@ def application_step(request: HttpRequest, pk: int, step: int) -> HttpResponse:
     context: dict[str, Any] = {}
     try:
         if step == 1:
-            form = DetailsForm(post, instance=application, call=application.call, prefix="d")
+            form: Any = DetailsForm(post, instance=application, call=application.call, prefix="d")
             if post is not None and form.is_valid():
                 data = {k: form.cleaned_data[k] for k in form.Meta.fields}
                 services.save_draft(application=application, actor=request.user, fields={**data, "step": 2})
@@ -150,7 +150,7 @@ def upload_documents(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Document saved."))
     else:
         for field, errors in form.errors.items():
-            messages.error(request, f"{form.fields[field].label}: {' '.join(errors)}")
+            messages.error(request, f"{form.fields[field].label}: {' '.join(str(e) for e in errors)}")
     return redirect("fellowships:application_step", pk=pk, step=4)
 
 
@@ -221,7 +221,7 @@ def my_data(request: HttpRequest) -> HttpResponse:
         response = HttpResponse(payload, content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="my-fellowships-data.json"'
         return response
-    erasure = ErasureRequest.objects.filter(user=request.user).first()
+    erasure = ErasureRequest.objects.filter(user=request.user).first()  # type: ignore[misc]
     return render(request, "fellowships/my_data.html", {"erasure": erasure})
 
 

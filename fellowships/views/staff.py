@@ -118,10 +118,10 @@ def ranking(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def decide_bulk(request: HttpRequest, pk: int) -> HttpResponse:
     call = get_object_or_404(Call, pk=pk)
-    decisions = {}
+    decisions: dict[int, str] = {}
     for key, value in request.POST.items():
         if key.startswith("decision_") and value:
-            decisions[int(key.removeprefix("decision_"))] = value
+            decisions[int(key.removeprefix("decision_"))] = str(value)
     ids = set(call.applications.filter(pk__in=decisions).values_list("pk", flat=True))
     decisions = {k: v for k, v in decisions.items() if k in ids}
     if not decisions:
@@ -168,7 +168,7 @@ def application_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
     application = get_object_or_404(Application, pk=pk)
     try:
         if action == "override":
-            form = OverrideForm(request.POST, prefix="ov")
+            form: Any = OverrideForm(request.POST, prefix="ov")
             if not form.is_valid():
                 raise ValidationError(_("An override needs a choice and a written justification."))
             services.override_eligibility(

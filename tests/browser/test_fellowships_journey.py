@@ -5,11 +5,12 @@ scores it; staff decide in bulk from the ranked list; the fellow sees the decisi
 from __future__ import annotations
 
 import re
-from datetime import date, timedelta
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from fellowships import services
@@ -29,7 +30,7 @@ def test_exchange_from_application_to_decision(
     page: Page, live_server: Any, browser_login: Any, mailoutbox: list, tmp_path: Path
 ) -> None:
     factories.member_states()
-    call = factories.CallFactory(title="Exchange 2027", slug="exchange-2027", places=1, min_reviewers=1)
+    factories.CallFactory(title="Exchange 2027", slug="exchange-2027", places=1, min_reviewers=1)
     fellow = UserFactory(email="fellow@example.org", name="Fia Fellow", nationality="PT", home_country="PT",
                          home_institution="Universidade do Porto")  # fmt: skip
     reviewer = UserFactory(email="rev@example.org", name="Rui Reviewer", groups=["Reviewers"], mfa=True,
@@ -39,7 +40,7 @@ def test_exchange_from_application_to_decision(
     cv.write_bytes(factories.PDF)
     letter = tmp_path / "letter.pdf"
     letter.write_bytes(factories.PDF)
-    start = date.today() + timedelta(days=120)
+    start = timezone.localdate() + timedelta(days=120)
 
     # Visit 1: the fellow finds the call, starts applying and saves a draft.
     browser_login(page, fellow)

@@ -81,7 +81,7 @@ class CallFactory(factory.django.DjangoModelFactory):
 def filled_application(call: Call, applicant: Any = None, **fields: Any) -> Application:
     """A complete draft (ready to submit) written straight to the database."""
     applicant = applicant or UserFactory(nationality="PT", home_country="PT")
-    start = date.today() + timedelta(days=200)
+    start = timezone.localdate() + timedelta(days=200)
     values = {
         "nationality": str(applicant.nationality or "PT"),
         "home_institution": applicant.home_institution or "Universidade de Lisboa",

@@ -64,7 +64,7 @@ class OwnRedis:
     def start(self) -> None:
         binary = shutil.which("redis-server")
         assert binary, "redis-server is needed for T11"
-        self.process = subprocess.Popen(  # noqa: S603
+        self.process = subprocess.Popen(
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
             stdout=subprocess.DEVNULL,
         )

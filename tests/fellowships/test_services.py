@@ -268,9 +268,12 @@ def test_return_report_reminders_7_days_before_and_on_the_due_date_once(submitte
     services.decide(application=submitted, actor=secretariat, decision="accepted")
     placement = Placement.objects.get()
     assert placement.report_due == services.placements.report_due_for(placement.end)
-    kinds = lambda: list(
-        Notification.objects.filter(kind="fellowships.report_reminder").values_list("dedupe_key", flat=True)
-    )
+
+    def kinds() -> list[str]:
+        return list(
+            Notification.objects.filter(kind="fellowships.report_reminder").values_list("dedupe_key", flat=True)
+        )
+
     # (notifications are rows with a unique dedupe key, so idempotence is visible in the table)
     with time_machine.travel(placement.report_due - timedelta(days=8)):
         sweep()

@@ -3,7 +3,7 @@ and query counts pinned at two data sizes."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -12,6 +12,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from fellowships import services
 from fellowships.models import Application, ExportJob, Review, ReviewAssignment
@@ -28,10 +29,11 @@ def test_apply_over_several_visits_and_submit(
     response = client.post(reverse("fellowships:apply", args=[call.slug]))
     application = Application.objects.get()
     assert response["Location"] == reverse("fellowships:application_step", args=[application.pk, 1])
-    start = date.today() + timedelta(days=100)
+    start = timezone.localdate() + timedelta(days=100)
     step1 = {
         "d-nationality": "PT", "d-home_institution": "Universidade de Lisboa", "d-home_country": "PT",
-        "d-host_site": call.host_sites.first().pk, "d-proposed_start": start, "d-proposed_end": start + timedelta(days=90),
+        "d-host_site": call.host_sites.first().pk, "d-proposed_start": start,
+        "d-proposed_end": start + timedelta(days=90),
         "d-secondment_months": "0", "action": "stay",
     }  # fmt: skip
     assert client.post(reverse("fellowships:application_step", args=[application.pk, 1]), step1).status_code == 302
