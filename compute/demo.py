@@ -1,10 +1,155 @@
-"""Demo data for compute, loaded by `manage.py seed_demo` (idempotent)."""
+"""Demo data for compute, loaded by `manage.py seed_demo` (idempotent).
+
+The flagship site with cluster ``fox`` (Europe/Oslo) and a national node with ``hb``
+(Europe/Amsterdam), a site token derived from SECRET_KEY (so re-seeding keeps it), GPU, core and
+storage resources, an open call, and the ``pi`` persona's project holding Slurm account ``ac10001``
+on fox with an allocation charged by the real fox jobs of ``data/sacct/jobs.psv`` (a back-fill).
+"""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from cernai.core.demo import demo_user
+from governance.selectors import state_by_iso2
+
+from . import charging, services
+from .access_modes import AccessMode
+from .models import (
+    Allocation,
+    AllocationCall,
+    AllocationRequest,
+    Cluster,
+    ClusterLogin,
+    Project,
+    ProjectMembership,
+    Resource,
+    ResourcePeriod,
+    Site,
+    SiteToken,
+    SlurmAccount,
+    Unit,
+    UsageRecord,
+)
+from .services.tokens import TOKEN_PREFIX, hash_token
+
+JOBS = Path(settings.BASE_DIR) / "data" / "sacct" / "jobs.psv"
+DEMO_ACCOUNT = "ac10001"
+DEMO_LOGINS = ("uc-10001", "uc-10002", "uc-10008", "uc-10013", "uc-10018")
+
+
+def demo_site_token() -> str:
+    """The flagship's demo token: stable for one SECRET_KEY, so re-seeding prints the same one."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), b"cernai-compute-demo-site-token", hashlib.sha256).hexdigest()
+    return f"{TOKEN_PREFIX}demo_{digest[:40]}"
+
+
+def _site(slug: str, name: str, flagship: bool, cluster: str, tz: str) -> tuple[Site, Cluster]:
+    site, _ = Site.objects.get_or_create(slug=slug, defaults={"name": name, "is_flagship": flagship})
+    cluster_obj, _ = Cluster.objects.get_or_create(name=cluster, defaults={"site": site, "timezone": tz})
+    return site, cluster_obj
+
+
+def _period(cluster: Cluster, unit: str, name: str, capacity: int) -> ResourcePeriod:
+    resource, _ = Resource.objects.get_or_create(cluster=cluster, unit=unit, defaults={"name": name})
+    period, _ = ResourcePeriod.objects.get_or_create(
+        resource=resource, start=date(2025, 1, 1), defaults={"end": date(2027, 12, 31), "capacity": capacity}
+    )
+    return period
 
 
 def seed(personas: dict[str, Any]) -> list[tuple[str, str]]:
     """Create this app's demo records; return extra (label, value) lines to print."""
-    return []
+    staff = personas["secretariat"]
+    pi = personas["pi"]
+    flagship, fox = _site("flagship", "Flagship campus", True, "fox", "Europe/Oslo")
+    _site("groningen", "National node Groningen", False, "hb", "Europe/Amsterdam")
+    raw = demo_site_token()
+    if not SiteToken.objects.filter(key_hash=hash_token(raw)).exists():
+        services.create_site_token(site=flagship, label="demo slurmdbd on fox", actor=staff, raw=raw)
+
+    gpu = _period(fox, Unit.GPU_HOURS, "fox GPU-hours", 400_000)
+    cores = _period(fox, Unit.CORE_HOURS, "fox core-hours", 30_000_000)
+    _period(fox, Unit.STORAGE_TB, "fox project storage", 2_000)
+
+    now = timezone.now()
+    call, created = AllocationCall.objects.get_or_create(
+        title="Development access (rolling)",
+        defaults={
+            "access_mode": AccessMode.DEVELOPMENT,
+            "opens_at": now - timedelta(days=30),
+            "cutoff_at": now + timedelta(days=365),
+            "description": "Up to a year of GPU-hours to develop and test codes; technical review only.",
+        },
+    )
+    if created:
+        call.resources.set([gpu.resource, cores.resource])
+    regular, created = AllocationCall.objects.get_or_create(
+        title="Regular access 2025",
+        defaults={
+            "access_mode": AccessMode.REGULAR,
+            "opens_at": timezone.make_aware(timezone.datetime(2024, 11, 1)),
+            "cutoff_at": timezone.make_aware(timezone.datetime(2025, 2, 1)),
+        },
+    )
+    if created:
+        regular.resources.set([gpu.resource, cores.resource])
+
+    member = demo_user(
+        "member@cernai.example", "Mo Member", nationality="NO", home_country="NO", home_institution="University of Oslo"
+    )
+    project = Project.objects.filter(code="llm-alignment").first()
+    if project is None:
+        project = services.create_project(
+            code="llm-alignment",
+            title="Alignment of open language models",
+            pi=pi,
+            home_state=state_by_iso2(pi.home_country.code if pi.home_country else ""),
+            actor=staff,
+        )
+    ProjectMembership.objects.get_or_create(project=project, user=member, defaults={"role": "member"})
+    SlurmAccount.objects.get_or_create(project=project, cluster=fox, name=DEMO_ACCOUNT)
+    for index, username in enumerate(DEMO_LOGINS):
+        ClusterLogin.objects.get_or_create(
+            cluster=fox, username=username, defaults={"user": pi if index == 0 else member}
+        )
+
+    if not Allocation.objects.filter(project=project).exists():
+        with transaction.atomic():
+            request = AllocationRequest.objects.create(
+                call=regular,
+                project=project,
+                resource=gpu.resource,
+                amount=350,
+                start=date(2025, 3, 1),
+                end=date(2026, 2, 28),
+                justification="Fine-tuning and evaluation of 7B-parameter models.",
+                submitted_by=pi,
+            )
+            services.approve_request(request=request, actor=staff, require_reviews=False, note="demo")
+
+    if not UsageRecord.objects.filter(cluster=fox).exists():
+        # The real fox history, back-filled by staff (its months are closed): booked late, audited.
+        rows = charging.parse_sacct_text(JOBS.read_text(encoding="utf-8"))
+        result = services.ingest_usage(records=[r for r in rows if r["Cluster"] == "fox"], site=None, staff_user=staff)
+        # Account it now too (the enqueued task may wait for a worker; accounting is idempotent).
+        if result.batch_id:
+            services.account_batch(batch_id=result.batch_id)
+
+    return [
+        ("Site token (flagship, cluster fox)", raw),
+        (
+            "Post usage",
+            f"curl -H 'Authorization: Token {raw}' -H 'Content-Type: text/plain' "
+            "--data-binary @data/sacct/jobs.psv http://127.0.0.1:8000/api/v1/compute/usage/",
+        ),
+        ("Compute project of pi@cernai.example", "/compute/projects/llm-alignment/"),
+    ]
