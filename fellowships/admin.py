@@ -125,6 +125,22 @@ class PlacementAdmin(admin.ModelAdmin):
     list_filter = ["status", "host_site"]
     list_select_related = ["application", "host_site"]
     raw_id_fields = ["application"]
+    actions = ["mark_active", "mark_completed"]
+
+    def _move(self, request: HttpRequest, queryset: QuerySet[Placement], status: str) -> None:
+        for placement in queryset:
+            try:
+                services.set_placement_status(placement=placement, actor=request.user, status=status)
+            except ValueError as exc:
+                self.message_user(request, f"{placement}: {exc}", level=messages.ERROR)
+
+    @admin.action(description=_("Mark the selected placements active"))
+    def mark_active(self, request: HttpRequest, queryset: QuerySet[Placement]) -> None:
+        self._move(request, queryset, Placement.Status.ACTIVE)
+
+    @admin.action(description=_("Mark the selected placements completed"))
+    def mark_completed(self, request: HttpRequest, queryset: QuerySet[Placement]) -> None:
+        self._move(request, queryset, Placement.Status.COMPLETED)
 
 
 @admin.register(ExportJob)

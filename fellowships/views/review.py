@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -33,7 +34,9 @@ def own_assignment(request: HttpRequest, pk: int) -> ReviewAssignment:
 
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
-    return render(request, "fellowships/review_queue.html", {"assignments": review_queue(request.user)})
+    # Paginated so the page costs the same whatever the size of the queue (quality.md B3).
+    page = Paginator(review_queue(request.user), 50).get_page(request.GET.get("page"))
+    return render(request, "fellowships/review_queue.html", {"assignments": page, "page": page})
 
 
 @login_required

@@ -63,7 +63,7 @@ def call_applications(request: HttpRequest, pk: int) -> HttpResponse:
             "call": call,
             "page": page,
             "q": term,
-            "assign_form": AssignForm(reviewers=reviewer_choices(), prefix="assign"),
+            "reviewers": reviewer_choices().only("pk", "name", "home_institution"),
             "exports": call.exports.all()[:5],
         },
     )

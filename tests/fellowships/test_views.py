@@ -246,3 +246,17 @@ def test_pages_in_french(submitted: Any, client: Any) -> None:
     with translation.override("fr"):
         reason = services.compute_eligibility(submitted)[-1].reason
     assert reason == "Aucun détachement."
+
+
+def test_admin_pages_and_placement_actions(submitted: Any, secretariat: Any, login: Any) -> None:
+    admin_user = UserFactory(email="root@example.org", is_staff=True, is_superuser=True, mfa=True)
+    client = login(admin_user)
+    for model in ("call", "application", "placement", "hostsite", "programme", "reviewassignment", "exportjob"):
+        assert client.get(f"/admin/fellowships/{model}/").status_code == 200, model
+    assert client.get(f"/admin/fellowships/call/{submitted.call_id}/change/").status_code == 200
+    assert client.get("/admin/fellowships/call/add/").status_code == 200
+    services.decide(application=submitted, actor=secretariat, decision="accepted")
+    placement = submitted.placement
+    client.post("/admin/fellowships/placement/", {"action": "mark_active", "_selected_action": [placement.pk]})
+    placement.refresh_from_db()
+    assert placement.status == "active"
