@@ -27,18 +27,25 @@ def state_by_iso2(iso2: str) -> MemberState | None:
     return MemberState.objects.filter(iso2=str(iso2).upper()).first()
 
 
-def active_appointment(user: Any, *, on: dt.date | None = None) -> Appointment | None:
-    """The delegate appointment ``user`` holds today (or on ``on``), if any."""
+def active_appointment(user: Any, *, on: dt.date | None = None, fresh: bool = False) -> Appointment | None:
+    """The delegate appointment ``user`` holds today (or on ``on``), if any.
+
+    Remembered on the user object for the rest of the request (navigation, permission checks and the
+    page all ask); services that act on it pass ``fresh=True``.
+    """
     if not (user and user.is_authenticated):
         return None
     on = on or timezone.localdate()
-    return (
-        Appointment.objects.select_related("state")
-        .filter(user=user, start__lte=on)
-        .filter(Q(end__isnull=True) | Q(end__gt=on))
-        .order_by("start")
-        .first()
-    )
+    memo: dict[dt.date, Appointment | None] = user.__dict__.setdefault("_governance_appointment", {})
+    if fresh or on not in memo:
+        memo[on] = (
+            Appointment.objects.select_related("state")
+            .filter(user=user, start__lte=on)
+            .filter(Q(end__isnull=True) | Q(end__gt=on))
+            .order_by("start")
+            .first()
+        )
+    return memo[on]
 
 
 def represented_state(user: Any, *, on: dt.date | None = None) -> MemberState | None:

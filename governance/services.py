@@ -124,7 +124,7 @@ def end_appointment(*, actor: Any, appointment: Appointment, end: dt.date) -> Ap
 def check_in(*, user: Any, session: Session, state: MemberState | None = None, actor: Any = None) -> Attendance:
     """Register a state's presence at a session (a delegate for their own state, or the secretariat)."""
     if state is None:
-        appointment = active_appointment(user)
+        appointment = active_appointment(user, fresh=True)
         if appointment is None:
             raise GovernanceError(_("Only a serving delegate can check in a delegation."), code="not_delegate")
         state = appointment.state
@@ -231,7 +231,7 @@ def cast_vote(*, ballot_id: int, user: Any, choice: str, now: dt.datetime | None
         ballot = _locked(ballot_id)
         if ballot.status != Ballot.Status.OPEN or (ballot.closes_at and ballot.closes_at <= now):
             raise GovernanceError(_("This ballot is not open for voting."), code="not_open")
-        appointment = active_appointment(user, on=timezone.localdate(now))
+        appointment = active_appointment(user, on=timezone.localdate(now), fresh=True)
         if appointment is None:
             raise GovernanceError(
                 _("Only a serving delegate of a member state can vote; advisers and staff cannot."),
