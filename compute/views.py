@@ -21,6 +21,7 @@ from .models import Allocation, Project, Unit
 from .permissions import can_request_allocation, can_view_project
 
 JOBS_PER_PAGE = 50
+TOP_USERS = 25
 
 
 def _visible_project(request: HttpRequest, code: str) -> Project:
@@ -63,6 +64,7 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
     project = _visible_project(request, code)
     accounts = selectors.project_accounts(project)
     monthly = selectors.project_monthly_usage(project, accounts)
+    by_user = selectors.project_usage_by_user(accounts)
     allocations = list(project.allocations.select_related("resource__cluster").order_by("-start", "pk"))
     charts = [
         {"allocation": a, "chart_id": f"chart-allocation-{a.pk}", "config": _chart(a, monthly)}
@@ -75,7 +77,8 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
         "allocations": allocations,
         "charts": charts,
         "monthly": monthly,
-        "by_user": selectors.project_usage_by_user(accounts),
+        "by_user": by_user[:TOP_USERS],
+        "more_users": max(0, len(by_user) - TOP_USERS),
         "requests": project.requests.select_related("resource", "call").order_by("-submitted_at")[:20],
         "can_request": can_request_allocation(request.user, project),
     }
