@@ -174,7 +174,7 @@ def b3(ctx: Any) -> None:
             note=f"{stats.errors()} errors",
         )
     ranked = ctx.load(
-        Req("GET", f"/fellowships/staff/calls/{call.pk}/ranking/", auth=staff_auth), total=20, concurrency=2
+        Req("GET", f"/fellowships/staff/calls/{call.pk}/ranking/", auth=staff_auth), total=4, concurrency=1
     )
     ctx.record(
         "B3",
