@@ -80,7 +80,7 @@ class PlainTextParser(parsers.BaseParser):
 
     media_type = "text/plain"
 
-    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> str:
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> str:  # type: ignore[override]
         try:
             return stream.read().decode("utf-8")
         except UnicodeDecodeError as exc:
@@ -120,7 +120,7 @@ class UsageRecordIn(serializers.Serializer):
 
 
 class UsageBatchIn(serializers.Serializer):
-    records = UsageRecordIn(many=True, max_length=charging.MAX_BATCH)
+    records = UsageRecordIn(many=True, max_length=charging.MAX_BATCH)  # type: ignore[call-arg]
 
 
 class RejectedRecord(serializers.Serializer):
@@ -165,7 +165,7 @@ class LimitsReply(serializers.Serializer):
 
 class ReportRow(serializers.Serializer):
     key = serializers.CharField()
-    label = serializers.CharField()
+    label = serializers.CharField()  # type: ignore[assignment]
     allocations = serializers.IntegerField()
     gpu_hours = serializers.IntegerField()
     core_hours = serializers.IntegerField()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -96,8 +96,8 @@ def seed(personas: dict[str, Any]) -> list[tuple[str, str]]:
         title="Regular access 2025",
         defaults={
             "access_mode": AccessMode.REGULAR,
-            "opens_at": timezone.make_aware(timezone.datetime(2024, 11, 1)),
-            "cutoff_at": timezone.make_aware(timezone.datetime(2025, 2, 1)),
+            "opens_at": datetime(2024, 11, 1, tzinfo=UTC),
+            "cutoff_at": datetime(2025, 2, 1, tzinfo=UTC),
         },
     )
     if created:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
@@ -26,8 +26,10 @@ class AllocationRequestForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         now = timezone.now()
-        self.fields["call"].queryset = AllocationCall.objects.filter(opens_at__lte=now, cutoff_at__gt=now)
-        self.fields["resource"].queryset = (
+        cast(forms.ModelChoiceField, self.fields["call"]).queryset = AllocationCall.objects.filter(
+            opens_at__lte=now, cutoff_at__gt=now
+        )
+        cast(forms.ModelChoiceField, self.fields["resource"]).queryset = (
             Resource.objects.filter(calls__opens_at__lte=now, calls__cutoff_at__gt=now)
             .select_related("cluster")
             .distinct()

@@ -93,8 +93,8 @@ def site_limits(site: Site, *, today: date | None = None) -> list[AccountLimitRo
         by_key[(allocation.project_id, allocation.resource.cluster_id)].append(allocation)
     rows = []
     for account in accounts:
-        granted = {Unit.GPU_HOURS: 0, Unit.CORE_HOURS: 0}
-        used = {Unit.GPU_HOURS: 0, Unit.CORE_HOURS: 0}
+        granted: dict[str, int] = {Unit.GPU_HOURS: 0, Unit.CORE_HOURS: 0}
+        used: dict[str, int] = {Unit.GPU_HOURS: 0, Unit.CORE_HOURS: 0}
         blocked_units = []
         held = by_key.get((account.project_id, account.cluster_id), [])
         for allocation in held:

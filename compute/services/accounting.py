@@ -41,7 +41,7 @@ def recompute_ledger(cells: Iterable[tuple[int, str, str]]) -> None:
         # taken after the others committed, so an older snapshot can never overwrite a newer one.
         for key in sorted({_pair_lock_key(c, a) for c, a, _ in cells}):
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [key])
-        arrays = [[c for c, _, _ in cells], [a for _, a, _ in cells], [m for _, _, m in cells]]
+        arrays: list[Any] = [[c for c, _, _ in cells], [a for _, a, _ in cells], [m for _, _, m in cells]]
         cursor.execute(
             """
             DELETE FROM compute_monthlyusage m
