@@ -102,12 +102,15 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
 def ranking(request: HttpRequest, pk: int) -> HttpResponse:
     call = get_object_or_404(Call.objects.prefetch_related("criteria"), pk=pk)
     rows = ranked_list(call)
+    # Ranked over the whole call; shown 100 at a time (the bulk decision covers the page shown).
+    page = Paginator(rows, 100).get_page(request.GET.get("page"))
     return render(
         request,
         "fellowships/staff/ranking.html",
         {
             "call": call,
-            "rows": rows,
+            "rows": page.object_list,
+            "page": page,
             "criteria": criteria_of(call),
             "accepted": sum(1 for r in rows if r.application.status == Application.Status.ACCEPTED),
         },
