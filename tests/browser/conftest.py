@@ -88,6 +88,10 @@ def page(page: Page, live_server: Any) -> Any:
     page.set_default_timeout(15_000)
     yield page
     page.remove_listener("load", check)
+    # A load check may still be in flight in its own greenlet (the test can end while it awaits
+    # axe): let it finish, or the check below returns early and a short test sees no page checked.
+    while running:
+        page.wait_for_timeout(50)
     check(page)  # the page the test ended on
     problems = {url: v for url, v in seen.items() if v}
     assert not problems, f"axe-core WCAG 2.1 AA violations: {problems}"
