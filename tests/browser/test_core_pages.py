@@ -51,6 +51,10 @@ def test_the_skip_link_is_the_first_stop_and_moves_focus_to_main(page: Page, liv
 
 def test_the_skip_link_also_works_in_french(page: Page, live_server: Any) -> None:
     page.context.add_cookies([{"name": "django_language", "value": "fr", "url": live_server.url}])
-    page.goto(f"{live_server.url}/dashboard/")
+    page.goto(f"{live_server.url}/accounts/login/")
+    expect(page.locator("html")).to_have_attribute("lang", "fr")
     page.keyboard.press("Tab")
-    expect(page.get_by_role("link", name="Aller au contenu principal")).to_be_focused()
+    skip = page.get_by_role("link", name="Aller au contenu principal")
+    expect(skip).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator("main#main")).to_be_focused()
