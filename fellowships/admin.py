@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import services
@@ -62,7 +63,7 @@ class CallAdmin(admin.ModelAdmin):
         (_("Dates"), {
             "fields": ["timezone", "opens_at", "deadline"],
             "description": _(
-                "Enter the dates in the portal's time zone; pages show them in the call's time zone and UTC."
+                "Enter the dates as wall-clock time in the call's time zone; pages show them in it and in UTC."
             ),
         }),
         (_("Places and sites"), {
@@ -72,6 +73,27 @@ class CallAdmin(admin.ModelAdmin):
         (_("Evaluation"), {"fields": ["threshold_percent", "min_reviewers", "blind"]}),
         (_("Privacy"), {"fields": ["retention_months"]}),
     ]  # fmt: skip
+
+    def changeform_view(
+        self, request: HttpRequest, object_id: str | None = None, form_url: str = "", extra_context: Any = None
+    ) -> Any:
+        """An existing call's dates are shown and entered in its own time zone."""
+        call = self.get_object(request, object_id) if object_id else None
+        if call is None:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        with timezone.override(call.tz):
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if hasattr(response, "render"):
+                response.render()  # a TemplateResponse renders lazily: do it inside the override
+            return response
+
+    def save_model(self, request: HttpRequest, obj: Call, form: Any, change: bool) -> None:
+        if not change:  # a new call's dates were parsed in the portal's zone: read them in the call's
+            current = timezone.get_current_timezone()
+            for name in ("opens_at", "deadline"):
+                wall = getattr(obj, name).astimezone(current).replace(tzinfo=None)
+                setattr(obj, name, wall.replace(tzinfo=obj.tz))
+        super().save_model(request, obj, form, change)
 
     @admin.display(description=_("deadline (call's time zone)"))
     def deadline_local(self, call: Call) -> str:

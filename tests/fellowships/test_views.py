@@ -260,3 +260,29 @@ def test_admin_pages_and_placement_actions(submitted: Any, secretariat: Any, log
     client.post("/admin/fellowships/placement/", {"action": "mark_active", "_selected_action": [placement.pk]})
     placement.refresh_from_db()
     assert placement.status == "active"
+
+
+def test_admin_dates_are_entered_in_the_calls_time_zone(states: None, login: Any) -> None:
+    from datetime import UTC, datetime
+
+    from fellowships.models import Call, Programme
+
+    admin_user = UserFactory(email="root2@example.org", is_staff=True, is_superuser=True, mfa=True)
+    site = factories.HostSiteFactory()
+    programme = Programme.objects.create(name="P", kind="exchange")
+    data = {
+        "programme": programme.pk, "title": "NY call", "slug": "ny-call", "timezone": "America/New_York",
+        "opens_at_0": "2027-01-10", "opens_at_1": "09:00:00", "deadline_0": "2027-03-01", "deadline_1": "17:00:00",
+        "host_sites": [site.pk], "places": 1, "other_nationals_quota": 0, "min_duration_months": 1,
+        "max_duration_months": 12, "check_nationality": "on", "career_stage": "any", "check_mobility": "on",
+        "threshold_percent": "70", "min_reviewers": 2, "retention_months": 24,
+        "criteria-TOTAL_FORMS": 0, "criteria-INITIAL_FORMS": 0,
+        "late_allowances-TOTAL_FORMS": 0, "late_allowances-INITIAL_FORMS": 0,
+    }  # fmt: skip
+    response = login(admin_user).post("/admin/fellowships/call/add/", data)
+    assert response.status_code == 302, response.text[:3000]
+    call = Call.objects.get(slug="ny-call")
+    assert call.deadline == datetime(2027, 3, 1, 22, 0, tzinfo=UTC)  # 17:00 in New York
+    assert [c.weight for c in call.criteria.all()] == [50, 30, 20]  # the defaults when none given
+    change = login(admin_user).get(f"/admin/fellowships/call/{call.pk}/change/")
+    assert 'value="17:00:00"' in change.text
