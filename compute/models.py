@@ -493,5 +493,24 @@ class MonthlyUsage(models.Model):
         return f"{self.account}@{self.cluster_id} {self.month:%Y-%m}"
 
 
+class LedgerDelta(models.Model):
+    """What one batch changed in one ledger cell, written with the batch and applied (then deleted) once
+    by the accounting task in one transaction: exactly once under replays, concurrency and kills."""
+
+    batch = models.ForeignKey(UsageBatch, on_delete=models.CASCADE, related_name="deltas")
+    cluster_id = models.BigIntegerField()
+    account = models.CharField(max_length=64)
+    user = models.CharField(max_length=64)
+    month = models.DateField()
+    jobs = models.IntegerField()
+    gpu_seconds = models.BigIntegerField()
+    core_seconds = models.BigIntegerField()
+    late_gpu_seconds = models.BigIntegerField()
+    late_core_seconds = models.BigIntegerField()
+
+    def __str__(self) -> str:
+        return f"batch {self.batch_id}: {self.account}@{self.cluster_id} {self.month:%Y-%m}"
+
+
 def month_label(month: date) -> str:
     return f"{month:%Y-%m}"

@@ -248,7 +248,8 @@ def _store(
     with connection.cursor() as cursor:
         cursor.execute(
             """
-            DROP TABLE IF EXISTS compute_incoming, compute_incoming_charge, compute_changed;
+            DROP TABLE IF EXISTS compute_incoming, compute_incoming_charge, compute_changed, compute_scope,
+                compute_delta;
             CREATE TEMP TABLE compute_incoming (
                 idx integer, cluster_id bigint, job_id_raw varchar(20), submit varchar(19), job_id varchar(64),
                 account varchar(64), "user" varchar(64), partition varchar(64), qos varchar(64), state varchar(64),
@@ -296,9 +297,13 @@ def _store(
         created, updated = cursor.fetchone()
         cursor.execute(
             """
-            CREATE TEMP TABLE compute_scope ON COMMIT DROP AS
-            SELECT DISTINCT c.cluster_id, c.account, c.month
+            CREATE TEMP TABLE compute_delta ON COMMIT DROP AS
+            SELECT c.cluster_id, c.account, c."user", c.month, -1 AS jobs,
+                   -c.gpu_seconds * (NOT c.late)::int AS gpu, -c.core_seconds * (NOT c.late)::int AS core,
+                   -c.gpu_seconds * c.late::int AS late_gpu, -c.core_seconds * c.late::int AS late_core
             FROM compute_usagecharge c JOIN compute_changed ch ON ch.id = c.record_id AND NOT ch.created;
+            CREATE TEMP TABLE compute_scope ON COMMIT DROP AS
+            SELECT DISTINCT cluster_id, account, month FROM compute_delta;
             DELETE FROM compute_usagecharge c USING compute_changed ch WHERE c.record_id = ch.id AND NOT ch.created;
             INSERT INTO compute_usagecharge (record_id, cluster_id, account, "user", month, seconds, gpu_seconds,
                                              core_seconds, late)
@@ -308,15 +313,32 @@ def _store(
             JOIN compute_incoming i
               ON i.cluster_id = ch.cluster_id AND i.job_id_raw = ch.job_id_raw AND i.submit = ch.submit
             JOIN compute_incoming_charge ic ON ic.idx = i.idx;
-            INSERT INTO compute_scope
-            SELECT DISTINCT i.cluster_id, i.account, ic.month
+            INSERT INTO compute_delta
+            SELECT i.cluster_id, i.account, i."user", ic.month, 1,
+                   ic.gpu_seconds * (NOT ic.late)::int, ic.core_seconds * (NOT ic.late)::int,
+                   ic.gpu_seconds * ic.late::int, ic.core_seconds * ic.late::int
             FROM compute_changed ch
             JOIN compute_incoming i
               ON i.cluster_id = ch.cluster_id AND i.job_id_raw = ch.job_id_raw AND i.submit = ch.submit
             JOIN compute_incoming_charge ic ON ic.idx = i.idx;
+            INSERT INTO compute_scope SELECT DISTINCT cluster_id, account, month FROM compute_delta;
             """
+        )
+        # The batch's net change per ledger cell: applied once by the accounting task.
+        cursor.execute(
+            """
+            INSERT INTO compute_ledgerdelta (batch_id, cluster_id, account, "user", month, jobs, gpu_seconds,
+                                             core_seconds, late_gpu_seconds, late_core_seconds)
+            SELECT %s, cluster_id, account, "user", month, sum(jobs), sum(gpu), sum(core), sum(late_gpu),
+                   sum(late_core)
+            FROM compute_delta GROUP BY cluster_id, account, "user", month
+            HAVING (sum(jobs), sum(gpu), sum(core), sum(late_gpu), sum(late_core)) <> (0, 0, 0, 0, 0)
+            """,
+            [batch_id],
         )
         cursor.execute("SELECT DISTINCT cluster_id, account, month FROM compute_scope ORDER BY 1, 2, 3")
         scope = [[cid, account, month.isoformat()] for cid, account, month in cursor.fetchall()]
-        cursor.execute("DROP TABLE compute_incoming, compute_incoming_charge, compute_changed, compute_scope")
+        cursor.execute(
+            "DROP TABLE compute_incoming, compute_incoming_charge, compute_changed, compute_scope, compute_delta"
+        )
     return (int(created), int(updated)), scope

@@ -195,3 +195,19 @@ def test_t9_replays_and_concurrent_identical_batches_count_once(
     assert len(changed) == 1
     allocation.refresh_from_db()
     assert allocation.used_seconds == used + 2000 * 4 * 100
+
+
+def test_ledger_equals_a_recomputation_from_the_charges(quota: Allocation, site_fox: str) -> None:
+    from compute.models import LedgerDelta
+    from compute.services.accounting import recompute_ledger
+
+    client = token_client(site_fox)
+    post_json(client, [seconds_job(i, 100 + i) for i in range(20)])
+    post_json(client, [seconds_job(i, 300 + i) for i in range(10, 30)])  # 10 grown, 10 new
+    post_json(client, [seconds_job(i, 300 + i) for i in range(10, 30)])  # a replay
+    assert not LedgerDelta.objects.exists()  # every delta applied once and gone
+    applied = ledger_snapshot()
+    cells = MonthlyUsage.objects.values_list("cluster_id", "account", "month").distinct()
+    recompute_ledger([(c, a, m.isoformat()) for c, a, m in cells])
+    assert ledger_snapshot() == applied
+    assert sum(row[5] for row in applied) == sum(100 + i for i in range(10)) + sum(300 + i for i in range(10, 30))
