@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Any
 
 from django.urls import path
-from drf_spectacular.utils import extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.permissions import AllowAny
+
+from cernai.core.api import StrictLimitOffsetPagination
 
 from . import selectors
 from .models import Ballot, MemberState
@@ -99,12 +101,28 @@ class MemberStateSerializer(serializers.ModelSerializer):
         fields = ["iso2", "name", "status", "contribution_share"]
 
 
+class ErrorSerializer(serializers.Serializer):
+    """An error: ``detail``, or each bad parameter with its reasons."""
+
+    detail = serializers.CharField(required=False)
+
+
+BAD_REQUEST = OpenApiResponse(ErrorSerializer, description="A malformed parameter, named with the reason.")
+NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No published resolution of an open session has this id.")
+
+
 class PublicMixin:
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
+    # A malformed limit/offset is a 400 naming the parameter, not silently ignored.
+    pagination_class = StrictLimitOffsetPagination
 
 
-@extend_schema(summary="Register of resolutions", tags=["governance"])
+@extend_schema(
+    summary="Register of resolutions",
+    tags=["governance"],
+    responses={200: ResolutionSerializer(many=True), 400: BAD_REQUEST},
+)
 class ResolutionList(PublicMixin, generics.ListAPIView):
     serializer_class = ResolutionSerializer
 
@@ -112,7 +130,11 @@ class ResolutionList(PublicMixin, generics.ListAPIView):
         return selectors.public_resolutions()
 
 
-@extend_schema(summary="One resolution with its per-state breakdown or receipts", tags=["governance"])
+@extend_schema(
+    summary="One resolution with its per-state breakdown or receipts",
+    tags=["governance"],
+    responses={200: ResolutionDetailSerializer, 404: NOT_FOUND},
+)
 class ResolutionDetail(PublicMixin, generics.RetrieveAPIView):
     serializer_class = ResolutionDetailSerializer
 
@@ -120,7 +142,11 @@ class ResolutionDetail(PublicMixin, generics.RetrieveAPIView):
         return selectors.public_resolutions()
 
 
-@extend_schema(summary="Member, associate and observer states", tags=["governance"])
+@extend_schema(
+    summary="Member, associate and observer states",
+    tags=["governance"],
+    responses={200: MemberStateSerializer(many=True), 400: BAD_REQUEST},
+)
 class MemberStateList(PublicMixin, generics.ListAPIView):
     serializer_class = MemberStateSerializer
 
@@ -130,6 +156,7 @@ class MemberStateList(PublicMixin, generics.ListAPIView):
 
 urlpatterns = [
     path("resolutions/", ResolutionList.as_view(), name="governance-resolutions"),
-    path("resolutions/<int:pk>/", ResolutionDetail.as_view(), name="governance-resolution"),
+    # <str:pk>: a malformed id is a JSON 404 from the API, not the site's HTML 404 page.
+    path("resolutions/<str:pk>/", ResolutionDetail.as_view(), name="governance-resolution"),
     path("member-states/", MemberStateList.as_view(), name="governance-member-states"),
 ]
