@@ -212,7 +212,7 @@ class ElectorateInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ["state", "reason", "counts_in_all", "present", "voted_at", "voted_by"]
-    readonly_fields = fields
+    readonly_fields = ["state", "reason", "counts_in_all", "present", "voted_at", "voted_by"]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -67,7 +67,7 @@ class ResolutionDetailSerializer(ResolutionSerializer):
         fields = [*ResolutionSerializer.Meta.fields, "votes", "receipts"]
 
     def _breakdown(self, ballot: Ballot) -> dict[str, Any]:
-        cache = self.context.setdefault("breakdown", {})
+        cache: dict[int, dict[str, Any]] = self.__dict__.setdefault("_breakdowns", {})
         if ballot.pk not in cache:
             cache[ballot.pk] = selectors.ballot_breakdown(ballot)
         return cache[ballot.pk]  # type: ignore[no-any-return]
@@ -111,7 +111,7 @@ BAD_REQUEST = OpenApiResponse(ErrorSerializer, description="A malformed paramete
 NOT_FOUND = OpenApiResponse(ErrorSerializer, description="No published resolution of an open session has this id.")
 
 
-class PublicMixin:
+class PublicView(generics.GenericAPIView):
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
     # A malformed limit/offset is a 400 naming the parameter, not silently ignored.
@@ -123,7 +123,7 @@ class PublicMixin:
     tags=["governance"],
     responses={200: ResolutionSerializer(many=True), 400: BAD_REQUEST},
 )
-class ResolutionList(PublicMixin, generics.ListAPIView):
+class ResolutionList(PublicView, generics.ListAPIView):
     serializer_class = ResolutionSerializer
 
     def get_queryset(self) -> Any:
@@ -135,7 +135,7 @@ class ResolutionList(PublicMixin, generics.ListAPIView):
     tags=["governance"],
     responses={200: ResolutionDetailSerializer, 404: NOT_FOUND},
 )
-class ResolutionDetail(PublicMixin, generics.RetrieveAPIView):
+class ResolutionDetail(PublicView, generics.RetrieveAPIView):
     serializer_class = ResolutionDetailSerializer
 
     def get_queryset(self) -> Any:
@@ -147,7 +147,7 @@ class ResolutionDetail(PublicMixin, generics.RetrieveAPIView):
     tags=["governance"],
     responses={200: MemberStateSerializer(many=True), 400: BAD_REQUEST},
 )
-class MemberStateList(PublicMixin, generics.ListAPIView):
+class MemberStateList(PublicView, generics.ListAPIView):
     serializer_class = MemberStateSerializer
 
     def get_queryset(self) -> Any:

@@ -179,7 +179,8 @@ def open_ballot(*, actor: Any, ballot_id: int, now: dt.datetime | None = None) -
         session = motion.item.session
         today = timezone.localdate(now)
         authorised = _authorised_ids(today)
-        participants = set(motion.programme.participants.values_list("id", flat=True)) if motion.programme_id else None
+        programme = motion.programme
+        participants = set(programme.participants.values_list("id", flat=True)) if programme is not None else None
         present_ids = set(Attendance.objects.filter(session=session).values_list("state_id", flat=True))
         entries = []
         for state in MemberState.objects.all():

@@ -20,7 +20,7 @@ from cernai.accounts.permissions import is_secretariat
 
 from . import selectors, services
 from .forms import VoteForm
-from .models import Ballot, ElectorateEntry, JointKey, MemberState, Vote
+from .models import Ballot, Choice, ElectorateEntry, JointKey, MemberState, Vote
 from .permissions import runs_ballots, sees_council_business
 
 
@@ -143,7 +143,7 @@ def ballot_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "governance/ballot_confirm.html",
-        {"ballot": ballot, "choice": choice, "choice_label": dict(form.fields["choice"].choices)[choice]},
+        {"ballot": ballot, "choice": choice, "choice_label": dict(Choice.choices)[choice]},
     )
 
 
