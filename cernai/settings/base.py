@@ -165,6 +165,10 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = False
 MFA_TOTP_ISSUER = "cernai"
+# Accept the codes of the neighbouring 30 s periods too (RFC 6238's one step of clock drift): a
+# delegate typing a code as it rolls over on a slightly fast phone is not refused. Each code still
+# works only once (allauth marks it used in the cache).
+MFA_TOTP_TOLERANCE = 1
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG
 
 # --- REST framework -------------------------------------------------------------------------
