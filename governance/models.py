@@ -369,7 +369,8 @@ class Ballot(models.Model):
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # Frozen at opening; maintained under the ballot's row lock so the live tally costs one query.
+    # Frozen at opening. ``voted_count`` is the final turnout, frozen at close: casts never write this
+    # row (a per-vote counter here serialised every cast); live turnout is counted from the register.
     all_count = models.PositiveIntegerField(default=0, editable=False)
     entitled_count = models.PositiveIntegerField(default=0, editable=False)
     present_count = models.PositiveIntegerField(default=0, editable=False)

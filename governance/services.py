@@ -1,8 +1,10 @@
 """Every write of governance: appointments, attendance, ballots (open, cast, close, publish), ratifications.
 
 Each service is one transaction that writes, records who and why in the audit trail and schedules its
-side effects (notifications) on commit. Transitions lock the ballot row, so concurrent casts and
-closes are serialised by PostgreSQL (quality.md T1, T2).
+side effects (notifications) on commit. Transitions (open, close, publish) lock the ballot row
+exclusively; a cast takes only a SHARE lock on it, so casts run side by side while a close waits for
+the casts in flight and every later cast sees the ballot closed (quality.md T1, T2, B1). Two casts for
+the same state are serialised by that state's register row (ElectorateEntry), never by the ballot.
 """
 
 from __future__ import annotations
@@ -223,13 +225,42 @@ def open_ballot(*, actor: Any, ballot_id: int, now: dt.datetime | None = None) -
     return ballot
 
 
+def _share_locked(ballot_id: int) -> Ballot:
+    """The ballot under a SHARE row lock: any number of casts hold it together, but it conflicts with
+    the exclusive lock of open/close/publish, so a close waits for the casts in flight and a cast that
+    waited for a close reads the closed row (READ COMMITTED re-reads the locked row)."""
+    # Django's select_for_update has no FOR SHARE; raw() keeps a model instance with only these fields.
+    rows = list(
+        Ballot.objects.raw(
+            "SELECT id, status, closes_at, mode, secrecy FROM governance_ballot WHERE id = %s FOR SHARE",
+            [ballot_id],
+        )
+    )
+    if not rows:
+        raise Ballot.DoesNotExist
+    return rows[0]
+
+
+def _already_voted(entry_id: int, state: MemberState) -> GovernanceError:
+    entry = ElectorateEntry.objects.select_related("voted_by").get(pk=entry_id)
+    return GovernanceError(
+        _("%(state)s has already voted: cast by %(who)s at %(when)s. A state's vote is final.")
+        % {
+            "state": state.name,
+            "who": entry.voted_by or _("a delegate"),
+            "when": timezone.localtime(entry.voted_at).strftime("%Y-%m-%d %H:%M") if entry.voted_at else "",
+        },
+        code="already_voted",
+    )
+
+
 def cast_vote(*, ballot_id: int, user: Any, choice: str, now: dt.datetime | None = None) -> CastReceipt:
     """Record ``user``'s vote for their state (either mode: final; joint mode: their key, revisable)."""
     if choice not in Choice.values:
         raise GovernanceError(_("Choose yes, no or abstain."), code="choice")
     now = now or timezone.now()
     with transaction.atomic():
-        ballot = _locked(ballot_id)
+        ballot = _share_locked(ballot_id)
         if ballot.status != Ballot.Status.OPEN or (ballot.closes_at and ballot.closes_at <= now):
             raise GovernanceError(_("This ballot is not open for voting."), code="not_open")
         appointment = active_appointment(user, on=timezone.localdate(now), fresh=True)
@@ -238,10 +269,13 @@ def cast_vote(*, ballot_id: int, user: Any, choice: str, now: dt.datetime | None
                 _("Only a serving delegate of a member state can vote; advisers and staff cannot."),
                 code="not_delegate",
             )
-        # The ballot's row lock serialises every cast of this ballot, so the entry needs no lock of its own.
+        # The state's own register row is the per-state lock: both delegates of a state (and their
+        # retries) queue here, other states do not. No join in the locking query, so the row re-read
+        # after waiting is the committed one.
         entry = (
-            ElectorateEntry.objects.select_related("voted_by")
-            .filter(ballot=ballot, state_id=appointment.state_id)
+            ElectorateEntry.objects.select_for_update()
+            .only("pk", "state_id", "reason", "voted_at")
+            .filter(ballot_id=ballot.pk, state_id=appointment.state_id)
             .first()
         )
         if entry is None:
@@ -255,29 +289,39 @@ def cast_vote(*, ballot_id: int, user: Any, choice: str, now: dt.datetime | None
         if ballot.mode == Ballot.Mode.JOINT:
             return _cast_joint_key(ballot, entry, appointment, user, choice, now)
         if entry.voted_at is not None:
-            raise GovernanceError(
-                _("%(state)s has already voted: cast by %(who)s at %(when)s. A state's vote is final.")
-                % {
-                    "state": appointment.state.name,
-                    "who": entry.voted_by or _("a delegate"),
-                    "when": timezone.localtime(entry.voted_at).strftime("%Y-%m-%d %H:%M"),
-                },
-                code="already_voted",
-            )
+            raise _already_voted(entry.pk, appointment.state)
         receipt = _receipt()
         with audit_context(actor=user, reason="cast vote"):
-            if ballot.secrecy == Ballot.Secrecy.SECRET:
-                secret = SecretChoice(ballot=ballot, choice=choice, receipt=receipt)
-                secret.seal = secret_seal(secret)
-                secret.save(force_insert=True)
-            else:
-                vote = Vote(
-                    ballot=ballot, state_id=entry.state_id, choice=choice, cast_by=user, cast_at=now, receipt=receipt
-                )
-                vote.seal = vote_seal(vote)
-                vote.save(force_insert=True)
-            ElectorateEntry.objects.filter(pk=entry.pk).update(voted_at=now, voted_by=user)
-            Ballot.objects.filter(pk=ballot.pk).update(voted_count=ballot.voted_count + 1)
+            try:
+                # Belt and braces behind the register lock: the one-vote-per-state constraint (named)
+                # refuses a second vote even if the register were bypassed; the savepoint keeps the
+                # transaction usable for the friendly refusal.
+                with transaction.atomic():
+                    if ballot.secrecy == Ballot.Secrecy.SECRET:
+                        secret = SecretChoice(ballot_id=ballot.pk, choice=choice, receipt=receipt)
+                        secret.seal = secret_seal(secret)
+                        secret.save(force_insert=True)
+                    else:
+                        vote = Vote(
+                            ballot_id=ballot.pk,
+                            state_id=entry.state_id,
+                            choice=choice,
+                            cast_by=user,
+                            cast_at=now,
+                            receipt=receipt,
+                        )
+                        vote.seal = vote_seal(vote)
+                        vote.save(force_insert=True)
+            except IntegrityError as exc:
+                if "vote_once_per_state" not in str(exc):
+                    raise
+                raise _already_voted(entry.pk, appointment.state) from exc
+            # Conditional: a register already marked (by any path) is never overwritten.
+            claimed = ElectorateEntry.objects.filter(pk=entry.pk, voted_at__isnull=True).update(
+                voted_at=now, voted_by=user
+            )
+            if not claimed:  # raising rolls the inserted choice back with the transaction
+                raise _already_voted(entry.pk, appointment.state)
     return CastReceipt(receipt=receipt, state=appointment.state.name, counted=True)
 
 
@@ -285,11 +329,12 @@ def _cast_joint_key(
     ballot: Ballot, entry: ElectorateEntry, appointment: Appointment, user: Any, choice: str, now: dt.datetime
 ) -> CastReceipt:
     """Dual key: store this delegate's key; the state's vote exists only while the keys agree
-    (or while the other seat is vacant)."""
+    (or while the other seat is vacant). Runs under the state's register row lock (see cast_vote),
+    so the two delegates of a state never interleave here."""
     with audit_context(actor=user, reason="submit joint key"):
-        key = JointKey.objects.filter(ballot=ballot, state_id=entry.state_id, role=appointment.role).first()
+        key = JointKey.objects.filter(ballot_id=ballot.pk, state_id=entry.state_id, role=appointment.role).first()
         if key is None:
-            key = JointKey(ballot=ballot, state_id=entry.state_id, role=appointment.role, receipt=_receipt())
+            key = JointKey(ballot_id=ballot.pk, state_id=entry.state_id, role=appointment.role, receipt=_receipt())
         key.delegate, key.choice, key.submitted_at = user, choice, now
         key.save()
         other_role = (
@@ -302,28 +347,25 @@ def _cast_joint_key(
             .filter(Q(end__isnull=True) | Q(end__gt=timezone.localdate(now)))
             .exists()
         )
-        other = JointKey.objects.filter(ballot=ballot, state_id=entry.state_id, role=other_role).first()
+        other = JointKey.objects.filter(ballot_id=ballot.pk, state_id=entry.state_id, role=other_role).first()
         agreed = choice if not other_seat_filled else (choice if other and other.choice == choice else None)
-        existing = Vote.objects.filter(ballot=ballot, state_id=entry.state_id).first()
-        delta = 0
-        if agreed is None and existing is not None:
+        existing = Vote.objects.filter(ballot_id=ballot.pk, state_id=entry.state_id).first()
+        if existing is not None:
             existing.delete()
-            delta = -1
-        elif agreed is not None:
-            if existing is not None:
-                existing.delete()
-            else:
-                delta = 1
+        if agreed is not None:
             vote = Vote(
-                ballot=ballot, state_id=entry.state_id, choice=agreed, cast_by=user, cast_at=now, receipt=_receipt()
+                ballot_id=ballot.pk,
+                state_id=entry.state_id,
+                choice=agreed,
+                cast_by=user,
+                cast_at=now,
+                receipt=_receipt(),
             )
             vote.seal = vote_seal(vote)
             vote.save(force_insert=True)
         ElectorateEntry.objects.filter(pk=entry.pk).update(
             voted_at=now if agreed else None, voted_by=user if agreed else None
         )
-        if delta:
-            Ballot.objects.filter(pk=ballot.pk).update(voted_count=ballot.voted_count + delta)
     return CastReceipt(receipt=key.receipt, state=appointment.state.name, counted=agreed is not None)
 
 
@@ -378,6 +420,8 @@ def close_ballot(*, actor: Any, ballot_id: int, now: dt.datetime | None = None) 
         ballot.yes, ballot.no, ballot.abstain = result.yes, result.no, result.abstain
         ballot.threshold = result.threshold
         ballot.explanation = result.explanation
+        # The final turnout, frozen with the result (casts no longer maintain a live counter on this row).
+        ballot.voted_count = ElectorateEntry.objects.filter(ballot=ballot, voted_at__isnull=False).count()
         ballot.save()
     return ballot
 
@@ -505,7 +549,8 @@ def verify_ballot(*, ballot_id: int) -> IntegrityReport:
                 )
         stored = len(votes)
     registered = ElectorateEntry.objects.filter(ballot=ballot, voted_at__isnull=False).count()
-    if stored != registered or (ballot.status != Ballot.Status.DRAFT and stored != ballot.voted_count):
+    frozen = ballot.status in (Ballot.Status.CLOSED, Ballot.Status.PUBLISHED)
+    if stored != registered or (frozen and stored != ballot.voted_count):
         problems.append(
             _("%(stored)d votes stored but %(registered)d states registered as having voted.")
             % {"stored": stored, "registered": registered}

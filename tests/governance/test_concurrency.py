@@ -16,6 +16,7 @@ from django.db import connection
 
 from governance import services
 from governance.models import Ballot, MemberState, Vote
+from governance.selectors import turnout
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.slow]
 MAX_CONNECTED = threading.BoundedSemaphore(40)
@@ -59,7 +60,7 @@ def test_t1_hundred_submissions_for_one_delegation_store_exactly_one(
     assert {r.code for r in refusals} == {"already_voted"}
     assert all("has already voted" in r.message for r in refusals)
     assert Vote.objects.filter(ballot=ballot).count() == 1
-    assert Ballot.objects.get(pk=ballot.pk).voted_count == 1
+    assert turnout(ballot.pk)["voted"] == 1
 
 
 def test_t2_closing_ten_times_while_120_delegates_vote_reports_one_count(
@@ -101,3 +102,75 @@ def test_t2_closing_ten_times_while_120_delegates_vote_reports_one_count(
     with pytest.raises(services.GovernanceError) as info:
         services.cast_vote(ballot_id=ballot.pk, user=voters[0], choice="no")
     assert info.value.code == "not_open"
+
+
+def _ballot_row_version(ballot: Ballot) -> int:
+    # xmin changes on every UPDATE of the row; row locks (FOR SHARE / FOR UPDATE) leave it alone.
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT xmin::text::bigint FROM governance_ballot WHERE id = %s", [ballot.pk])
+        return int(cursor.fetchone()[0])
+
+
+@pytest.mark.parametrize("secrecy", [Ballot.Secrecy.NAMED, Ballot.Secrecy.SECRET])
+def test_a_cast_never_writes_the_ballot_row(delegates: dict[str, Any], make_ballot: Any, secrecy: str) -> None:
+    # B1: a per-vote write to the shared ballot row serialised every cast of the Council.
+    ballot = make_ballot(secrecy=secrecy)
+    before = _ballot_row_version(ballot)
+    for sci, _pol in list(delegates.values())[:3]:
+        services.cast_vote(ballot_id=ballot.pk, user=sci, choice="yes")
+    assert _ballot_row_version(ballot) == before
+    assert turnout(ballot.pk)["voted"] == 3
+    closed = services.close_ballot(actor=None, ballot_id=ballot.pk)
+    assert closed.voted_count == turnout(ballot.pk)["voted"]
+    assert services.verify_ballot(ballot_id=ballot.pk).ok
+
+
+def test_casts_share_the_ballot_lock_but_a_close_waits_for_them(delegates: dict[str, Any], make_ballot: Any) -> None:
+    """An in-flight cast (a SHARE lock held on another connection) does not block another state's cast,
+    and a close cannot take the ballot until it ends. lock_timeout turns "would wait" into an error."""
+    from django.db import OperationalError, transaction
+
+    ballot = make_ballot()
+    holding, release = threading.Event(), threading.Event()
+
+    def in_flight_cast() -> None:
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute("SELECT status FROM governance_ballot WHERE id = %s FOR SHARE", [ballot.pk])
+                holding.set()
+                release.wait(timeout=60)
+        finally:
+            connection.close()
+
+    other = threading.Thread(target=in_flight_cast)
+    other.start()
+    try:
+        assert holding.wait(timeout=60)
+        with connection.cursor() as cursor:
+            cursor.execute("SET lock_timeout = '2s'")
+        try:
+            receipt = services.cast_vote(ballot_id=ballot.pk, user=delegates["FR"][0], choice="no")
+            assert receipt.counted
+            with pytest.raises(OperationalError, match="lock timeout"):
+                services.close_ballot(actor=None, ballot_id=ballot.pk)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("RESET lock_timeout")
+    finally:
+        release.set()
+        other.join()
+    closed = services.close_ballot(actor=None, ballot_id=ballot.pk)
+    assert (closed.no, closed.voted_count) == (1, 1)
+
+
+def test_joint_keys_of_one_state_submitted_at_once_count_once(delegates: dict[str, Any], make_ballot: Any) -> None:
+    # Both delegates of a state queue on their state's register row, so the agreed vote exists once.
+    ballot = make_ballot(mode=Ballot.Mode.JOINT)
+    sci, pol = delegates["FR"]
+    results = run_at_once(
+        [lambda u=u: services.cast_vote(ballot_id=ballot.pk, user=u, choice="yes") for u in [sci, pol] * 20]  # type: ignore[misc]
+    )
+    assert all(isinstance(r, services.CastReceipt) for r in results)
+    assert any(r.counted for r in results)
+    assert Vote.objects.filter(ballot=ballot).count() == 1
+    assert turnout(ballot.pk)["voted"] == 1
