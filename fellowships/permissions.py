@@ -47,3 +47,13 @@ def can_download(user: Any, private_file: Any) -> bool:
     if assignments.filter(Q(application__cv=private_file) | Q(application__plan_file=private_file)).exists():
         return True
     return Referee.objects.filter(letter=private_file, application__in=assignments.values("application")).exists()
+
+# The secretariat runs calls, assignments and placements from the admin: model permissions through
+# `rules` rather than per-user database grants. Applications, reviews and their parts are read there
+# (decisions go through the services, from the ranked list or the admin actions).
+for _model in ("hostsite", "programme", "call", "criterion", "lateallowance", "reviewassignment", "placement"):
+    for _action in ("view", "add", "change", "delete"):
+        rules.add_perm(f"fellowships.{_action}_{_model}", is_fellowships_staff)
+rules.add_perm("fellowships.change_application", is_fellowships_staff)
+for _model in ("stay", "careerbreak", "referee", "review", "exportjob", "erasurerequest"):
+    rules.add_perm(f"fellowships.view_{_model}", is_fellowships_staff)

@@ -35,3 +35,18 @@ def requires_mfa(user: Any) -> bool:
 
 
 rules.add_perm("accounts.view_status", is_staff)
+
+# The secretariat administers people and reads the operational records in the admin (apps grant
+# their own models in their permissions.py). Roles are assigned by editing a person's groups.
+for _perm in (
+    "accounts.view_user",
+    "accounts.add_user",
+    "accounts.change_user",
+    "auth.view_group",
+    "core.view_notification",
+    "core.view_privatefile",
+    "core.view_taskfailure",
+    "core.change_taskfailure",
+    "pghistory.view_events",
+):
+    rules.add_perm(_perm, is_secretariat)
