@@ -48,6 +48,7 @@ def can_download(user: Any, private_file: Any) -> bool:
         return True
     return Referee.objects.filter(letter=private_file, application__in=assignments.values("application")).exists()
 
+
 # The secretariat runs calls, assignments and placements from the admin: model permissions through
 # `rules` rather than per-user database grants. Applications, reviews and their parts are read there
 # (decisions go through the services, from the ranked list or the admin actions).
