@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from cernai.core.audit import audit_context
 from cernai.core.notifications import notify
 
-from .. import access_modes
+from .. import access_modes, charging
 from ..models import (
     Allocation,
     AllocationCall,
@@ -236,8 +236,8 @@ def top_up_allocation(*, allocation: Allocation, amount: int, actor: Any, reason
         used = locked.used_seconds
         locked.amount = new_amount
         # Re-arm: a latch stays set only while usage is still at or above its level of the new grant.
-        locked.latched_80 = used * 100 >= 80 * new_amount * 3600
-        locked.latched_100 = used * 100 >= 100 * new_amount * 3600
+        locked.latched_80 = charging.usage_fraction_reached(used, new_amount, 80)
+        locked.latched_100 = charging.usage_fraction_reached(used, new_amount, 100)
         locked.arm_generation += 1
         locked.status = Allocation.Status.ACTIVE if locked.end >= timezone.now().date() else locked.status
         locked.save(update_fields=["amount", "latched_80", "latched_100", "arm_generation", "status"])
