@@ -3,8 +3,6 @@ allocations, and the usage records, charges and ledger that account for them (ru
 
 from __future__ import annotations
 
-from datetime import date
-
 import pghistory
 import pgtrigger
 from django.conf import settings
@@ -510,7 +508,3 @@ class LedgerDelta(models.Model):
 
     def __str__(self) -> str:
         return f"batch {self.batch_id}: {self.account}@{self.cluster_id} {self.month:%Y-%m}"
-
-
-def month_label(month: date) -> str:
-    return f"{month:%Y-%m}"
