@@ -61,23 +61,15 @@ def page(page: Page, live_server: Any) -> Any:
     seen: dict[str, list[dict[str, Any]]] = {}
     csp_errors: list[str] = []
 
-    running = False
-
     def check(loaded: Page) -> None:
-        # Playwright delivers events during our own calls, so a load can arrive while a check of the
-        # same page is still running: one check at a time.
-        nonlocal running
-        if running:
-            return
-        running = True
+        # Playwright delivers events during our own calls, so a load check can start while another
+        # is still running; AXE_RUN waits for the earlier run in the page, so none is skipped.
         try:
             loaded.wait_for_load_state("load")
             seen[loaded.url] = axe_violations(loaded)
         except Exception as exc:  # navigated away mid-check: the next page is checked on its own load
             if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
                 raise
-        finally:
-            running = False
 
     def console(message: Any) -> None:
         if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
@@ -88,11 +80,7 @@ def page(page: Page, live_server: Any) -> Any:
     page.set_default_timeout(15_000)
     yield page
     page.remove_listener("load", check)
-    # A load check may still be in flight in its own greenlet (the test can end while it awaits
-    # axe): let it finish, or the check below returns early and a short test sees no page checked.
-    while running:
-        page.wait_for_timeout(50)
-    check(page)  # the page the test ended on
+    check(page)  # the page the test ended on (waits in the page for a load check still in flight)
     problems = {url: v for url, v in seen.items() if v}
     assert not problems, f"axe-core WCAG 2.1 AA violations: {problems}"
     assert not csp_errors, f"CSP violations: {csp_errors}"
