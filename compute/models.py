@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cernai.core.audit import audited
 
+from . import charging
 from .access_modes import AccessMode, ReviewKind
 
 
@@ -328,7 +329,8 @@ class Allocation(models.Model):
 
     @property
     def blocked(self) -> bool:
-        return self.used_seconds >= self.amount * 3600
+        # The 100 % threshold of charging; an empty grant (amount 0) blocks from the start.
+        return self.amount <= 0 or charging.usage_fraction_reached(self.used_seconds, self.amount, 100)
 
 
 @audited
