@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import re
 import subprocess
-import sys
 import time
 import zlib
 from collections.abc import Iterator
@@ -15,12 +14,10 @@ from typing import Any
 import pytest
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
 
 from cernai.celery import app
 from cernai.core.tasks import BEAT_HEARTBEAT_KEY, beat_heartbeat
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.celery_worker import start_worker
 
 
 def states(html: str) -> dict[str, str]:
@@ -70,45 +67,17 @@ def test_a_stale_beat_heartbeat_is_failing(secretariat: Any, login: Any, private
     assert re.search(r"last heartbeat 6\d\d s ago", page)
 
 
-def database_url_of_this_run() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 @pytest.fixture
 def worker(private_broker: str, monkeypatch: Any, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
     """A real `celery -A cernai worker` on this run's test queue and private broker."""
     name = f"status-test-{os.getpid()}@%h"
     log = tmp_path / "worker.log"
     log = open(log, "wb")  # noqa: SIM115
-    proc = subprocess.Popen(
-        [
-            str(Path(sys.executable).parent / "celery"),
-            "-A",
-            "cernai",
-            "worker",
-            "-Q",
-            settings.CELERY_TASK_DEFAULT_QUEUE,
-            "--concurrency",
-            "1",
-            "--pool",
-            "solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel",
-            "WARNING",
-            "-n",
-            name,
-        ],
-        cwd=ROOT,
-        env={
-            **os.environ,
-            "DJANGO_SETTINGS_MODULE": "cernai.settings.test",
-            "CELERY_BROKER_URL": private_broker,
-            # The worker runs tasks against this run's test database.
-            "DATABASE_URL": database_url_of_this_run(),
-        },
+    proc = start_worker(
+        "--concurrency=1",
+        "--pool=solo",
+        f"--hostname={name}",
+        env={"CELERY_BROKER_URL": private_broker},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
