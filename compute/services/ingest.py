@@ -121,7 +121,8 @@ def ingest_usage(
     cluster_qs = Cluster.objects.all() if is_staff and site is None else Cluster.objects.filter(site=site)
     clusters = {c.name: c for c in cluster_qs}
     result = IngestResult()
-    accepted: dict[tuple[str, str, str], tuple[int, ParsedRecord, bool]] = {}
+    # Per key: the record's index, the parsed record and the closed months it is charged to (late).
+    accepted: dict[tuple[str, str, str], tuple[int, ParsedRecord, frozenset[date]]] = {}
     for index, raw in enumerate(records):
         name = str(raw.get("Cluster", "")).strip()
         cluster = clusters.get(name)
@@ -134,9 +135,9 @@ def ingest_usage(
         except RecordError as exc:
             result.rejected.append({"index": index, "reason": str(exc)})
             continue
-        closed = _closed_months(parsed, today)
+        closed = frozenset(_closed_months(parsed, today))
         if closed and not is_staff:
-            months = ", ".join(f"{m:%Y-%m}" for m in closed)
+            months = ", ".join(f"{m:%Y-%m}" for m in sorted(closed))
             result.rejected.append(
                 {
                     "index": index,
@@ -150,7 +151,7 @@ def ingest_usage(
             result.rejected.append(
                 {"index": earlier, "reason": f"JobIDRaw: the same job (key) is sent again as record {index}"}
             )
-        accepted[parsed.key] = (index, parsed, bool(closed))
+        accepted[parsed.key] = (index, parsed, closed)
     result.rejected.sort(key=lambda r: r["index"])
     if not accepted:
         return result
@@ -165,7 +166,7 @@ def ingest_usage(
         batch = UsageBatch.objects.create(site=site, token=token, staff_user=staff_user if is_staff else None)
         rows, charge_rows = [], []
         unmatched = 0
-        for index, parsed, late in accepted.values():
+        for index, parsed, closed in accepted.values():
             cluster = clusters[parsed.cluster]
             account_id = account_ids.get((cluster.pk, parsed.account))
             matched = account_id is not None and (cluster.pk, parsed.user) in known_users
@@ -194,12 +195,12 @@ def ingest_usage(
                     parsed.core_seconds,
                     account_id,
                     matched,
-                    late,
+                    bool(closed),
                 )
             )
-            days = close_after_days()
+            # Only staff get here with closed months: a charge in one of them is a late back-fill.
             for part in parsed.charges:
-                charge_late = is_staff and charging.is_month_closed(part.month, today, days)
+                charge_late = part.month in closed
                 charge_rows.append((index, part.month, part.seconds, part.gpu_seconds, part.core_seconds, charge_late))
         counts, scope = _store(batch.pk, rows, charge_rows)
         result.batch_id = batch.pk
