@@ -191,6 +191,11 @@ SACCT_EXAMPLE = (
 )
 
 
+def _malformed(reasons: list[str]) -> Response:
+    """The 400 reply for a batch refused whole (nothing of it was stored)."""
+    return Response({"detail": "Malformed batch: nothing was stored.", "reasons": reasons}, status=400)
+
+
 class UsageIngestView(APIView):
     """Post usage records of the token's site."""
 
@@ -225,7 +230,7 @@ class UsageIngestView(APIView):
             else:
                 records = list(charging.check_json_batch(request.data))
         except charging.BatchError as exc:
-            return Response({"detail": "Malformed batch: nothing was stored.", "reasons": exc.reasons}, status=400)
+            return _malformed(exc.reasons)
         token = request.auth if isinstance(request.auth, SiteToken) else None
         try:
             result = ingest_usage(
@@ -235,9 +240,9 @@ class UsageIngestView(APIView):
                 staff_user=None if token else request.user,
             )
         except charging.BatchError as exc:
-            return Response({"detail": "Malformed batch: nothing was stored.", "reasons": exc.reasons}, status=400)
+            return _malformed(exc.reasons)
         except DataError as exc:  # a value PostgreSQL refuses: the whole batch was rolled back
-            return Response({"detail": "Malformed batch: nothing was stored.", "reasons": [str(exc)[:300]]}, status=400)
+            return _malformed([str(exc)[:300]])
         return Response({**result.as_reply(), "batch": result.batch_id})
 
 
