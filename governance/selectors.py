@@ -28,6 +28,11 @@ def state_by_iso2(iso2: str) -> MemberState | None:
     return MemberState.objects.filter(iso2=str(iso2).upper()).first()
 
 
+def serving_on(on: dt.date) -> Q:
+    """A term (appointment or adviser) that has started by ``on`` and not yet ended (end is exclusive)."""
+    return Q(start__lte=on) & (Q(end__isnull=True) | Q(end__gt=on))
+
+
 def active_appointment(user: Any, *, on: dt.date | None = None, fresh: bool = False) -> Appointment | None:
     """The delegate appointment ``user`` holds today (or on ``on``), if any.
 
@@ -40,11 +45,7 @@ def active_appointment(user: Any, *, on: dt.date | None = None, fresh: bool = Fa
     memo: dict[dt.date, Appointment | None] = user.__dict__.setdefault("_governance_appointment", {})
     if fresh or on not in memo:
         memo[on] = (
-            Appointment.objects.select_related("state")
-            .filter(user=user, start__lte=on)
-            .filter(Q(end__isnull=True) | Q(end__gt=on))
-            .order_by("start")
-            .first()
+            Appointment.objects.select_related("state").filter(serving_on(on), user=user).order_by("start").first()
         )
     return memo[on]
 
@@ -57,35 +58,20 @@ def represented_state(user: Any, *, on: dt.date | None = None) -> MemberState | 
     if not (user and user.is_authenticated):
         return None
     on = on or timezone.localdate()
-    adviser = (
-        Adviser.objects.select_related("state")
-        .filter(user=user, start__lte=on)
-        .filter(Q(end__isnull=True) | Q(end__gt=on))
-        .first()
-    )
+    adviser = Adviser.objects.select_related("state").filter(serving_on(on), user=user).first()
     return adviser.state if adviser else None
 
 
 def delegation(state: MemberState, *, on: dt.date | None = None) -> QuerySet[Appointment]:
     """The serving delegates of ``state``."""
     on = on or timezone.localdate()
-    return (
-        Appointment.objects.select_related("user")
-        .filter(state=state, start__lte=on)
-        .filter(Q(end__isnull=True) | Q(end__gt=on))
-        .order_by("role")
-    )
+    return Appointment.objects.select_related("user").filter(serving_on(on), state=state).order_by("role")
 
 
 def delegates_of_states(state_ids: list[int], *, on: dt.date | None = None) -> list[Any]:
     """Users serving as delegates of any of these states (notification recipients)."""
     on = on or timezone.localdate()
-    return [
-        a.user
-        for a in Appointment.objects.select_related("user")
-        .filter(state_id__in=state_ids, start__lte=on)
-        .filter(Q(end__isnull=True) | Q(end__gt=on))
-    ]
+    return [a.user for a in Appointment.objects.select_related("user").filter(serving_on(on), state_id__in=state_ids)]
 
 
 def sees_council_business(user: Any) -> bool:

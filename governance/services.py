@@ -44,7 +44,7 @@ from .models import (
     Vote,
     VotingAuthorisation,
 )
-from .selectors import active_appointment, delegates_of_states
+from .selectors import active_appointment, delegates_of_states, serving_on
 
 
 class GovernanceError(Exception):
@@ -342,11 +342,9 @@ def _cast_joint_key(
             if appointment.role == Appointment.Role.SCIENTIFIC
             else Appointment.Role.SCIENTIFIC
         )
-        other_seat_filled = (
-            Appointment.objects.filter(state_id=entry.state_id, role=other_role, start__lte=timezone.localdate(now))
-            .filter(Q(end__isnull=True) | Q(end__gt=timezone.localdate(now)))
-            .exists()
-        )
+        other_seat_filled = Appointment.objects.filter(
+            serving_on(timezone.localdate(now)), state_id=entry.state_id, role=other_role
+        ).exists()
         other = JointKey.objects.filter(ballot_id=ballot.pk, state_id=entry.state_id, role=other_role).first()
         agreed = choice if not other_seat_filled else (choice if other and other.choice == choice else None)
         existing = Vote.objects.filter(ballot_id=ballot.pk, state_id=entry.state_id).first()
