@@ -194,6 +194,14 @@ def fire_thresholds(allocation_ids: list[int]) -> list[tuple[int, int]]:
     return fired
 
 
+def _reaccount_allocations(allocation_ids: list[int]) -> None:
+    """Recompute the allocations' totals and fire their thresholds, inside the caller's transaction."""
+    # Lock the allocations in id order: top-ups and other workers wait, and no deadlock is possible.
+    list(Allocation.objects.select_for_update().filter(pk__in=allocation_ids).order_by("pk").values_list("pk"))
+    recompute_allocations(allocation_ids)
+    fire_thresholds(allocation_ids)
+
+
 def account_batch(*, batch_id: int) -> str:
     """Bring the ledger, allocation totals and latches up to date with one stored batch (idempotent)."""
     batch = UsageBatch.objects.get(pk=batch_id)
@@ -201,10 +209,7 @@ def account_batch(*, batch_id: int) -> str:
     with transaction.atomic(), audit_context(reason="usage accounting", batch=batch_id):
         apply_ledger_deltas(batch_id)
         allocation_ids = allocations_for_pairs({(c, a) for c, a, _ in cells})
-        # Lock the allocations in id order: top-ups and other workers wait, and no deadlock is possible.
-        list(Allocation.objects.select_for_update().filter(pk__in=allocation_ids).order_by("pk").values_list("pk"))
-        recompute_allocations(allocation_ids)
-        fire_thresholds(allocation_ids)
+        _reaccount_allocations(allocation_ids)
         UsageBatch.objects.filter(pk=batch_id, processed_at__isnull=True).update(processed_at=timezone.now())
     return f"batch {batch_id}: {len(cells)} ledger cells, {len(allocation_ids)} allocations"
 
@@ -248,9 +253,7 @@ def rematch_records(*, cluster_ids: list[int] | None = None, actor: Any = None) 
         )
         pairs = {(row[0], row[1]) for row in cursor.fetchall()}
         allocation_ids = allocations_for_pairs(pairs)
-        list(Allocation.objects.select_for_update().filter(pk__in=allocation_ids).order_by("pk").values_list("pk"))
-        recompute_allocations(allocation_ids)
-        fire_thresholds(allocation_ids)
+        _reaccount_allocations(allocation_ids)
     return len(pairs)
 
 
