@@ -164,18 +164,5 @@ def circulation() -> Circulation:
     return Circulation(flows, total, completed, returned)
 
 
-def can_view_application(user: Any, application: Application) -> bool:
-    if not (user and user.is_authenticated):
-        return False
-    if user.is_staff or application.applicant_id == user.pk:
-        return True
-    return reviewer_assignment(user, application) is not None
-
-
-def blind_for(user: Any, application: Application) -> bool:
-    """External reviewers of a blind call see no identity."""
-    return bool(application.call.blind and not user.is_staff and application.applicant_id != user.pk)
-
-
 def search_q(term: str) -> Q:
     return Q(title__icontains=term) | Q(applicant__name__icontains=term) | Q(applicant__email__icontains=term)

@@ -340,7 +340,3 @@ def override_eligibility(*, application: Application, actor: Any, eligible: bool
         locked.override_justification = justification.strip()
         locked.save(update_fields=["eligibility_override", "override_justification", "updated_at"])
     return locked
-
-
-def late_allowance_for(call: Call, user: Any) -> LateAllowance | None:
-    return LateAllowance.objects.filter(call=call, user=user).first()

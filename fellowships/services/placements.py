@@ -20,7 +20,7 @@ from cernai.core.notifications import notify
 from cernai.core.queue import enqueue_on_commit
 
 from .. import notifications as kinds
-from ..models import Application, Call, ExportJob, Placement
+from ..models import Call, ExportJob, Placement
 from ..selectors import criteria_of, scores_of, staff_applications
 
 REMINDER_DAYS_BEFORE = 7
@@ -224,7 +224,3 @@ def _store_export(job: ExportJob, name: str, content: bytes, content_type: str) 
         size=len(content),
         sha256=hashlib.sha256(content).hexdigest(),
     )
-
-
-def applications_count(call: Call) -> int:
-    return Application.objects.filter(call=call).count()

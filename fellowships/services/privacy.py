@@ -6,7 +6,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Max
 from django.utils import timezone
 
 from cernai.core.audit import audit_context
@@ -155,7 +154,3 @@ def carry_out_erasure(*, request_id: int, now: datetime | None = None) -> bool:
             context={},
         )
     return True
-
-
-def latest_deadline(user: Any) -> Any:
-    return Application.objects.filter(applicant=user).aggregate(latest=Max("call__deadline"))["latest"]
