@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from cernai.accounts.permissions import is_secretariat
 from cernai.core.files import store_upload
 
-from . import services
+from . import selectors, services
 from .models import (
     Adviser,
     AgendaItem,
@@ -104,10 +104,9 @@ class AppointmentAdmin(SecretariatAdmin):
                 data = super().clean()
                 state, role, start = data.get("state"), data.get("role"), data.get("start")
                 if state and role and start:
-                    clash = Appointment.objects.filter(state=state, role=role).exclude(pk=self.instance.pk)
-                    end = data.get("end")
-                    clash = clash.filter(start__lt=end) if end else clash
-                    clash = clash.exclude(end__isnull=False, end__lte=start)
+                    clash = selectors.overlapping_appointments(
+                        state=state, role=role, start=start, end=data.get("end"), exclude_pk=self.instance.pk
+                    )
                     if clash.exists():
                         raise ValidationError(_("This state already has a delegate in this role during that term."))
                 return data

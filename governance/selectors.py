@@ -33,6 +33,16 @@ def serving_on(on: dt.date) -> Q:
     return Q(start__lte=on) & (Q(end__isnull=True) | Q(end__gt=on))
 
 
+def overlapping_appointments(
+    *, state: Any, role: str, start: dt.date, end: dt.date | None, exclude_pk: int | None = None
+) -> QuerySet[Appointment]:
+    """Terms of ``state`` in ``role`` that overlap [start, end) (the friendly check before the exclusion constraint)."""
+    overlapping = Appointment.objects.filter(state=state, role=role, start__lt=end or dt.date.max).filter(
+        Q(end__isnull=True) | Q(end__gt=start)
+    )
+    return overlapping.exclude(pk=exclude_pk) if exclude_pk is not None else overlapping
+
+
 def active_appointment(user: Any, *, on: dt.date | None = None, fresh: bool = False) -> Appointment | None:
     """The delegate appointment ``user`` holds today (or on ``on``), if any.
 

@@ -44,7 +44,7 @@ from .models import (
     Vote,
     VotingAuthorisation,
 )
-from .selectors import active_appointment, delegates_of_states, serving_on
+from .selectors import active_appointment, delegates_of_states, overlapping_appointments, serving_on
 
 
 class GovernanceError(Exception):
@@ -93,10 +93,7 @@ def appoint_delegate(
     *, actor: Any, state: MemberState, user: Any, role: str, start: dt.date, end: dt.date | None = None
 ) -> Appointment:
     """Appoint ``user`` as ``state``'s delegate in ``role`` for a term; they join the Delegates group (MFA)."""
-    overlapping = Appointment.objects.filter(state=state, role=role, start__lt=end or dt.date.max).filter(
-        Q(end__isnull=True) | Q(end__gt=start)
-    )
-    if overlapping.exists():
+    if overlapping_appointments(state=state, role=role, start=start, end=end).exists():
         raise GovernanceError(
             _("%(state)s already has a %(role)s whose term overlaps this one; end it first.")
             % {"state": state.name, "role": Appointment.Role(role).label},
