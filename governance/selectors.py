@@ -101,8 +101,8 @@ def visible_sessions(user: Any) -> QuerySet[Session]:
     state = represented_state(user)
     if state is None:
         return sessions.none()
-    if state.status in (MemberState.Status.MEMBER, MemberState.Status.CANDIDATE):
-        return sessions if state.status == MemberState.Status.MEMBER else sessions.filter(closed=False)
+    if state.status == MemberState.Status.MEMBER:
+        return sessions
     return sessions.filter(closed=False)
 
 

@@ -550,7 +550,7 @@ def verify_ballot(*, ballot_id: int) -> IntegrityReport:
             _("%(stored)d votes stored but %(registered)d states registered as having voted.")
             % {"stored": stored, "registered": registered}
         )
-    if ballot.status in (Ballot.Status.CLOSED, Ballot.Status.PUBLISHED):
+    if frozen:
         counts = _counts(ballot)
         if (counts["yes"], counts["no"], counts["abstain"]) != (ballot.yes, ballot.no, ballot.abstain):
             problems.append(_("The stored result no longer matches the stored votes."))
