@@ -7,6 +7,7 @@ ledger cells from the charges (a repair tool, and the check the tests use)."""
 from __future__ import annotations
 
 import hashlib
+from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date, timedelta
 from typing import Any
@@ -146,15 +147,15 @@ def recompute_allocations(allocation_ids: list[int]) -> None:
         )
 
 
-def recipients_of(allocation: Allocation) -> list[Any]:
-    """The PI and the project's managers."""
-    managers = [
-        m.user
-        for m in ProjectMembership.objects.select_related("user").filter(
-            project_id=allocation.project_id, role=ProjectMembership.Role.MANAGER
-        )
-    ]
-    return [allocation.project.pi, *managers]
+def recipients_by_allocation(allocations: Iterable[Allocation]) -> dict[int, list[Any]]:
+    """Per allocation id: the PI and the project's managers (one query for all the managers)."""
+    allocations = list(allocations)
+    managers: dict[int, list[Any]] = defaultdict(list)
+    for membership in ProjectMembership.objects.select_related("user").filter(
+        project_id__in={a.project_id for a in allocations}, role=ProjectMembership.Role.MANAGER
+    ):
+        managers[membership.project_id].append(membership.user)
+    return {a.pk: [a.project.pi, *managers[a.project_id]] for a in allocations}
 
 
 def fire_thresholds(allocation_ids: list[int]) -> list[tuple[int, int]]:
@@ -175,11 +176,13 @@ def fire_thresholds(allocation_ids: list[int]) -> list[tuple[int, int]]:
                 [allocation_ids, percent],
             )
             fired += [(row[0], percent) for row in cursor.fetchall()]
+    allocations = Allocation.objects.select_related("project__pi", "resource").in_bulk({pk for pk, _ in fired})
+    recipients = recipients_by_allocation(allocations.values())
     for allocation_id, percent in sorted(fired):
-        allocation = Allocation.objects.select_related("project__pi", "resource").get(pk=allocation_id)
+        allocation = allocations[allocation_id]
         notify(
             kind=f"compute.quota_{percent}",
-            recipients=recipients_of(allocation),
+            recipients=recipients[allocation_id],
             dedupe_key=f"compute.quota:{allocation.pk}:{allocation.arm_generation}:{percent}",
             context={
                 "project": allocation.project.code,
@@ -276,9 +279,10 @@ def send_expiry_reminders(*, today: date | None = None) -> int:
         .order_by("end", "pk")
     )
     per_person: dict[int, tuple[Any, list[tuple[Allocation, int]]]] = {}
+    recipients = recipients_by_allocation(due)
     for allocation in due:
         days = (allocation.end - today).days
-        for person in recipients_of(allocation):
+        for person in recipients[allocation.pk]:
             per_person.setdefault(person.pk, (person, []))[1].append((allocation, days))
     sent = 0
     for person, items in per_person.values():
