@@ -221,7 +221,7 @@ class ElectorateInline(admin.TabularInline):
 
 
 def _run(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Ballot], action: str) -> None:
-    service = {"open": services.open_ballot, "close": services.close_ballot, "publish": services.publish_result}[action]
+    service = services.BALLOT_TRANSITIONS[action]
     for ballot in queryset:
         try:
             service(actor=request.user, ballot_id=ballot.pk)

@@ -461,6 +461,10 @@ def publish_result(*, actor: Any, ballot_id: int, now: dt.datetime | None = None
     return ballot
 
 
+# The chair's and secretariat's transitions by name, for the views and the admin actions.
+BALLOT_TRANSITIONS = {"open": open_ballot, "close": close_ballot, "publish": publish_result}
+
+
 def send_closing_reminder(*, ballot_id: int, now: dt.datetime | None = None) -> int:
     """Tell delegations that have not voted that the ballot closes within the hour (once per ballot)."""
     now = now or timezone.now()

@@ -184,7 +184,7 @@ def ballot_turnout(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     ballot = _runs(request, pk)
-    service = {"open": services.open_ballot, "close": services.close_ballot, "publish": services.publish_result}[action]
+    service = services.BALLOT_TRANSITIONS[action]
     try:
         service(actor=request.user, ballot_id=ballot.pk)
     except services.GovernanceError as exc:
