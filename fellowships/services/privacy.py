@@ -12,7 +12,7 @@ from cernai.core.audit import audit_context
 from cernai.core.notifications import notify
 
 from .. import notifications as kinds
-from ..models import Application, ErasureRequest, Referee
+from ..models import Application, CareerBreak, ErasureRequest, Referee, Stay
 
 DAYS_PER_MONTH = 365.25 / 12
 
@@ -139,9 +139,8 @@ def carry_out_erasure(*, request_id: int, now: datetime | None = None) -> bool:
             erased_at=moment,
         )
         Referee.objects.filter(application__applicant=request.user).delete()
-        for application in applications:
-            application.stays.all().delete()
-            application.career_breaks.all().delete()
+        Stay.objects.filter(application__applicant=request.user).delete()
+        CareerBreak.objects.filter(application__applicant=request.user).delete()
         from cernai.core.models import PrivateFile
 
         PrivateFile.objects.filter(owner=request.user, purpose__startswith="fellowships.").delete()
