@@ -211,10 +211,10 @@ def decide_in_bulk(*, decisions: Mapping[int, str], actor: Any) -> list[Applicat
                 raise ApplicationError(_("%(ref)s is not eligible.") % {"ref": application.reference})
         others = call.applications.exclude(pk__in=decisions).filter(status=Application.Status.ACCEPTED)
         accepted = [a for a in applications if decisions[a.pk] == "accepted"]
-        if others.count() + len(accepted) > call.places:
+        accepting = others.count() + len(accepted)
+        if accepting > call.places:
             raise ApplicationError(
-                _("The call has %(places)d places; this would accept %(n)d.")
-                % {"places": call.places, "n": others.count() + len(accepted)},
+                _("The call has %(places)d places; this would accept %(n)d.") % {"places": call.places, "n": accepting},
                 code="places",
             )
         other_nationals = others.filter(other_national=True).count() + sum(1 for a in accepted if a.other_national)
