@@ -14,6 +14,7 @@ from typing import Any
 from django.db import DataError
 from django.shortcuts import get_object_or_404
 from django.urls import path
+from django.utils import timezone
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
@@ -278,7 +279,7 @@ class SiteLimitsView(APIView):
         if request.accepted_renderer.format == "sacctmgr":
             return Response(selectors.sacctmgr_commands(site_obj, limits), content_type="text/plain; charset=utf-8")
         return Response(
-            {"site": site_obj.slug, "generated_at": selectors.now(), "accounts": [row.as_dict() for row in limits]}
+            {"site": site_obj.slug, "generated_at": timezone.now(), "accounts": [row.as_dict() for row in limits]}
         )
 
 

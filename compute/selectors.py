@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
@@ -26,10 +26,6 @@ from .models import (
     Unit,
     UsageRecord,
 )
-
-
-def now() -> datetime:
-    return timezone.now()
 
 
 def projects_for(user: Any) -> QuerySet[Project]:
