@@ -41,17 +41,14 @@ def sweep() -> int:
     """Re-drive whatever the database says is due in fellowships (run by beat); every step is idempotent."""
     from .models import ErasureRequest, ExportJob, Referee
     from .services import advance_placements, remind_return_reports
+    from .services.applications import invitations_unsent
 
     now = timezone.now()
     work = 0
     # Referee invitations never sent (broker down, worker died mid-send).
-    for referee_id in Referee.objects.filter(
-        Q(invitation_claimed_at__isnull=True) | Q(invitation_claimed_at__lt=now - timedelta(minutes=10)),
-        invitation_sent_at__isnull=True,
-        letter__isnull=True,
-        expires_at__gt=now,
-        created_at__lt=now - timedelta(seconds=30),
-    ).values_list("id", flat=True)[:500]:
+    for referee_id in (
+        invitations_unsent(now).filter(created_at__lt=now - timedelta(seconds=30)).values_list("id", flat=True)[:500]
+    ):
         enqueue_on_commit(send_referee_email_task, referee_id, "invitation")
         work += 1
     # Referee reminders: one a week after the invitation (or the last reminder), at most two.

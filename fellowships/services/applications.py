@@ -13,7 +13,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -159,15 +159,25 @@ def invite_referee(*, application: Application, actor: Any, name: str, email: st
     return referee
 
 
+INVITATION_CLAIM_EXPIRES = timedelta(minutes=10)
+
+
+def invitations_unsent(now: datetime) -> QuerySet[Referee]:
+    """Referees whose invitation is still to send and not claimed by a live worker (send and sweeper share it)."""
+    return Referee.objects.filter(
+        Q(invitation_claimed_at__isnull=True) | Q(invitation_claimed_at__lt=now - INVITATION_CLAIM_EXPIRES),
+        invitation_sent_at__isnull=True,
+        letter__isnull=True,
+        expires_at__gt=now,
+    )
+
+
 def send_referee_email(*, referee_id: int, purpose: str) -> str:
     """Send a referee's invitation or a reminder at most once (a conditional UPDATE claims it first)."""
     now = timezone.now()
     referees = Referee.objects.filter(pk=referee_id, letter__isnull=True, expires_at__gt=now)
     if purpose == "invitation":
-        claimed = referees.filter(
-            Q(invitation_claimed_at__isnull=True) | Q(invitation_claimed_at__lt=now - timedelta(minutes=10)),
-            invitation_sent_at__isnull=True,
-        ).update(invitation_claimed_at=now)
+        claimed = invitations_unsent(now).filter(pk=referee_id).update(invitation_claimed_at=now)
     elif purpose.startswith("reminder-"):
         number = int(purpose.removeprefix("reminder-"))
         claimed = referees.filter(reminders_sent=number - 1, invitation_sent_at__isnull=False).update(
