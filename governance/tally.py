@@ -59,10 +59,6 @@ class Result:
     def adopted(self) -> bool:
         return self.outcome is Outcome.ADOPTED
 
-    @property
-    def voting(self) -> int:
-        return self.yes + self.no
-
 
 @dataclass(frozen=True)
 class Electorate:
