@@ -7,16 +7,12 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from datetime import timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
-from django.conf import settings
-from django.db import connection
 from django.db.models import Sum
 
 from cernai.celery import app
@@ -24,11 +20,11 @@ from cernai.core.models import Notification, TaskFailure
 from compute import services
 from compute.models import LedgerDelta, MonthlyUsage, UsageBatch
 from compute.tasks import ACCOUNTING_RETRIES, account_batch_task
+from tests.celery_worker import start_worker
 
 from . import factories
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
-ROOT = Path(settings.BASE_DIR)
 
 
 def wait_for(condition: Any, timeout: float, what: str) -> None:
@@ -40,32 +36,8 @@ def wait_for(condition: Any, timeout: float, what: str) -> None:
     raise AssertionError(f"timed out waiting for {what}")
 
 
-def database_url() -> str:
-    db = connection.settings_dict
-    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
-    return f"postgres://{db['USER']}{password}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
-def start_worker() -> subprocess.Popen[bytes]:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "cernai.settings.test",
-        "TEST_RUN_ID": os.environ.get("TEST_RUN_ID", ""),
-        "DATABASE_URL": database_url(),  # the test database, which this test commits to
-    }
-    command = [
-        str(Path(sys.executable).with_name("celery")),
-        "-A",
-        "cernai",
-        "worker",
-        "-Q",
-        settings.CELERY_TASK_DEFAULT_QUEUE,
-        "--concurrency=2",
-        "--without-gossip",
-        "--without-mingle",
-        "--loglevel=WARNING",
-    ]
-    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+def start_compute_worker() -> subprocess.Popen[bytes]:
+    return start_worker("--concurrency=2", start_new_session=True)
 
 
 def kill(worker: subprocess.Popen[bytes]) -> None:
@@ -120,7 +92,7 @@ def test_t10_worker_killed_during_1000_accounting_tasks(
         account_batch_task.delay(batch.pk)
     assert processed() == 0
 
-    worker = start_worker()
+    worker = start_compute_worker()
     try:
         wait_for(lambda: processed() >= 150, 120, "the first worker to account some batches")
     finally:
@@ -128,7 +100,7 @@ def test_t10_worker_killed_during_1000_accounting_tasks(
     done_at_kill = processed()
     assert 150 <= done_at_kill < 1000
 
-    worker = start_worker()
+    worker = start_compute_worker()
     try:
         # Messages the dead worker had taken are not redelivered before Redis' visibility timeout;
         # the beat sweeper finds their batches unprocessed in the database and re-drives them.
@@ -157,7 +129,7 @@ def test_t10_a_task_that_always_fails_stops_after_its_retries_and_staff_see_it(
     real_queue: None, login: Any, secretariat: Any
 ) -> None:
     missing_batch = 987_654_321  # accounting a batch that does not exist fails every time
-    worker = start_worker()
+    worker = start_compute_worker()
     try:
         account_batch_task.delay(missing_batch)
         wait_for(
