@@ -49,7 +49,7 @@ def sweep() -> int:
     for referee_id in (
         invitations_unsent(now).filter(created_at__lt=now - timedelta(seconds=30)).values_list("id", flat=True)[:500]
     ):
-        enqueue_on_commit(send_referee_email_task, referee_id, "invitation")
+        enqueue_on_commit("fellowships.send_referee_email", referee_id, "invitation")
         work += 1
     # Referee reminders: one a week after the invitation (or the last reminder), at most two.
     for referee_id, sent in Referee.objects.filter(
@@ -59,18 +59,18 @@ def sweep() -> int:
         expires_at__gt=now,
         reminders_sent__lt=REFEREE_MAX_REMINDERS,
     ).values_list("id", "reminders_sent")[:500]:
-        enqueue_on_commit(send_referee_email_task, referee_id, f"reminder-{sent + 1}")
+        enqueue_on_commit("fellowships.send_referee_email", referee_id, f"reminder-{sent + 1}")
         work += 1
     work += advance_placements()
     work += remind_return_reports()
     for request_id in ErasureRequest.objects.filter(carried_out_at__isnull=True, due_at__lte=now).values_list(
         "id", flat=True
     )[:100]:
-        enqueue_on_commit(carry_out_erasure_task, request_id)
+        enqueue_on_commit("fellowships.carry_out_erasure", request_id)
         work += 1
     for job_id in ExportJob.objects.filter(
         status=ExportJob.Status.PENDING, created_at__lt=now - timedelta(minutes=2)
     ).values_list("id", flat=True)[:20]:
-        enqueue_on_commit(build_export_task, job_id)
+        enqueue_on_commit("fellowships.build_export", job_id)
         work += 1
     return work

@@ -38,9 +38,9 @@ def sweep() -> int:
     """Re-drive whatever the database says is due in governance (run by beat)."""
     due = services.due_ballots(now=timezone.now())
     for ballot_id in due["open"]:
-        enqueue_on_commit(open_ballot, ballot_id)
+        enqueue_on_commit("governance.open_ballot", ballot_id)
     for ballot_id in due["close"]:
-        enqueue_on_commit(close_ballot, ballot_id)
+        enqueue_on_commit("governance.close_ballot", ballot_id)
     for ballot_id in due["remind"]:
-        enqueue_on_commit(closing_reminder, ballot_id)
+        enqueue_on_commit("governance.closing_reminder", ballot_id)
     return sum(len(ids) for ids in due.values())

@@ -103,10 +103,8 @@ def notify(
                     email_status=Notification.EmailStatus.PENDING,
                 ).values_list("id", flat=True)
             )
-            from .tasks import send_notification_email
-
             for notification_id in due:
-                enqueue_on_commit(send_notification_email, notification_id)
+                enqueue_on_commit("core.send_notification_email", notification_id)
 
 
 def unread_count(user: Any) -> int:

@@ -1,9 +1,10 @@
 """Extension points other apps fill in from their AppConfig.ready(): navigation, dashboard panels,
-who may download which private file, and demo-data seeders. Core never imports the apps."""
+who may download which private file, which institutional roles a person holds, and demo-data
+seeders. Core never imports the apps."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,3 +48,14 @@ def add_dashboard_panel(panel: DashboardPanel) -> None:
 def add_file_access_check(check: Callable[[Any, Any], bool]) -> None:
     if check not in FILE_ACCESS_CHECKS:
         FILE_ACCESS_CHECKS.append(check)
+
+
+# Each source answers "which institutional roles (names in cernai.accounts.roles) does this person
+# hold today?" from its app's own records: appointments with their terms, review assignments,
+# committee memberships. Roles follow from those records; nobody edits role groups by hand.
+ROLE_SOURCES: list[Callable[[Any], Iterable[str]]] = []
+
+
+def add_role_source(source: Callable[[Any], Iterable[str]]) -> None:
+    if source not in ROLE_SOURCES:
+        ROLE_SOURCES.append(source)

@@ -70,7 +70,7 @@ def sweep_notifications() -> int:
     ).values_list("id", flat=True)[:1000]
     ids = list(due)
     for notification_id in ids:
-        enqueue_on_commit(send_notification_email, notification_id)
+        enqueue_on_commit("core.send_notification_email", notification_id)
     return len(ids)
 
 

@@ -219,15 +219,13 @@ def account_batch(*, batch_id: int) -> str:
 
 def sweep_batches(*, older_than: timedelta = SWEEP_AFTER) -> int:
     """Re-drive batches the database says were never accounted (lost message, dead worker)."""
-    from ..tasks import account_batch_task
-
     due = list(
         UsageBatch.objects.filter(processed_at__isnull=True, received_at__lt=timezone.now() - older_than)
         .order_by("received_at")
         .values_list("pk", flat=True)[:500]
     )
     for batch_id in due:
-        enqueue_on_commit(account_batch_task, batch_id)
+        enqueue_on_commit("compute.account_batch", batch_id)
     return len(due)
 
 

@@ -210,9 +210,7 @@ def ingest_usage(
         batch.counts = {k: v for k, v in result.as_reply().items() if k != "rejected_records"}
         batch.scope = scope
         batch.save(update_fields=["counts", "scope"])
-        from ..tasks import account_batch_task
-
-        enqueue_on_commit(account_batch_task, batch.pk)
+        enqueue_on_commit("compute.account_batch", batch.pk)
     return result
 
 

@@ -153,9 +153,7 @@ def invite_referee(*, application: Application, actor: Any, name: str, email: st
         )
         referee.token_hash = _hash(referee_token(referee))
         referee.save()
-        from ..tasks import send_referee_email_task
-
-        enqueue_on_commit(send_referee_email_task, referee.pk, "invitation")
+        enqueue_on_commit("fellowships.send_referee_email", referee.pk, "invitation")
     return referee
 
 

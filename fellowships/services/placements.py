@@ -111,9 +111,7 @@ def request_export(*, call: Call, actor: Any, format: str) -> ExportJob:
     """Queue a CSV or XLSX export of a call's applications; the page polls its progress."""
     with transaction.atomic(), audit_context(actor=actor, reason="export"):
         job = ExportJob.objects.create(call=call, requested_by=actor, format=format)
-        from ..tasks import build_export_task
-
-        enqueue_on_commit(build_export_task, job.pk)
+        enqueue_on_commit("fellowships.build_export", job.pk)
     return job
 
 
