@@ -123,7 +123,8 @@ def _is_checkbox_being_ticked(client: Client, url: str, name: str) -> bool:
 
 def messages_of(response: Any) -> list[str]:
     """The messages and form errors the admin showed after a POST, as plain text."""
-    texts = [str(m) for m in response.context["messages"]] if response.context and "messages" in response.context else []
+    context = response.context
+    texts = [str(m) for m in context["messages"]] if context and "messages" in context else []
     html = response.content.decode()
     for block in re.findall(r'class="(?:errorlist|errornote)[^"]*"[^>]*>(.*?)</(?:ul|p)>', html, re.S):
         texts.extend(t.strip() for t in re.sub(r"<[^>]+>", "\n", block).split("\n") if t.strip())
