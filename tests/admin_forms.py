@@ -16,11 +16,12 @@ from django.test import Client
 
 
 class _FormParser(HTMLParser):
-    """Collects the successful controls of the page's admin form (``id`` ending in ``_form``)."""
+    """Collects the successful controls of each POST form on the page, form by form."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.in_form = False
+        self.forms: list[tuple[str, list[tuple[str, str]]]] = []
         self.fields: list[tuple[str, str]] = []
         self._select: str | None = None
         self._select_multiple = False
@@ -34,8 +35,9 @@ class _FormParser(HTMLParser):
 
     def handle_starttag(self, tag: str, attrs_list: list[tuple[str, str | None]]) -> None:
         attrs = {k: (v if v is not None else "") for k, v in attrs_list}
-        if tag == "form" and (attrs.get("id", "").endswith("_form") or attrs.get("method", "").lower() == "post"):
-            self.in_form = True
+        if tag == "form" and attrs.get("method", "").lower() == "post":
+            self.in_form, self.fields = True, []
+            self.forms.append((attrs.get("id", ""), self.fields))
             return
         if not self.in_form or "disabled" in attrs:
             return
@@ -91,8 +93,13 @@ def form_fields(client: Client, url: str) -> dict[str, Any]:
     assert response.status_code == 200, f"GET {url} answered {response.status_code}"
     parser = _FormParser()
     parser.feed(response.content.decode())
+    # The admin's own form has an id ending in "_form"; elsewhere, the page's largest POST form
+    # (the header's sign-out and language forms are POST forms too).
+    admin_forms = [fields for form_id, fields in parser.forms if form_id.endswith("_form")]
+    candidates = admin_forms or [fields for _, fields in parser.forms]
+    assert candidates, f"{url} shows no POST form"
     data: dict[str, Any] = {}
-    for name, value in parser.fields:
+    for name, value in max(candidates, key=len):
         if name in data:
             data[name] = (data[name] if isinstance(data[name], list) else [data[name]]) + [value]
         else:
