@@ -481,8 +481,26 @@ class JointKey(models.Model):
         return f"{self.state} {self.role}: {self.choice}"
 
 
+class SealedEnvelope(models.Model):
+    """A secret ballot's choice while the ballot is open: encrypted, one length for every choice,
+    with no state, user, time or sequential id (see governance/envelopes.py). Opened and deleted at
+    the close. Not audited on purpose: an event row would outlive the envelope."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="envelopes")
+    sealed = models.BinaryField()
+
+    class Meta:
+        verbose_name = _("sealed envelope")
+        verbose_name_plural = _("sealed envelopes")
+
+    def __str__(self) -> str:
+        return str(self.id)
+
+
 class SecretChoice(models.Model):
-    """A choice in a secret ballot. Deliberately carries no state, user, time or sequential id:
+    """A published choice of a secret ballot, written once at the close from the sealed envelopes,
+    in the order of the random receipts. Deliberately carries no state, user, time or sequential id:
     nothing links it to the participation register (ElectorateEntry.voted_at). Not audited by
     pghistory on purpose: event timestamps would link it to the register."""
 

@@ -28,7 +28,7 @@ from cernai.accounts import roles
 from cernai.core.audit import audit_context
 from cernai.core.notifications import notify
 
-from . import tally
+from . import envelopes, tally
 from .models import (
     Appointment,
     Attendance,
@@ -39,6 +39,7 @@ from .models import (
     MemberState,
     Motion,
     Ratification,
+    SealedEnvelope,
     SecretChoice,
     Session,
     Vote,
@@ -295,9 +296,12 @@ def cast_vote(*, ballot_id: int, user: Any, choice: str, now: dt.datetime | None
                 # transaction usable for the friendly refusal.
                 with transaction.atomic():
                     if ballot.secrecy == Ballot.Secrecy.SECRET:
-                        secret = SecretChoice(ballot_id=ballot.pk, choice=choice, receipt=receipt)
-                        secret.seal = secret_seal(secret)
-                        secret.save(force_insert=True)
+                        # Only a sealed envelope while the ballot is open: it shares this
+                        # transaction (and its xmin) with the register mark, so it must be unreadable.
+                        SealedEnvelope.objects.create(
+                            ballot_id=ballot.pk,
+                            sealed=envelopes.seal(ballot_id=ballot.pk, choice=choice, receipt=receipt),
+                        )
                     else:
                         vote = Vote(
                             ballot_id=ballot.pk,
@@ -399,6 +403,28 @@ def compute_result(ballot: Ballot) -> tally.Result:
     return tally.tally(kind=ballot.motion.kind, electorate=electorate, weighted=weighted, **counts)
 
 
+def _publish_secret_choices(ballot: Ballot) -> None:
+    """Open a secret ballot's envelopes and write its choices once, in the order of their random
+    receipts, then delete the envelopes (governance/envelopes.py). Runs in the close's transaction
+    under the ballot's exclusive lock, so no cast is in flight."""
+    opened = []
+    for envelope in SealedEnvelope.objects.filter(ballot=ballot):
+        try:
+            opened.append(envelopes.open_envelope(ballot_id=ballot.pk, sealed=envelope.sealed))
+        except envelopes.EnvelopeTampered as exc:
+            raise GovernanceError(
+                _("A sealed vote of this ballot was altered in the database; the ballot cannot be closed."),
+                code="tampered",
+            ) from exc
+    rows = []
+    for item in sorted(opened, key=lambda o: o.receipt):
+        secret = SecretChoice(ballot_id=ballot.pk, choice=item.choice, receipt=item.receipt)
+        secret.seal = secret_seal(secret)
+        rows.append(secret)
+    SecretChoice.objects.bulk_create(rows)
+    SealedEnvelope.objects.filter(ballot=ballot).delete()
+
+
 def close_ballot(*, actor: Any, ballot_id: int, now: dt.datetime | None = None) -> Ballot:
     """Close an open ballot and store its result; closing an already closed ballot returns the same result."""
     now = now or timezone.now()
@@ -408,6 +434,8 @@ def close_ballot(*, actor: Any, ballot_id: int, now: dt.datetime | None = None) 
             return ballot
         if ballot.status != Ballot.Status.OPEN:
             raise GovernanceError(_("Only an open ballot can be closed."), code="status")
+        if ballot.secrecy == Ballot.Secrecy.SECRET:
+            _publish_secret_choices(ballot)
         result = compute_result(ballot)
         ballot.status = Ballot.Status.CLOSED
         ballot.closed_at = now
@@ -533,7 +561,15 @@ def verify_ballot(*, ballot_id: int) -> IntegrityReport:
     """Check every stored vote against its seal, the register against the choices, and the stored result."""
     ballot = Ballot.objects.select_related("motion__item__session__council").get(pk=ballot_id)
     problems: list[str] = []
-    if ballot.secrecy == Ballot.Secrecy.SECRET:
+    if ballot.secrecy == Ballot.Secrecy.SECRET and ballot.status == Ballot.Status.OPEN:
+        sealed = list(SealedEnvelope.objects.filter(ballot=ballot).values_list("sealed", flat=True))
+        for envelope in sealed:
+            try:
+                envelopes.open_envelope(ballot_id=ballot.pk, sealed=envelope)
+            except envelopes.EnvelopeTampered:
+                problems.append(_("A sealed vote was altered."))
+        stored = len(sealed)
+    elif ballot.secrecy == Ballot.Secrecy.SECRET:
         choices = list(SecretChoice.objects.filter(ballot=ballot))
         for c in choices:
             if not hmac.compare_digest(c.seal, secret_seal(c)):
