@@ -58,7 +58,7 @@ class ResolutionSerializer(serializers.ModelSerializer):
 
 
 class ResolutionDetailSerializer(ResolutionSerializer):
-    """With the per-state breakdown (named ballots) or the receipts with their choices (secret ballots)."""
+    """With the per-state breakdown (named ballots) and every receipt issued with its choice (all ballots)."""
 
     votes = serializers.SerializerMethodField()
     receipts = serializers.SerializerMethodField()

@@ -301,14 +301,37 @@ class Motion(models.Model):
         help_text=_("Admission: the date the request was circulated (at least 3 months before the ballot)."),
     )
     resolution_number = models.CharField(_("resolution number"), max_length=40, blank=True)
+    withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True)
 
     class Meta:
         ordering = ["-id"]
         verbose_name = _("motion")
         verbose_name_plural = _("motions")
+        constraints = [
+            # "R/<year>/<n>": unique per year by construction (allocated from ResolutionCounter).
+            models.UniqueConstraint(
+                fields=["resolution_number"], condition=~models.Q(resolution_number=""), name="motion_resolution_unique"
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title
+
+
+@audited
+class ResolutionCounter(models.Model):
+    """The last resolution number given in a year; publishing locks this row to take the next one."""
+
+    year = models.PositiveSmallIntegerField(_("year"), primary_key=True)
+    last = models.PositiveIntegerField(_("last number given"), default=0)
+
+    class Meta:
+        verbose_name = _("resolution counter")
+        verbose_name_plural = _("resolution counters")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
 
 
 @audited

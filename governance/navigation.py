@@ -4,7 +4,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from cernai.core.registry import DashboardPanel, NavItem, add_dashboard_panel, add_nav
+from cernai.core.registry import DashboardPanel, NavItem, add_dashboard_panel, add_file_access_check, add_nav
 
 from . import (
     notifications,  # noqa: F401  (registers the notification kinds)
@@ -16,7 +16,8 @@ from . import (
 def _council_panel(user: Any) -> dict[str, Any]:
     return {
         "state": selectors.represented_state(user),
-        "open_ballots": list(selectors.visible_ballots(user).filter(status="open")[:10]),
+        "open_ballots": selectors.open_ballots_with_status(user),
+        "receipts": selectors.receipts_given_to(user)[:20],
     }
 
 
@@ -27,3 +28,5 @@ add_dashboard_panel(
         "governance/partials/dashboard_panel.html", selectors.sees_council_business, _council_panel, order=10
     )
 )
+# Papers of a session are served by core's permission-checked download view to those who see the session.
+add_file_access_check(selectors.may_read_paper)

@@ -10,7 +10,17 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Adviser, Appointment, Ballot, ElectorateEntry, MemberState, Session
+from . import tally
+from .models import (
+    Adviser,
+    Appointment,
+    Attendance,
+    Ballot,
+    ElectorateEntry,
+    MemberState,
+    Session,
+    VotingAuthorisation,
+)
 
 
 def member_states(*, statuses: list[str] | None = None) -> QuerySet[MemberState]:
@@ -160,8 +170,8 @@ def turnout(ballot_id: int, *, limit: int = 50) -> dict[str, Any]:
 
 
 def ballot_breakdown(ballot: Ballot) -> dict[str, Any]:
-    """What a result shows: per-state votes (named; "split"/"incomplete" in joint mode) or the
-    published receipts with their choices (secret), in a constant number of queries."""
+    """What a result shows: per-state votes (named; "split"/"incomplete" in joint mode) and the
+    published receipts with their choices (every ballot), in a constant number of queries."""
     from .models import JointKey, SecretChoice, Vote
 
     if ballot.secrecy == Ballot.Secrecy.SECRET:
@@ -185,4 +195,127 @@ def ballot_breakdown(ballot: Ballot) -> dict[str, Any]:
         else:
             label = _("did not vote")
         rows.append({"state": entry.state, "choice": vote.choice if vote else "", "label": label, "vote": vote})
-    return {"breakdown": rows}
+    # Every receipt handed out, with the choice it recorded: the counted votes (either mode) or each
+    # delegate's own key (joint mode), so every delegate finds the code they were given.
+    issued = (
+        [k for state_keys in keys.values() for k in state_keys] if ballot.mode == Ballot.Mode.JOINT else votes.values()
+    )
+    receipts = sorted(({"receipt": r.receipt, "choice": r.choice} for r in issued), key=lambda r: r["receipt"])
+    return {"breakdown": rows, "receipts": receipts}
+
+
+def electorate_for(ballot: Ballot, *, on: dt.date) -> list[ElectorateEntry]:
+    """The electorate ``ballot`` would freeze if it opened on ``on`` (unsaved entries): who is entitled,
+    why anyone is not, who counts in "all member states", who is present at its session."""
+    motion = ballot.motion
+    authorised = set(
+        VotingAuthorisation.objects.filter(valid_from__lte=on)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
+        .values_list("state_id", flat=True)
+    )
+    programme = motion.programme
+    participants = set(programme.participants.values_list("id", flat=True)) if programme is not None else None
+    present_ids = set(Attendance.objects.filter(session_id=motion.item.session_id).values_list("state_id", flat=True))
+    entries = []
+    for state in MemberState.objects.all():
+        reason, counts_in_all = tally.entitlement(
+            tally.StateFacts(
+                status=state.status,
+                in_arrears=state.in_arrears,
+                authorised=state.id in authorised,
+                participates=participants is None or state.id in participants,
+            )
+        )
+        entries.append(
+            ElectorateEntry(
+                ballot=ballot, state=state, reason=reason, counts_in_all=counts_in_all, present=state.id in present_ids
+            )
+        )
+    return entries
+
+
+def quorum_of(ballot: Ballot, entries: list[ElectorateEntry]) -> dict[str, Any]:
+    """Entitled and present states of an electorate, whether the quorum is met and the sentence saying so."""
+    entitled = [e for e in entries if e.reason == ElectorateEntry.Reason.ENTITLED]
+    present = sum(1 for e in entitled if e.present)
+    return {
+        "entitled": len(entitled),
+        "present": present,
+        "required": ballot.motion.item.session.council.quorum_required,
+        "met": tally.quorum_met(entitled=len(entitled), present=present),
+        "line": tally.quorum_line(entitled=len(entitled), present=present),
+    }
+
+
+def quorum_before_opening(ballot: Ballot) -> dict[str, Any]:
+    """What the chair reads before opening a draft ballot (the electorate it would freeze today)."""
+    return quorum_of(ballot, electorate_for(ballot, on=timezone.localdate()))
+
+
+def state_vote_label(ballot: Ballot, *, entry: Any, vote: Any, keys: list[Any], user: Any) -> str:
+    """Where a delegation stands in a ballot, in words: voted (and how, when named), not yet,
+    "split", or waiting for the co-delegate (joint mode)."""
+    if entry is None or entry.reason != ElectorateEntry.Reason.ENTITLED:
+        return _("your state cannot vote in this ballot")
+    if vote is not None:
+        return _("your state voted %(choice)s") % {"choice": vote.get_choice_display()}
+    if ballot.mode == Ballot.Mode.EITHER:
+        return _("your state has voted (secret ballot)") if entry.voted_at else _("your state has not voted yet")
+    if len(keys) > 1:
+        return _("split: your delegates submitted different choices, so your state's vote does not count yet")
+    if len(keys) == 1:
+        if keys[0].delegate_id == user.pk:
+            return _("waiting for your co-delegate")
+        return _("your co-delegate has submitted; waiting for you")
+    return _("your state has not voted yet")
+
+
+def receipts_given_to(user: Any, *, ballot: Ballot | None = None) -> list[dict[str, Any]]:
+    """Every receipt this person was given: the vote they cast for their state (either mode) and
+    their own keys (joint mode). Secret ballots keep no link between a person and a receipt."""
+    from .models import JointKey, Vote
+
+    votes = Vote.objects.filter(cast_by=user).exclude(ballot__mode=Ballot.Mode.JOINT).select_related("ballot__motion")
+    keys = JointKey.objects.filter(delegate=user).select_related("ballot__motion")
+    if ballot is not None:
+        votes, keys = votes.filter(ballot=ballot), keys.filter(ballot=ballot)
+    rows = [
+        {"ballot": v.ballot, "receipt": v.receipt, "choice": v.get_choice_display(), "at": v.cast_at} for v in votes
+    ] + [
+        {"ballot": k.ballot, "receipt": k.receipt, "choice": k.get_choice_display(), "at": k.submitted_at} for k in keys
+    ]
+    return sorted(rows, key=lambda r: r["at"], reverse=True)
+
+
+def open_ballots_with_status(user: Any) -> list[dict[str, Any]]:
+    """The open ballots this person sees, each with their delegation's standing, in four queries."""
+    from .models import JointKey, Vote
+
+    ballots = list(visible_ballots(user).filter(status=Ballot.Status.OPEN).select_related("motion")[:20])
+    appointment = active_appointment(user)
+    if appointment is None:
+        return [{"ballot": b, "status": ""} for b in ballots]
+    state_id = appointment.state_id
+    entries = {e.ballot_id: e for e in ElectorateEntry.objects.filter(ballot__in=ballots, state_id=state_id)}
+    votes = {v.ballot_id: v for v in Vote.objects.filter(ballot__in=ballots, state_id=state_id)}
+    keys: dict[int, list[Any]] = {}
+    for key in JointKey.objects.filter(ballot__in=ballots, state_id=state_id):
+        keys.setdefault(key.ballot_id, []).append(key)
+    return [
+        {
+            "ballot": b,
+            "status": state_vote_label(
+                b, entry=entries.get(b.pk), vote=votes.get(b.pk), keys=keys.get(b.pk, []), user=user
+            ),
+        }
+        for b in ballots
+    ]
+
+
+def may_read_paper(user: Any, private_file: Any) -> bool:
+    """A paper's file may be downloaded by whoever sees its session (registered as a file access check)."""
+    from .models import Paper
+
+    if private_file.purpose != "paper" or not sees_council_business(user):
+        return False
+    return Paper.objects.filter(file=private_file, item__session__in=visible_sessions(user)).exists()

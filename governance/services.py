@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 
 from cernai.accounts import roles
 from cernai.core.audit import audit_context
+from cernai.core.errors import Refusal
 from cernai.core.notifications import notify
 
 from . import envelopes, tally
@@ -39,22 +40,24 @@ from .models import (
     MemberState,
     Motion,
     Ratification,
+    ResolutionCounter,
     SealedEnvelope,
     SecretChoice,
     Session,
     Vote,
-    VotingAuthorisation,
 )
-from .selectors import active_appointment, delegates_of_states, overlapping_appointments, serving_on
+from .selectors import (
+    active_appointment,
+    delegates_of_states,
+    electorate_for,
+    overlapping_appointments,
+    quorum_of,
+    serving_on,
+)
 
 
-class GovernanceError(Exception):
-    """A refused action, with a message fit to show the person who tried it."""
-
-    def __init__(self, message: str, *, code: str = "refused") -> None:
-        super().__init__(message)
-        self.message = message
-        self.code = code
+class GovernanceError(Refusal):
+    """A refused governance action: the portal's one refusal type, under the name its callers know."""
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,32 @@ def check_in(*, user: Any, session: Session, state: MemberState | None = None, a
     return attendance
 
 
+# --- motions -----------------------------------------------------------------------------------
+
+
+def withdraw_motion(*, actor: Any, motion_id: int, reason: str, now: dt.datetime | None = None) -> Motion:
+    """Withdraw a motion before its ballot opens; the reason is kept and shown on the motion."""
+    reason = (reason or "").strip()
+    if not reason:
+        raise GovernanceError(_("Say why the motion is withdrawn."), code="reason", field="reason")
+    with transaction.atomic(), audit_context(actor=actor, reason="withdraw motion"):
+        motion = Motion.objects.select_for_update().get(pk=motion_id)
+        if motion.status == Motion.Status.WITHDRAWN:
+            return motion
+        if (
+            motion.status not in (Motion.Status.DRAFT, Motion.Status.TABLED)
+            or motion.ballots.exclude(status=Ballot.Status.DRAFT).exists()
+        ):
+            raise GovernanceError(
+                _("A motion can be withdrawn only before its ballot opens."), code="status", field="reason"
+            )
+        motion.status = Motion.Status.WITHDRAWN
+        motion.withdrawal_reason = reason
+        motion.withdrawn_at = now or timezone.now()
+        motion.save(update_fields=["status", "withdrawal_reason", "withdrawn_at"])
+    return motion
+
+
 # --- ballots -----------------------------------------------------------------------------------
 
 
@@ -145,14 +174,6 @@ def _locked(ballot_id: int) -> Ballot:
         Ballot.objects.select_for_update(of=("self",))
         .select_related("motion__item__session__council")
         .get(pk=ballot_id)
-    )
-
-
-def _authorised_ids(on: dt.date) -> set[int]:
-    return set(
-        VotingAuthorisation.objects.filter(valid_from__lte=on)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
-        .values_list("state_id", flat=True)
     )
 
 
@@ -165,7 +186,15 @@ def open_ballot(*, actor: Any, ballot_id: int, now: dt.datetime | None = None) -
             if ballot.status == Ballot.Status.OPEN:
                 return ballot
             raise GovernanceError(_("Only a draft ballot can be opened."), code="status")
-        motion = ballot.motion
+        # The motion's row too: a withdrawal and an opening of its ballot never both succeed.
+        motion = (
+            Motion.objects.select_for_update(of=("self",))
+            .select_related("item__session__council")
+            .get(pk=ballot.motion_id)
+        )
+        ballot.motion = motion
+        if motion.status == Motion.Status.WITHDRAWN:
+            raise GovernanceError(_("The motion was withdrawn: its ballot cannot open."), code="withdrawn")
         if motion.kind == Motion.Kind.AMENDMENT:
             raise GovernanceError(
                 _("A convention amendment is decided by ratification, not by a ballot."), code="amendment"
@@ -176,36 +205,16 @@ def open_ballot(*, actor: Any, ballot_id: int, now: dt.datetime | None = None) -
             )
             if not ok:
                 raise GovernanceError(reason, code="notice")
-        session = motion.item.session
         today = timezone.localdate(now)
-        authorised = _authorised_ids(today)
-        programme = motion.programme
-        participants = set(programme.participants.values_list("id", flat=True)) if programme is not None else None
-        present_ids = set(Attendance.objects.filter(session=session).values_list("state_id", flat=True))
-        entries = []
-        for state in MemberState.objects.all():
-            reason, counts_in_all = tally.entitlement(
-                tally.StateFacts(
-                    status=state.status,
-                    in_arrears=state.in_arrears,
-                    authorised=state.id in authorised,
-                    participates=participants is None or state.id in participants,
-                )
-            )
-            entries.append(
-                ElectorateEntry(
-                    ballot=ballot,
-                    state=state,
-                    reason=reason,
-                    counts_in_all=counts_in_all,
-                    present=state.id in present_ids,
-                )
-            )
+        entries = electorate_for(ballot, on=today)
+        quorum = quorum_of(ballot, entries)
+        # Rules §1: the quorum counts who was present when the ballot opened, so it is checked here.
+        if quorum["required"] and not quorum["met"]:
+            raise GovernanceError(quorum["line"], code="no_quorum")
         ElectorateEntry.objects.bulk_create(entries)
-        entitled = [e for e in entries if e.reason == ElectorateEntry.Reason.ENTITLED]
         ballot.all_count = sum(1 for e in entries if e.counts_in_all)
-        ballot.entitled_count = len(entitled)
-        ballot.present_count = sum(1 for e in entitled if e.present)
+        ballot.entitled_count = quorum["entitled"]
+        ballot.present_count = quorum["present"]
         ballot.voted_count = 0
         ballot.status = Ballot.Status.OPEN
         ballot.opened_at = now
@@ -215,7 +224,9 @@ def open_ballot(*, actor: Any, ballot_id: int, now: dt.datetime | None = None) -
             motion.save(update_fields=["status"])
         notify(
             kind="governance.ballot_opened",
-            recipients=delegates_of_states([e.state_id for e in entitled], on=today),
+            recipients=delegates_of_states(
+                [e.state_id for e in entries if e.reason == ElectorateEntry.Reason.ENTITLED], on=today
+            ),
             dedupe_key=f"governance.ballot_opened:{ballot.pk}",
             context={"motion_title": motion.title, "closes_at": ballot.closes_at},
             url=reverse("governance:ballot", args=[ballot.pk]),
@@ -252,6 +263,45 @@ def _already_voted(entry_id: int, state: MemberState) -> GovernanceError:
     )
 
 
+def _voting_entry(ballot: Ballot, user: Any, now: dt.datetime, *, lock: bool) -> tuple[Appointment, ElectorateEntry]:
+    """The questions asked at every step of casting: is the ballot open, is ``user`` a serving
+    delegate, is their state entitled in the frozen electorate. Returns the appointment and the
+    state's register row (locked when ``lock``)."""
+    if ballot.status != Ballot.Status.OPEN or (ballot.closes_at and ballot.closes_at <= now):
+        raise GovernanceError(_("This ballot is not open for voting."), code="not_open")
+    appointment = active_appointment(user, on=timezone.localdate(now), fresh=True)
+    if appointment is None:
+        raise GovernanceError(
+            _("Only a serving delegate of a member state can vote; advisers and staff cannot."),
+            code="not_delegate",
+        )
+    entries = ElectorateEntry.objects.only("pk", "state_id", "reason", "voted_at")
+    if lock:
+        # The state's own register row is the per-state lock: both delegates of a state (and their
+        # retries) queue here, other states do not. No join in the locking query, so the row re-read
+        # after waiting is the committed one.
+        entries = entries.select_for_update()
+    entry = entries.filter(ballot_id=ballot.pk, state_id=appointment.state_id).first()
+    if entry is None:
+        raise GovernanceError(_("Your state is not in this ballot's electorate."), code="not_in_electorate")
+    if entry.reason != ElectorateEntry.Reason.ENTITLED:
+        raise GovernanceError(
+            _("%(state)s cannot vote in this ballot: %(reason)s.")
+            % {"state": appointment.state.name, "reason": entry.get_reason_display()},
+            code=entry.reason,
+        )
+    return appointment, entry
+
+
+def check_may_cast(*, ballot_id: int, user: Any, now: dt.datetime | None = None) -> None:
+    """Refuse, before the confirmation step, anyone the cast itself would refuse."""
+    now = now or timezone.now()
+    ballot = Ballot.objects.only("pk", "status", "closes_at", "mode").get(pk=ballot_id)
+    appointment, entry = _voting_entry(ballot, user, now, lock=False)
+    if ballot.mode == Ballot.Mode.EITHER and entry.voted_at is not None:
+        raise _already_voted(entry.pk, appointment.state)
+
+
 def cast_vote(*, ballot_id: int, user: Any, choice: str, now: dt.datetime | None = None) -> CastReceipt:
     """Record ``user``'s vote for their state (either mode: final; joint mode: their key, revisable)."""
     if choice not in Choice.values:
@@ -259,31 +309,7 @@ def cast_vote(*, ballot_id: int, user: Any, choice: str, now: dt.datetime | None
     now = now or timezone.now()
     with transaction.atomic():
         ballot = _share_locked(ballot_id)
-        if ballot.status != Ballot.Status.OPEN or (ballot.closes_at and ballot.closes_at <= now):
-            raise GovernanceError(_("This ballot is not open for voting."), code="not_open")
-        appointment = active_appointment(user, on=timezone.localdate(now), fresh=True)
-        if appointment is None:
-            raise GovernanceError(
-                _("Only a serving delegate of a member state can vote; advisers and staff cannot."),
-                code="not_delegate",
-            )
-        # The state's own register row is the per-state lock: both delegates of a state (and their
-        # retries) queue here, other states do not. No join in the locking query, so the row re-read
-        # after waiting is the committed one.
-        entry = (
-            ElectorateEntry.objects.select_for_update()
-            .only("pk", "state_id", "reason", "voted_at")
-            .filter(ballot_id=ballot.pk, state_id=appointment.state_id)
-            .first()
-        )
-        if entry is None:
-            raise GovernanceError(_("Your state is not in this ballot's electorate."), code="not_in_electorate")
-        if entry.reason != ElectorateEntry.Reason.ENTITLED:
-            raise GovernanceError(
-                _("%(state)s cannot vote in this ballot: %(reason)s.")
-                % {"state": appointment.state.name, "reason": entry.get_reason_display()},
-                code=entry.reason,
-            )
+        appointment, entry = _voting_entry(ballot, user, now, lock=True)
         if ballot.mode == Ballot.Mode.JOINT:
             return _cast_joint_key(ballot, entry, appointment, user, choice, now)
         if entry.voted_at is not None:
@@ -449,6 +475,17 @@ def close_ballot(*, actor: Any, ballot_id: int, now: dt.datetime | None = None) 
     return ballot
 
 
+def _next_resolution_number(year: int) -> str:
+    """Take the year's next resolution number: the year's counter row is locked until this
+    transaction ends, so two results published at once queue here and get distinct numbers (the
+    unique constraint on the number is the guarantee behind it)."""
+    ResolutionCounter.objects.bulk_create([ResolutionCounter(year=year)], ignore_conflicts=True)
+    counter = ResolutionCounter.objects.select_for_update().get(year=year)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    return f"R/{year}/{counter.last:03d}"
+
+
 def publish_result(*, actor: Any, ballot_id: int, now: dt.datetime | None = None) -> Ballot:
     """Publish a closed ballot's result; the motion is adopted or rejected and delegates are told."""
     now = now or timezone.now()
@@ -467,8 +504,7 @@ def publish_result(*, actor: Any, ballot_id: int, now: dt.datetime | None = None
                 Motion.Status.ADOPTED if ballot.outcome == Ballot.Outcome.ADOPTED else Motion.Status.REJECTED
             )
             if motion.status == Motion.Status.ADOPTED and not motion.resolution_number:
-                count = Motion.objects.filter(status=Motion.Status.ADOPTED).exclude(resolution_number="").count()
-                motion.resolution_number = f"R/{now.year}/{count + 1:03d}"
+                motion.resolution_number = _next_resolution_number(timezone.localdate(now).year)
             motion.save(update_fields=["status", "resolution_number"])
         state_ids = list(
             ElectorateEntry.objects.filter(ballot=ballot, state__status=MemberState.Status.MEMBER).values_list(

@@ -97,6 +97,27 @@ def quorum_met(*, entitled: int, present: int) -> bool:
     return 2 * present > entitled
 
 
+def quorum_line(*, entitled: int, present: int) -> str:
+    """The sentence the chair reads before opening, and the reason an opening without quorum is refused."""
+    needed = entitled // 2 + 1
+    figures = {"entitled": entitled, "needed": needed, "present": present}
+    if quorum_met(entitled=entitled, present=present):
+        return (
+            _(
+                "Quorum: a majority of the %(entitled)d states entitled to vote = %(needed)d needed present; "
+                "%(present)d present → quorum met."
+            )
+            % figures
+        )
+    return (
+        _(
+            "Quorum: a majority of the %(entitled)d states entitled to vote = %(needed)d needed present; "
+            "%(present)d present → no quorum: the ballot cannot open until more delegations check in."
+        )
+        % figures
+    )
+
+
 def tally(*, kind: str, yes: int, no: int, abstain: int, electorate: Electorate, weighted: bool = False) -> Result:
     """Decide a ballot under its motion's rule; see the module docstring for the decisions taken."""
     kind = Kind(kind)

@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("sessions/<int:pk>/", views.session_detail, name="session"),
     path("sessions/<int:pk>/check-in/", views.session_check_in, name="session_check_in"),
+    path("motions/<int:pk>/withdraw/", views.motion_withdraw, name="motion_withdraw"),
     path("ballots/<int:pk>/", views.ballot_detail, name="ballot"),
     path("ballots/<int:pk>/confirm/", views.ballot_confirm, name="ballot_confirm"),
     path("ballots/<int:pk>/vote/", views.ballot_vote, name="ballot_vote"),

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -20,7 +20,7 @@ from cernai.accounts.permissions import is_secretariat
 
 from . import selectors, services
 from .forms import VoteForm
-from .models import Ballot, Choice, ElectorateEntry, JointKey, MemberState, Vote
+from .models import Ballot, Choice, ElectorateEntry, JointKey, MemberState, Motion, Vote
 from .permissions import runs_ballots, sees_council_business
 
 
@@ -59,6 +59,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "checked_in": state is not None and attendances.filter(state=state).exists(),
         "can_check_in": selectors.active_appointment(request.user) is not None,
         "attendances": list(attendances) if runs_ballots(request.user) else [],
+        "runs": runs_ballots(request.user),
     }
     return render(request, "governance/session_detail.html", context)
 
@@ -76,6 +77,23 @@ def session_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("%(state)s is checked in.") % {"state": attendance.state.name})
     return redirect("governance:session", pk=session.pk)
+
+
+@login_required
+@require_POST
+def motion_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    """The chair or the secretariat withdraws a motion before its ballot opens, saying why."""
+    _require_council(request.user)
+    if not runs_ballots(request.user):
+        raise PermissionDenied
+    motion = get_object_or_404(Motion.objects.filter(item__session__in=selectors.visible_sessions(request.user)), pk=pk)
+    try:
+        services.withdraw_motion(actor=request.user, motion_id=motion.pk, reason=request.POST.get("reason", ""))
+    except services.GovernanceError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("The motion “%(title)s” is withdrawn.") % {"title": motion.title})
+    return redirect("governance:session", pk=motion.item.session_id)
 
 
 def _ballot_for(request: HttpRequest, pk: int) -> Ballot:
@@ -101,7 +119,15 @@ def _state_panel(ballot: Ballot, user: Any) -> dict[str, Any]:
         and entry.reason == ElectorateEntry.Reason.ENTITLED
         and (ballot.mode == Ballot.Mode.JOINT or entry.voted_at is None)
     )
-    return {"appointment": appointment, "entry": entry, "state_vote": vote, "keys": keys, "can_vote": can_vote}
+    return {
+        "appointment": appointment,
+        "entry": entry,
+        "state_vote": vote,
+        "keys": keys,
+        "can_vote": can_vote,
+        "state_status": selectors.state_vote_label(ballot, entry=entry, vote=vote, keys=keys, user=user),
+        "my_receipts": selectors.receipts_given_to(user, ballot=ballot),
+    }
 
 
 @login_required
@@ -121,8 +147,10 @@ def ballot_detail(request: HttpRequest, pk: int) -> HttpResponse:
         .select_related("state"),
         **_state_panel(ballot, request.user),
     }
-    if runs and ballot.status == Ballot.Status.OPEN:
+    if ballot.status == Ballot.Status.OPEN:  # live turnout for everyone who sees the ballot
         context["turnout"] = selectors.turnout(ballot.pk)
+    if runs and ballot.status == Ballot.Status.DRAFT:
+        context["quorum"] = selectors.quorum_before_opening(ballot)
     if result_visible:
         context.update(selectors.ballot_breakdown(ballot))
     if is_secretariat(request.user) and ballot.status != Ballot.Status.DRAFT:
@@ -138,6 +166,11 @@ def ballot_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     form = VoteForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose yes, no or abstain."))
+        return redirect("governance:ballot", pk=ballot.pk)
+    try:  # entitlement is checked on every step, not only when the vote is cast
+        services.check_may_cast(ballot_id=ballot.pk, user=request.user)
+    except services.GovernanceError as exc:
+        messages.error(request, exc.message)
         return redirect("governance:ballot", pk=ballot.pk)
     choice = form.cleaned_data["choice"]
     return render(
@@ -173,13 +206,9 @@ def _runs(request: HttpRequest, pk: int) -> Ballot:
 
 @login_required
 def ballot_turnout(request: HttpRequest, pk: int) -> HttpResponse:
-    """Live turnout for the chair and secretariat (an htmx partial polled every few seconds)."""
-    _require_council(request.user)
-    if not runs_ballots(request.user):
-        raise PermissionDenied
-    if not Ballot.objects.filter(pk=pk).exists():
-        raise Http404
-    return render(request, "governance/partials/turnout.html", {"turnout": selectors.turnout(pk)})
+    """Live turnout for everyone who sees the ballot (an htmx partial polled every few seconds)."""
+    ballot = _ballot_for(request, pk)
+    return render(request, "governance/partials/turnout.html", {"turnout": selectors.turnout(ballot.pk)})
 
 
 def _transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:

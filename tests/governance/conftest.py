@@ -66,6 +66,10 @@ def make_ballot(session: Any) -> Any:
     def make(
         *, kind: str = "ordinary", open: bool = True, programme: Any = None, in_session: Any = None, **ballot: Any
     ) -> Ballot:
+        if in_session is not None and not in_session.attendances.exists():
+            # Every member state present, as in the fixture's session: ballots open only with quorum.
+            members = MemberState.objects.filter(status=MemberState.Status.MEMBER)
+            Attendance.objects.bulk_create([Attendance(session=in_session, state=m) for m in members])
         item = AgendaItemFactory(session=in_session or session)
         motion = MotionFactory(item=item, kind=kind, programme=programme)
         b = BallotFactory(motion=motion, **ballot)

@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from cernai.core import files
 from governance import services
-from governance.models import Appointment, Ballot, MemberState
+from governance.models import Appointment, Ballot, MemberState, Paper
 from tests.access import Row, check_matrix
 from tests.governance.factories import SessionFactory, appoint
 
@@ -45,6 +47,21 @@ def test_access_matrix(
     services.close_ballot(actor=None, ballot_id=secret_closed.pk)
     services.publish_result(actor=None, ballot_id=secret_closed.pk)
 
+    open_paper = Paper.objects.create(
+        item=open_ballot.motion.item,
+        title="Budget paper",
+        file=files.store_upload(
+            upload=SimpleUploadedFile("budget.pdf", b"%PDF-1.4 b"), owner=secretariat, purpose="paper"
+        ),
+    )
+    closed_paper = Paper.objects.create(
+        item=closed_ballot.motion.item,
+        title="In camera paper",
+        file=files.store_upload(
+            upload=SimpleUploadedFile("camera.pdf", b"%PDF-1.4 c"), owner=secretariat, purpose="paper"
+        ),
+    )
+
     everyone = {
         None: 200,
         "delegate_fr_sci": 200,
@@ -62,8 +79,6 @@ def test_access_matrix(
         "applicant": 403,
     }
     members_only = {**council, "associate_delegate": 404}
-    runners = {**council, "delegate_fr_sci": 403, "associate_delegate": 403}
-    runners_closed = {**runners, "associate_delegate": 404}
     vote_post = {
         None: "login",
         "delegate_fr_sci": 200,
@@ -86,9 +101,19 @@ def test_access_matrix(
         Row(f"/governance/sessions/{closed_session.pk}/", members_only),
         Row(f"/governance/ballots/{open_ballot.pk}/", council),
         Row(f"/governance/ballots/{closed_ballot.pk}/", members_only),
-        Row(f"/governance/ballots/{open_ballot.pk}/turnout/", runners),
-        Row(f"/governance/ballots/{closed_ballot.pk}/turnout/", runners),
-        Row(f"/governance/ballots/{open_ballot.pk}/confirm/", vote_post, method="post", data={"choice": "yes"}),
+        # Live turnout: everyone who sees the ballot (issue 9 §4).
+        Row(f"/governance/ballots/{open_ballot.pk}/turnout/", council),
+        Row(f"/governance/ballots/{closed_ballot.pk}/turnout/", members_only),
+        # The confirmation step asks the cast's questions: only France's delegate reaches "Confirm".
+        Row(
+            f"/governance/ballots/{open_ballot.pk}/confirm/",
+            {**vote_post, "associate_delegate": 302, "chair": 302, "secretariat": 302},
+            method="post",
+            data={"choice": "yes"},
+        ),
+        # Papers: whoever sees the session downloads them (issue 9 §4: they were a 404 for delegates).
+        Row(f"/files/{open_paper.file_id}/", {**council, "applicant": 404}),
+        Row(f"/files/{closed_paper.file_id}/", {**members_only, "applicant": 404}),
         # Publishing an open ballot is refused by the service (redirect with a message), so nothing changes.
         Row(f"/governance/ballots/{open_ballot.pk}/publish/", transition, method="post"),
         Row(
@@ -105,7 +130,6 @@ def test_access_matrix(
             method="post",
         ),
         Row(f"/governance/ballots/{open_ballot.pk}/open/", transition, method="post"),
-        Row(f"/governance/ballots/{open_ballot.pk}/turnout/", runners_closed | {"associate_delegate": 403}),
         Row("/governance/register/", everyone),
         Row("/governance/register/feed/", everyone),
         Row(f"/governance/register/{published.pk}/", everyone),

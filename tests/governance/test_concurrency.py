@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from django.db import connection
+from django.utils import timezone
 
 from governance import services
 from governance.models import Ballot, MemberState, Vote
@@ -174,3 +175,29 @@ def test_joint_keys_of_one_state_submitted_at_once_count_once(delegates: dict[st
     assert any(r.counted for r in results)
     assert Vote.objects.filter(ballot=ballot).count() == 1
     assert turnout(ballot.pk)["voted"] == 1
+
+
+def test_two_results_published_at_once_get_distinct_resolution_numbers(
+    delegates: dict[str, Any], make_ballot: Any, chair: Any, login: Any
+) -> None:
+    # Issue 9: count() + 1 gave both "R/<year>/001"; the year's counter row now queues them.
+    from governance.models import Motion
+
+    ballots = [make_ballot() for _ in range(4)]
+    for ballot in ballots:
+        for sci, _pol in list(delegates.values())[:12]:
+            services.cast_vote(ballot_id=ballot.pk, user=sci, choice="yes")
+        services.close_ballot(actor=None, ballot_id=ballot.pk)
+    clients = [login(chair) for _ in ballots]
+    results = run_at_once(
+        [
+            lambda c=c, b=b: c.post(f"/governance/ballots/{b.pk}/publish/").status_code  # type: ignore[misc]
+            for c, b in zip(clients, ballots, strict=True)
+        ]
+    )
+    assert results == [302] * 4
+    numbers = sorted(Motion.objects.filter(ballots__in=ballots).values_list("resolution_number", flat=True))
+    year = timezone.localdate().year
+    assert numbers == [f"R/{year}/{n:03d}" for n in (1, 2, 3, 4)]
+    register = login(chair).get("/governance/register/").content.decode()
+    assert all(number in register for number in numbers)

@@ -177,17 +177,18 @@ def test_example_6_programme_non_participant_cannot_vote(
     assert (closed.outcome, closed.threshold) == ("adopted", 7)
 
 
-def test_quorum_missing_makes_the_ballot_invalid(
+def test_a_ballot_without_quorum_does_not_open(
     members: list[MemberState], delegates: dict[str, Any], make_ballot: Any, session: Any
 ) -> None:
+    # Rules §1: quorum is "present when it opened", so it is checked at the opening, not discovered at close.
     session.attendances.exclude(state__in=members[:11]).delete()
-    ballot = make_ballot()
-    assert ballot.present_count == 11
-    vote_as(delegates, ballot, spread(members[:11], 11, 0))
-    closed = services.close_ballot(actor=None, ballot_id=ballot.pk)
-    assert closed.outcome == "no_quorum"
-    published = services.publish_result(actor=None, ballot_id=ballot.pk)
-    assert published.motion.status == Motion.Status.TABLED
+    ballot = make_ballot(open=False)
+    with pytest.raises(services.GovernanceError) as refused:
+        services.open_ballot(actor=None, ballot_id=ballot.pk)
+    assert refused.value.code == "no_quorum"
+    assert "23 states entitled to vote = 12 needed present; 11 present" in refused.value.message
+    ballot.refresh_from_db()
+    assert ballot.status == Ballot.Status.DRAFT and not ballot.electorate.exists()
 
 
 def test_joint_mode_counts_only_agreeing_keys_and_allows_revision(
