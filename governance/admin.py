@@ -86,14 +86,24 @@ class AppointmentAdmin(SecretariatAdmin):
     search_fields = ["user__name", "user__email", "state__name"]
     raw_id_fields = ["user"]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # A term's holder, state, role and start are fixed once appointed; only its end changes
+        # (through end_appointment). A different term is a new appointment.
+        return ["state", "user", "role", "start"] if obj is not None else []
+
     def save_model(self, request: HttpRequest, obj: Appointment, form: Any, change: bool) -> None:
-        if change:
-            super().save_model(request, obj, form, change)
-            return
-        # New appointments go through the service: overlap check and the Delegates group (MFA).
-        created = services.appoint_delegate(
-            actor=request.user, state=obj.state, user=obj.user, role=obj.role, start=obj.start, end=obj.end
-        )
+        try:
+            if change:
+                if obj.end is not None:
+                    services.end_appointment(actor=request.user, appointment=obj, end=obj.end)
+                return
+            # New appointments go through the service: overlap check, audit, and the role it confers.
+            created = services.appoint_delegate(
+                actor=request.user, state=obj.state, user=obj.user, role=obj.role, start=obj.start, end=obj.end
+            )
+        except services.GovernanceError as exc:  # a race the form's check could not see
+            self.message_user(request, exc.message, messages.ERROR)
+            raise
         obj.pk = created.pk
 
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
@@ -102,7 +112,15 @@ class AppointmentAdmin(SecretariatAdmin):
         class Checked(form):  # type: ignore[misc, valid-type]
             def clean(self) -> Any:
                 data = super().clean()
-                state, role, start = data.get("state"), data.get("role"), data.get("start")
+                instance = self.instance
+                state = data.get("state", getattr(instance, "state", None))
+                role = data.get("role", getattr(instance, "role", None))
+                start = data.get("start", getattr(instance, "start", None))
+                end = data.get("end")
+                if instance.pk is not None and start and end is not None and end <= start:
+                    raise ValidationError({"end": _("A term must end after it starts.")})
+                if instance.pk is not None and end is None and instance.end is not None:
+                    raise ValidationError({"end": _("An ended term cannot be reopened; appoint again instead.")})
                 if state and role and start:
                     clash = selectors.overlapping_appointments(
                         state=state, role=role, start=start, end=data.get("end"), exclude_pk=self.instance.pk
@@ -128,10 +146,37 @@ class AgendaItemInline(admin.StackedInline):
     show_change_link = True
 
 
+class AttendanceForm(forms.ModelForm):
+    class Meta:
+        model = Attendance
+        fields = ["state"]
+
+    def clean(self) -> Any:
+        data = super().clean()
+        session, state = getattr(self.instance, "session", None), data.get("state")
+        if session is not None and state is not None:
+            try:
+                services.check_attendance(session=session, state=state)
+            except services.GovernanceError as exc:
+                raise exc.as_validation_error() from exc
+        return data
+
+
 class AttendanceInline(admin.StackedInline):
+    """Attendance is recorded through check_in (closed sessions: member states only; audited).
+    Recorded presence is not edited or deleted here: quorum figures were read from it."""
+
     model = Attendance
-    extra = 0
-    raw_id_fields = ["checked_in_by"]
+    form = AttendanceForm
+    extra = 1
+    fields = ["state", "checked_in_by", "checked_in_at"]
+    readonly_fields = ["checked_in_by", "checked_in_at"]
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Session)
@@ -142,6 +187,15 @@ class SessionAdmin(SecretariatAdmin):
     search_fields = ["title"]
     date_hierarchy = "starts_at"
     inlines = [AgendaItemInline, AttendanceInline]
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not Attendance:
+            super().save_formset(request, form, formset, change)
+            return
+        for attendance_form in formset.extra_forms:
+            state = attendance_form.cleaned_data.get("state") if attendance_form.has_changed() else None
+            if state is not None:
+                services.check_in(user=request.user, actor=request.user, session=form.instance, state=state)
 
 
 class PaperForm(forms.ModelForm):
@@ -190,18 +244,75 @@ class PaperAdmin(SecretariatAdmin):
         super().save_model(request, obj, form, change)
 
 
+class RatificationForm(forms.ModelForm):
+    class Meta:
+        model = Ratification
+        fields = ["state", "deposited_on", "reference"]
+
+    def clean(self) -> Any:
+        data = super().clean()
+        motion, state = getattr(self.instance, "motion", None), data.get("state")
+        if motion is not None and state is not None:
+            try:
+                services.check_ratification(motion=motion, state=state)
+            except services.GovernanceError as exc:
+                raise exc.as_validation_error() from exc
+        return data
+
+
 class RatificationInline(admin.StackedInline):
+    """A ratification is entered through record_ratification: member states only, and the amendment
+    enters into force when every member state has ratified. Entered ratifications are not edited."""
+
     model = Ratification
-    extra = 0
+    form = RatificationForm
+    extra = 1
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Motion)
 class MotionAdmin(SecretariatAdmin):
+    """A motion's status and resolution number follow from its ballot (open, publish), its
+    ratifications or its withdrawal: read-only here, changed only by those services."""
+
     list_display = ["title", "kind", "status", "resolution_number", "item"]
     list_filter = ["kind", "status"]
     list_select_related = ["item__session"]
     search_fields = ["title", "text", "resolution_number"]
+    readonly_fields = ["status", "resolution_number", "withdrawn_at", "withdrawal_reason"]
     inlines = [RatificationInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(self.readonly_fields)
+        if obj is not None and obj.ballots.exclude(status=Ballot.Status.DRAFT).exists():
+            # Its ballot has opened: the rule it is decided by (kind, programme, notice) is fixed.
+            fields += ["item", "kind", "programme", "request_circulated_on"]
+        return fields
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [RatificationInline] if obj is not None and obj.kind == Motion.Kind.AMENDMENT else []
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not Ratification:
+            super().save_formset(request, form, formset, change)
+            return
+        for ratification_form in formset.extra_forms:
+            data = ratification_form.cleaned_data if ratification_form.has_changed() else {}
+            if data.get("state") is not None:
+                status = services.record_ratification(
+                    actor=request.user,
+                    motion=form.instance,
+                    state=data["state"],
+                    deposited_on=data["deposited_on"],
+                    reference=data.get("reference", ""),
+                )
+                if status.in_force:
+                    self.message_user(request, _("Every member state has ratified: the amendment is in force."))
 
 
 class ElectorateInline(admin.TabularInline):

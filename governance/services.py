@@ -124,6 +124,17 @@ def end_appointment(*, actor: Any, appointment: Appointment, end: dt.date) -> Ap
     return appointment
 
 
+def check_attendance(*, session: Session, state: MemberState) -> None:
+    """Refuse attendance the rules do not allow: closed sessions are for member states only."""
+    if session.closed and state.status != MemberState.Status.MEMBER:
+        raise GovernanceError(
+            _("Closed sessions are for member states only; %(state)s is not a member state (%(status)s).")
+            % {"state": state.name, "status": state.get_status_display()},
+            code="closed_session",
+            field="state",
+        )
+
+
 def check_in(*, user: Any, session: Session, state: MemberState | None = None, actor: Any = None) -> Attendance:
     """Register a state's presence at a session (a delegate for their own state, or the secretariat)."""
     if state is None:
@@ -131,8 +142,7 @@ def check_in(*, user: Any, session: Session, state: MemberState | None = None, a
         if appointment is None:
             raise GovernanceError(_("Only a serving delegate can check in a delegation."), code="not_delegate")
         state = appointment.state
-    if session.closed and state.status != MemberState.Status.MEMBER:
-        raise GovernanceError(_("Closed sessions are for member states only."), code="closed_session")
+    check_attendance(session=session, state=state)
     with transaction.atomic(), audit_context(actor=actor or user, reason="check in"):
         attendance, _created = Attendance.objects.get_or_create(
             session=session, state=state, defaults={"checked_in_by": actor or user}
@@ -558,14 +568,24 @@ def send_closing_reminder(*, ballot_id: int, now: dt.datetime | None = None) -> 
     return len(recipients)
 
 
+def check_ratification(*, motion: Motion, state: MemberState) -> None:
+    """Refuse a ratification the rules do not allow: amendments only, by member states only."""
+    if motion.kind != Motion.Kind.AMENDMENT:
+        raise GovernanceError(_("Only convention amendments are ratified."), code="kind")
+    if state.status != MemberState.Status.MEMBER:
+        raise GovernanceError(
+            _("Only member states ratify amendments; %(state)s is not a member state (%(status)s).")
+            % {"state": state.name, "status": state.get_status_display()},
+            code="not_member",
+            field="state",
+        )
+
+
 def record_ratification(
     *, actor: Any, motion: Motion, state: MemberState, deposited_on: dt.date, reference: str = ""
 ) -> tally.AmendmentStatus:
     """Register a state's written acceptance of an amendment; it enters into force when all have ratified."""
-    if motion.kind != Motion.Kind.AMENDMENT:
-        raise GovernanceError(_("Only convention amendments are ratified."), code="kind")
-    if state.status != MemberState.Status.MEMBER:
-        raise GovernanceError(_("Only member states ratify amendments."), code="not_member")
+    check_ratification(motion=motion, state=state)
     with transaction.atomic(), audit_context(actor=actor, reason="record ratification"):
         motion = Motion.objects.select_for_update().get(pk=motion.pk)
         Ratification.objects.get_or_create(
