@@ -192,10 +192,14 @@ class SessionAdmin(SecretariatAdmin):
         if formset.model is not Attendance:
             super().save_formset(request, form, formset, change)
             return
+        # Saved through the service, not formset.save(); the admin's change message reads these lists.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for attendance_form in formset.extra_forms:
             state = attendance_form.cleaned_data.get("state") if attendance_form.has_changed() else None
             if state is not None:
-                services.check_in(user=request.user, actor=request.user, session=form.instance, state=state)
+                formset.new_objects.append(
+                    services.check_in(user=request.user, actor=request.user, session=form.instance, state=state)
+                )
 
 
 class PaperForm(forms.ModelForm):
@@ -301,6 +305,8 @@ class MotionAdmin(SecretariatAdmin):
         if formset.model is not Ratification:
             super().save_formset(request, form, formset, change)
             return
+        # Saved through the service, not formset.save(); the admin's change message reads these lists.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for ratification_form in formset.extra_forms:
             data = ratification_form.cleaned_data if ratification_form.has_changed() else {}
             if data.get("state") is not None:
@@ -311,6 +317,7 @@ class MotionAdmin(SecretariatAdmin):
                     deposited_on=data["deposited_on"],
                     reference=data.get("reference", ""),
                 )
+                formset.new_objects.append(Ratification.objects.get(motion=form.instance, state=data["state"]))
                 if status.in_force:
                     self.message_user(request, _("Every member state has ratified: the amendment is in force."))
 

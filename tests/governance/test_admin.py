@@ -58,10 +58,10 @@ def test_ratifications_entered_in_the_admin_put_the_amendment_in_force(
     response = post_form(
         client,
         url,
-        {
-            "ratifications-0-state": str(members[0].pk),
-            "ratifications-0-deposited_on": "2026-06-01",
-            "ratifications-0-reference": "Instrument deposited with the Director-General",
+        {  # the blank row after the 22 shown read-only
+            "ratifications-22-state": str(members[0].pk),
+            "ratifications-22-deposited_on": "2026-06-01",
+            "ratifications-22-reference": "Instrument deposited with the Director-General",
         },
     )
     assert "Every member state has ratified: the amendment is in force." in messages_of(response)

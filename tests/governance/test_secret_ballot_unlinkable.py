@@ -121,7 +121,23 @@ def attack(ballot: Ballot, truth: dict[int, str], receipts: set[str]) -> None:
             guessed = dict(zip(states, choices_in(choice_order, ballot), strict=True))
             right = sum(guessed[s] == truth[s] for s in truth)
             assert right <= 16, f"{register_order} with {choice_order} recovers {right} of 20 choices"
-    # 4. Receipts appear only in the published choices, which carry no state, user, time or sequence.
+    # 4. Nearest transaction id: pair each choice with the register mark written just before it
+    #    (a savepoint's xid follows its parent's, so "closest xmin below" finds the cast's mark).
+    marks = sorted(
+        (int(x), s)
+        for s, x in rows(
+            "SELECT state_id, xmin::text FROM governance_electorateentry WHERE ballot_id = %s AND voted_at IS NOT NULL",
+            [ballot.pk],
+        )
+    )
+    guessed = {}
+    for x, choice in rows("SELECT xmin::text, choice FROM governance_secretchoice WHERE ballot_id = %s", [ballot.pk]):
+        before = [s for mark, s in marks if mark <= int(x)]
+        if before:
+            guessed[before[-1]] = choice
+    right = sum(guessed.get(s) == truth[s] for s in truth)
+    assert right <= 16, f"nearest xmin recovers {right} of 20 choices"
+    # 5. Receipts appear only in the published choices, which carry no state, user, time or sequence.
     for table, table_rows in every_row_as_text().items():
         for row in table_rows:
             if any(r in row for r in receipts):
