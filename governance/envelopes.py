@@ -38,6 +38,7 @@ decryption) would close it for good and is not built.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from dataclasses import dataclass
 
@@ -61,8 +62,13 @@ class Opened:
 
 
 def _key() -> bytes:
+    return _derive(settings.SECRET_KEY)
+
+
+@functools.lru_cache(maxsize=4)
+def _derive(secret: str) -> bytes:
     hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"cernai governance secret ballot envelope")
-    return hkdf.derive(settings.SECRET_KEY.encode())
+    return hkdf.derive(secret.encode())
 
 
 def _associated(ballot_id: int) -> bytes:

@@ -39,10 +39,17 @@ def test_secretariat_prepares_session_motion_and_ballot_in_admin(
     page.locator("#id_starts_at_0").fill("2026-11-30")
     page.locator("#id_starts_at_1").fill("09:30:00")
     page.locator("#id_items-0-title").fill("Budget 2027")
+    page.locator("#id_attendances-0-state").select_option(label="France")  # recorded through check_in
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")
     session = Session.objects.get(title="Autumn session")
     assert session.items.get().title == "Budget 2027"
+    # Germany arrives later: without it, 1 of 2 entitled states would be present and the ballot would not open.
+    page.goto(f"{live_server.url}/admin/governance/session/{session.pk}/change/")
+    page.locator("#id_attendances-1-state").select_option(label="Germany")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    assert set(session.attendances.values_list("state__iso2", "checked_in_by")) == {("FR", staff.pk), ("DE", staff.pk)}
 
     page.goto(f"{live_server.url}/admin/governance/motion/add/")
     pick(page, "item", "Budget 2027")

@@ -166,3 +166,22 @@ def test_t4_raw_sql_edits_are_detected_and_shown_to_staff(
     assert any("registered as having voted" in p for p in services.verify_ballot(ballot_id=ballot.pk).problems)
     page = login(secretariat).get(f"/governance/ballots/{named.pk}/").content.decode()
     assert "Integrity check failed" in page
+
+
+def test_t4_a_sealed_vote_altered_during_the_ballot_is_detected_and_blocks_the_close(
+    delegates: dict[str, Any], make_ballot: Any, chair: Any, login: Any
+) -> None:
+    ballot = make_ballot(secrecy=Ballot.Secrecy.SECRET)
+    services.cast_vote(ballot_id=ballot.pk, user=delegates["FR"][0], choice="no")
+    assert services.verify_ballot(ballot_id=ballot.pk).ok
+    with connection.cursor() as cursor:  # flip one byte of the ciphertext
+        cursor.execute(
+            "UPDATE governance_sealedenvelope SET sealed = set_byte(sealed, 20, get_byte(sealed, 20) # 1) "
+            "WHERE ballot_id = %s",
+            [ballot.pk],
+        )
+    assert "A sealed vote was altered." in services.verify_ballot(ballot_id=ballot.pk).problems
+    response = login(chair).post(f"/governance/ballots/{ballot.pk}/close/", follow=True)
+    assert "A sealed vote of this ballot was altered in the database" in response.content.decode()
+    ballot.refresh_from_db()
+    assert ballot.status == Ballot.Status.OPEN
