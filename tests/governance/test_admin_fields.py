@@ -13,21 +13,72 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cernai.core import files
 from governance.models import Adviser, Paper, Programme
-from tests.admin_forms import form_fields
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+MANAGEMENT = ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS")
 
-WRITABLE = {}
+# Reviewed in issue 8 §1. Marked "NOT YET ROUTED": fields that carry a rule and are still plain
+# admin edits (see /work/notes/gov.md): a state's status and arrears flag (rules §4 wants arrears
+# computed), voting authorisations, programme participants, a session's closed flag, the quorum and
+# weighted-rule settings of a body, advisers' terms.
+WRITABLE = {
+    "adviser add": ["end", "start", "state", "user"],  # NOT YET ROUTED
+    "adviser change": ["end", "start", "state", "user"],  # NOT YET ROUTED
+    "agendaitem add": [
+        "description", "papers.id", "papers.item", "papers.title", "papers.upload", "position", "session", "title",
+    ],
+    "agendaitem change": [
+        "description", "papers.DELETE", "papers.id", "papers.item", "papers.title", "papers.upload", "position",
+        "session", "title",
+    ],
+    "appointment add": ["end", "role", "start", "state", "user"],  # appoint_delegate
+    "appointment change": ["end"],  # end_appointment
+    "ballot add": ["closes_at_0", "closes_at_1", "mode", "motion", "opens_at_0", "opens_at_1", "secrecy"],
+    "ballot change": ["closes_at_0", "closes_at_1", "electorate.ballot", "electorate.id"],  # open: schedule only
+    "council add": ["chair", "name", "quorum_required", "weighted_rule"],
+    "council change": ["chair", "name", "quorum_required", "weighted_rule"],  # NOT YET ROUTED (rule settings)
+    "memberstate add": [
+        "authorisations.id", "authorisations.reference", "authorisations.state", "authorisations.valid_from",
+        "authorisations.valid_until", "contribution_share", "in_arrears", "iso2", "name", "status",
+    ],
+    "memberstate change": [  # NOT YET ROUTED: status, in_arrears, authorisations
+        "authorisations.id", "authorisations.reference", "authorisations.state", "authorisations.valid_from",
+        "authorisations.valid_until", "contribution_share", "in_arrears", "iso2", "name", "status",
+    ],
+    "motion add": ["item", "kind", "programme", "request_circulated_on", "text", "title"],
+    "motion change": ["text", "title"],  # draft motion whose ballot opened: status, number, rule read-only
+    "paper add": ["item", "title", "upload"],
+    "paper change": ["item", "title", "upload"],
+    "programme add": ["name", "participants"],
+    "programme change": ["name", "participants"],  # NOT YET ROUTED (who votes on programme matters)
+    "session add": [
+        "attendances.id", "attendances.session", "attendances.state", "closed", "council", "items.description",
+        "items.id", "items.position", "items.session", "items.title", "location", "starts_at_0", "starts_at_1",
+        "title",
+    ],
+    "session change": [  # attendances: add-only, through check_in; "closed": NOT YET ROUTED
+        "attendances.id", "attendances.session", "attendances.state", "closed", "council", "items.DELETE",
+        "items.description", "items.id", "items.position", "items.session", "items.title", "location",
+        "starts_at_0", "starts_at_1", "title",
+    ],
+}  # fmt: skip
 
 
-def writable(client: Any, url: str) -> list[str]:
-    """The names a browser would post from the admin form at ``url``, inline rows folded to ``inline.field``."""
+def writable(client: Any, url: str) -> list[str] | None:
+    """Every control of the admin's form at ``url`` (unticked boxes and empty multiple selects too),
+    inline rows folded to ``inline.field``."""
+    html = client.get(url).content.decode()
+    form = re.search(r'<form[^>]*id="\w+_form"[^>]*>(.*?)</form>', html, re.S)
+    if form is None:  # a view-only page
+        return None
     names = set()
-    for name in form_fields(client, url):
-        if name == "csrfmiddlewaretoken" or name.endswith(
-            ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS")
-        ):
+    for tag in re.findall(r"<(?:input|select|textarea)\b[^>]*>", form.group(1)):
+        found = re.search(r'\bname="([^"]+)"', tag)
+        if not found or re.search(r'type="(?:submit|button)"', tag) or "disabled" in tag:
+            continue
+        name = found.group(1)
+        if name == "csrfmiddlewaretoken" or name.endswith(MANAGEMENT):
             continue
         match = re.fullmatch(r"(\w+)-(?:\d+|__prefix__)-(\w+)", name)
         names.add(f"{match.group(1)}.{match.group(2)}" if match else name)
@@ -53,6 +104,7 @@ def test_every_writable_governance_admin_field_is_reviewed(
         base = f"/admin/governance/{model._meta.model_name}/"
         instance = model.objects.order_by("pk").first()
         for label, url in (("add", base + "add/"), ("change", f"{base}{instance.pk}/change/" if instance else None)):
-            if url is not None and client.get(url).status_code == 200:
-                seen[f"{model._meta.model_name} {label}"] = writable(client, url)
+            fields = writable(client, url) if url is not None and client.get(url).status_code == 200 else None
+            if fields is not None:
+                seen[f"{model._meta.model_name} {label}"] = fields
     assert seen == WRITABLE, "\n".join(f"    {k!r}: {v!r}," for k, v in sorted(seen.items()))
