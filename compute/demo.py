@@ -4,6 +4,12 @@ The flagship site with cluster ``fox`` (Europe/Oslo) and a national node with ``
 (Europe/Amsterdam), a site token derived from SECRET_KEY (so re-seeding keeps it), GPU, core and
 storage resources, an open call, and the ``pi`` persona's project holding Slurm account ``ac10001``
 on fox with an allocation charged by the real fox jobs of ``data/sacct/jobs.psv`` (a back-fill).
+
+For a first try of the machine API, it also grants the project a development allocation running
+now and writes ``var/demo/fox-this-month.psv``: the project's real fox jobs, re-numbered and moved
+into the last hours (so they fall in an open month and inside that allocation). Posting that file
+with the demo token stores and charges them; posting the shipped history stores nothing new (its
+months are closed, most of its jobs are on other sites' clusters, and the fox ones are back-filled).
 """
 
 from __future__ import annotations
@@ -13,6 +19,7 @@ import hmac
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.db import transaction
@@ -42,6 +49,9 @@ from .models import (
 from .services.tokens import TOKEN_PREFIX, hash_token
 
 JOBS = Path(settings.BASE_DIR) / "data" / "sacct" / "jobs.psv"
+LIVE_FILE = Path(settings.BASE_DIR) / "var" / "demo" / "fox-this-month.psv"
+# Job ids of the live demo file start here, far above fox's real ones, so they are new records.
+LIVE_JOB_ID_BASE = 900_000_000
 DEMO_ACCOUNT = "ac10001"
 DEMO_LOGINS = ("uc-10001", "uc-10002", "uc-10008", "uc-10013", "uc-10018")
 
@@ -144,12 +154,66 @@ def seed(personas: dict[str, Any]) -> list[tuple[str, str]]:
         if result.batch_id:
             services.account_batch(batch_id=result.batch_id)
 
+    _live_allocation(call, gpu, project, pi, staff)
+    live_file = write_live_file(timezone.now())
     return [
         ("Site token (flagship, cluster fox)", raw),
         (
             "Post usage",
             f"curl -H 'Authorization: Token {raw}' -H 'Content-Type: text/plain' "
-            "--data-binary @data/sacct/jobs.psv http://127.0.0.1:8000/api/v1/compute/usage/",
+            f"--data-binary @{live_file.relative_to(settings.BASE_DIR)} http://127.0.0.1:8000/api/v1/compute/usage/",
         ),
         ("Compute project of pi@cernai.example", "/compute/projects/llm-alignment/"),
     ]
+
+
+def _live_allocation(call: AllocationCall, gpu: ResourcePeriod, project: Project, pi: Any, staff: Any) -> None:
+    """A development allocation of the demo project running today, for the live demo file's jobs."""
+    today = timezone.localdate()
+    if Allocation.objects.filter(project=project, start__lte=today, end__gte=today).exists():
+        return
+    start = today.replace(day=1)
+    end = min(start + timedelta(days=364), gpu.end)
+    request = AllocationRequest.objects.create(
+        call=call,
+        project=project,
+        resource=gpu.resource,
+        amount=500,
+        start=start,
+        end=end,
+        justification="Development runs for the alignment evaluation suite.",
+        submitted_by=pi,
+    )
+    services.approve_request(request=request, actor=staff, require_reviews=False, note="demo")
+
+
+def write_live_file(now: datetime) -> Path:
+    """Write the demo project's real fox jobs, moved to end within the hours before ``now``.
+
+    Each job keeps its account, user, partition, state and resources (AllocTRES) and its runtime
+    up to 50 minutes; job ids are re-numbered from ``LIVE_JOB_ID_BASE`` so they are new records, and
+    the jobs end one after another in the hours before ``now`` (all in the open month unless it is
+    the first hours of a month, when a job's charge is split across the months as rules §3 says).
+    """
+    lines = JOBS.read_text(encoding="utf-8").splitlines()
+    header, jobs = lines[0], [line.split("|") for line in lines[1:]]
+    fields = header.split("|")
+    col = {name: fields.index(name) for name in ("Cluster", "JobIDRaw", "JobID", "Account", "State")}
+    col.update({name: fields.index(name) for name in ("Submit", "Start", "End", "ElapsedRaw")})
+    mine = [j for j in jobs if j[col["Cluster"]] == "fox" and j[col["Account"]] == DEMO_ACCOUNT]
+    mine = [j for j in mine if j[col["State"]] != "RUNNING"]
+    local = now.astimezone(ZoneInfo("Europe/Oslo")).replace(minute=0, second=0, microsecond=0, tzinfo=None)
+    out = [header]
+    for index, job in enumerate(mine):
+        elapsed = min(int(job[col["ElapsedRaw"]] or 0), 50 * 60)
+        end = local - timedelta(hours=index)
+        start = end - timedelta(seconds=elapsed)
+        job = list(job)
+        job[col["JobIDRaw"]] = job[col["JobID"]] = str(LIVE_JOB_ID_BASE + index)
+        job[col["Submit"]] = job[col["Start"]] = start.isoformat(timespec="seconds")
+        job[col["End"]] = end.isoformat(timespec="seconds")
+        job[col["ElapsedRaw"]] = str(elapsed)
+        out.append("|".join(job))
+    LIVE_FILE.parent.mkdir(parents=True, exist_ok=True)
+    LIVE_FILE.write_text("\n".join(out) + "\n", encoding="utf-8")
+    return LIVE_FILE

@@ -3,7 +3,8 @@ the request: the database row that made the work due stays, and the next sweep r
 
 Services name the task instead of importing it (services never import tasks: the tasks module
 imports the services, so importing back would be a circle). The name is resolved through the Celery
-app's registry, which imports every app's ``tasks`` module when first asked.
+app's registry; a web process has not imported the apps' ``tasks`` modules (only a worker does at
+start), so the first lookup of an unknown name runs Celery's autodiscovery.
 """
 
 from __future__ import annotations
@@ -22,8 +23,15 @@ def enqueue_on_commit(task_name: str, *args: Any, **kwargs: Any) -> None:
 
     def send() -> None:
         try:
-            current_app.tasks[task_name].apply_async(args=args, kwargs=kwargs)
+            task_by_name(task_name).apply_async(args=args, kwargs=kwargs)
         except Exception:  # the broker is down: the sweeper will find the work in the database
             logger.warning("could not enqueue %s%r; the sweeper will re-drive it", task_name, args, exc_info=True)
 
     transaction.on_commit(send)
+
+
+def task_by_name(task_name: str) -> Any:
+    """The registered task called ``task_name``, importing every app's tasks module if needed."""
+    if task_name not in current_app.tasks:
+        current_app.loader.import_default_modules()  # fires autodiscover_tasks' import_modules signal
+    return current_app.tasks[task_name]

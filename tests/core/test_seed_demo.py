@@ -10,6 +10,7 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from cernai.core.demo import DEMO_PASSWORD, current_totp_code
 
@@ -90,3 +91,36 @@ def test_a_printed_recovery_code_also_signs_in(seeded: Any) -> None:
     client.post("/accounts/login/", {"login": email, "password": DEMO_PASSWORD})
     response = client.post("/accounts/2fa/authenticate/", {"code": recovery})
     assert response.status_code == 302 and response["Location"] == "/dashboard/"
+
+
+@pytest.mark.django_db
+def test_the_printed_curl_line_stores_and_charges_records_the_first_time(
+    seeded: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """A newcomer's first try of the machine API: the curl line `make run` prints stores records and
+    charges them to the demo project's allocation; sending the same file again changes nothing."""
+    from django.conf import settings
+
+    from compute.models import Allocation
+
+    output = seeded[0]
+    curl = next(line for line in output.splitlines() if "curl " in line)
+    token = re.search(r"Token (\S+)'", curl).group(1)  # type: ignore[union-attr]
+    path = settings.BASE_DIR / re.search(r"--data-binary @(\S+)", curl).group(1)  # type: ignore[union-attr]
+    body = path.read_bytes()
+    jobs = len(body.decode().splitlines()) - 1
+    assert jobs >= 10
+    today = timezone.localdate()
+    live = Allocation.objects.get(project__code="llm-alignment", end__gte=today, start__lte=today)
+    used_before = live.used_seconds
+
+    client = Client()
+    auth = {"HTTP_AUTHORIZATION": f"Token {token}"}
+    with django_capture_on_commit_callbacks(execute=True):  # the accounting task, run as after a commit
+        reply = client.post("/api/v1/compute/usage/", body, content_type="text/plain", **auth).json()
+    assert (reply["created"], reply["rejected"], reply["unmatched"]) == (jobs, 0, 0), reply
+
+    live.refresh_from_db()
+    assert live.used_seconds > used_before, "the demo jobs were stored but not charged to the running allocation"
+    again = client.post("/api/v1/compute/usage/", body, content_type="text/plain", **auth).json()
+    assert (again["created"], again["unchanged"]) == (0, jobs), again
