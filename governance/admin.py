@@ -152,7 +152,7 @@ class AttendanceForm(forms.ModelForm):
         fields = ["state"]
 
     def clean(self) -> Any:
-        data = super().clean()
+        data = super().clean() or {}
         session, state = getattr(self.instance, "session", None), data.get("state")
         if session is not None and state is not None:
             try:
@@ -254,7 +254,7 @@ class RatificationForm(forms.ModelForm):
         fields = ["state", "deposited_on", "reference"]
 
     def clean(self) -> Any:
-        data = super().clean()
+        data = super().clean() or {}
         motion, state = getattr(self.instance, "motion", None), data.get("state")
         if motion is not None and state is not None:
             try:

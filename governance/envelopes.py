@@ -82,7 +82,7 @@ def seal(*, ballot_id: int, choice: str, receipt: str) -> bytes:
     return nonce + AESGCM(_key()).encrypt(nonce, plaintext, _associated(ballot_id))
 
 
-def open_envelope(*, ballot_id: int, sealed: bytes) -> Opened:
+def open_envelope(*, ballot_id: int, sealed: bytes | memoryview) -> Opened:
     """Decrypt an envelope of this ballot, or raise EnvelopeTampered."""
     sealed = bytes(sealed)
     try:
