@@ -279,6 +279,28 @@ class RatificationInline(admin.StackedInline):
         return False
 
 
+class MotionForm(forms.ModelForm):
+    withdrawal = forms.CharField(
+        label=_("Withdraw this motion, for this reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Only before its ballot opens. The reason is shown on the motion."),
+    )
+
+    class Meta:
+        model = Motion
+        fields = ["item", "title", "text", "kind", "programme", "request_circulated_on"]
+
+    def clean_withdrawal(self) -> str:
+        reason = str(self.cleaned_data.get("withdrawal") or "").strip()
+        if reason:
+            try:
+                services.check_withdrawable(self.instance)
+            except services.GovernanceError as exc:
+                raise ValidationError(exc.message, code=exc.code) from exc
+        return reason
+
+
 @admin.register(Motion)
 class MotionAdmin(SecretariatAdmin):
     """A motion's status and resolution number follow from its ballot (open, publish), its
@@ -288,8 +310,26 @@ class MotionAdmin(SecretariatAdmin):
     list_filter = ["kind", "status"]
     list_select_related = ["item__session"]
     search_fields = ["title", "text", "resolution_number"]
+    form = MotionForm
     readonly_fields = ["status", "resolution_number", "withdrawn_at", "withdrawal_reason"]
     inlines = [RatificationInline]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = [f for f in super().get_fields(request, obj) if f != "withdrawal"]
+        if obj is None:
+            return fields
+        try:
+            services.check_withdrawable(obj)
+        except services.GovernanceError:
+            return fields
+        return [*fields, "withdrawal"]
+
+    def save_model(self, request: HttpRequest, obj: Motion, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        reason = form.cleaned_data.get("withdrawal")
+        if reason:  # the status changes only through the service (checked again under its lock)
+            services.withdraw_motion(actor=request.user, motion_id=obj.pk, reason=reason)
+            obj.refresh_from_db()
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(self.readonly_fields)

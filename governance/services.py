@@ -153,6 +153,17 @@ def check_in(*, user: Any, session: Session, state: MemberState | None = None, a
 # --- motions -----------------------------------------------------------------------------------
 
 
+def check_withdrawable(motion: Motion) -> None:
+    """Refuse withdrawing a motion that is decided or whose ballot has opened."""
+    if (
+        motion.status not in (Motion.Status.DRAFT, Motion.Status.TABLED)
+        or motion.ballots.exclude(status=Ballot.Status.DRAFT).exists()
+    ):
+        raise GovernanceError(
+            _("A motion can be withdrawn only before its ballot opens."), code="status", field="reason"
+        )
+
+
 def withdraw_motion(*, actor: Any, motion_id: int, reason: str, now: dt.datetime | None = None) -> Motion:
     """Withdraw a motion before its ballot opens; the reason is kept and shown on the motion."""
     reason = (reason or "").strip()
@@ -162,13 +173,7 @@ def withdraw_motion(*, actor: Any, motion_id: int, reason: str, now: dt.datetime
         motion = Motion.objects.select_for_update().get(pk=motion_id)
         if motion.status == Motion.Status.WITHDRAWN:
             return motion
-        if (
-            motion.status not in (Motion.Status.DRAFT, Motion.Status.TABLED)
-            or motion.ballots.exclude(status=Ballot.Status.DRAFT).exists()
-        ):
-            raise GovernanceError(
-                _("A motion can be withdrawn only before its ballot opens."), code="status", field="reason"
-            )
+        check_withdrawable(motion)
         motion.status = Motion.Status.WITHDRAWN
         motion.withdrawal_reason = reason
         motion.withdrawn_at = now or timezone.now()

@@ -135,3 +135,16 @@ def test_appointments_go_through_the_service(
         secretariat.pk,
         "end appointment",
     )
+
+
+def test_a_motion_is_withdrawn_in_the_admin_with_a_reason(secretariat: Any, login: Any, make_ballot: Any) -> None:
+    motion = make_ballot(open=False).motion
+    client = login(secretariat)
+    url = f"/admin/governance/motion/{motion.pk}/change/"
+    post_form(client, url, {"withdrawal": "Replaced by motion 12."})
+    motion.refresh_from_db()
+    assert (motion.status, motion.withdrawal_reason) == ("withdrawn", "Replaced by motion 12.")
+    assert motion.events.order_by("pgh_id").last().pgh_context.metadata["reason"] == "withdraw motion"  # type: ignore[attr-defined]
+    # Once its ballot is open, the admin no longer offers it.
+    opened = make_ballot().motion
+    assert "withdrawal" not in form_fields(client, f"/admin/governance/motion/{opened.pk}/change/")
