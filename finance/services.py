@@ -185,7 +185,7 @@ def compute_scale_version(*, actor: Any, first_year: int, last_year: int, title:
     except rules.ScaleError as exc:
         raise Refusal(str(exc), code="scale") from exc
     by_name = {m.name: m for m in members}
-    percent = Decimal(100)
+    percent = 100
     with transaction.atomic(), audit_context(actor=actor, reason="compute scale version"):
         version = ScaleVersion.objects.create(
             title=title or _("Scale %(first)s–%(last)s") % {"first": first_year, "last": last_year},  # noqa: RUF001
