@@ -81,7 +81,7 @@ class ServiceAdmin(admin.ModelAdmin):
     def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
         if obj is None and self.add_form is not None:
             form = type(self.add_form.__name__, (self.add_form,), {"actor": request.user})
-            return super().get_form(request, obj, change=change, form=form, fields=None, **kwargs)
+            return super().get_form(request, obj, change=change, **{**kwargs, "form": form})
         return super().get_form(request, obj, change=change, **kwargs)
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:

@@ -10,6 +10,7 @@ import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Sum
 from django.utils import timezone
@@ -123,3 +124,47 @@ def scale_in_force(year: int) -> ScaleVersion | None:
         .order_by("-adopted_at")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class ContributionRow:
+    """One state's line of the public table for a year: its share, its call and how far it is paid."""
+
+    iso2: str
+    name: str
+    share: Decimal | None  # percent, from the adopted scale in force for the year; None for associates
+    called_cents: int
+    settled_cents: int  # of this year's call, by all payments so far (oldest call first)
+    received_in_year_cents: int  # payments received during the year, whatever they settled
+
+    @property
+    def outstanding_cents(self) -> int:
+        return self.called_cents - self.settled_cents
+
+
+def contributions(*, year: int, on: dt.date | dt.datetime) -> list[ContributionRow]:
+    """The public table for ``year`` as of ``on``: every state with a share or a call, by name."""
+    scale = scale_in_force(year)
+    shares = dict(scale.shares.values_list("state_id", "share")) if scale else {}
+    received = dict(
+        Payment.objects.filter(received_on__year=year, received_on__lte=_local_date(on))
+        .values("state_id")
+        .annotate(total=Sum("amount_cents"))
+        .values_list("state_id", "total")
+    )
+    rows = []
+    for state_id, acc in accounts(on=on).items():
+        this_year = [c for c in acc.calls if c.year == year]
+        if state_id not in shares and not this_year:
+            continue
+        rows.append(
+            ContributionRow(
+                iso2=acc.state.iso2,
+                name=acc.state.name,
+                share=shares.get(state_id),
+                called_cents=sum(c.amount_cents for c in this_year),
+                settled_cents=sum(c.paid_cents for c in this_year),
+                received_in_year_cents=received.get(state_id, 0),
+            )
+        )
+    return sorted(rows, key=lambda r: (r.name, r.iso2))
