@@ -203,6 +203,8 @@ class NNIStatisticAdmin(ServiceAdmin):
 
 
 class ScaleComputeForm(ServiceForm):
+    title = forms.CharField(label=_("title"), required=False, help_text=_("Empty: “Scale first–last”."))  # noqa: RUF001
+
     class Meta:
         model = ScaleVersion
         fields = ["title", "first_year", "last_year"]

@@ -42,9 +42,11 @@ def parse_cents(text: str, *, field: str) -> int:
         euros = Decimal(text.strip())
         exact = euros.is_finite() and euros == euros.quantize(Decimal("0.01"))
     except (InvalidOperation, AttributeError):
-        raise Refusal(_("%(value)r is not an amount in euros") % {"value": text}, code="amount", field=field) from None
+        raise Refusal(
+            _("“%(value)s” is not an amount in euros") % {"value": text}, code="amount", field=field
+        ) from None
     if not exact:
-        raise Refusal(_("%(value)r has more than two decimals") % {"value": text}, code="amount", field=field)
+        raise Refusal(_("“%(value)s” has more than two decimals") % {"value": text}, code="amount", field=field)
     cents = int(euros * 100)
     _positive(cents, field=field)
     return cents
@@ -123,7 +125,7 @@ def _each_row[T](rows: Iterable[_Row], parse: Callable[[_Row], T]) -> list[T]:
 def _state_by_iso(code: str, states: dict[str, MemberState]) -> MemberState:
     state = states.get(code.upper())
     if state is None:
-        raise Refusal(_("no state with the code %(code)r") % {"code": code}, code="state", field="state")
+        raise Refusal(_("no state with the code “%(code)s”") % {"code": code}, code="state", field="state")
     return state
 
 
@@ -131,7 +133,7 @@ def _year(text: str) -> int:
     try:
         year = int(text)
     except ValueError:
-        raise Refusal(_("%(value)r is not a year") % {"value": text}, code="year", field="year") from None
+        raise Refusal(_("“%(value)s” is not a year") % {"value": text}, code="year", field="year") from None
     _check_year(year)
     return year
 
@@ -353,7 +355,7 @@ def import_bank_csv(*, actor: Any, text: str) -> int:
             received_on = dt.date.fromisoformat(row.values["date"])
         except ValueError:
             raise Refusal(
-                _("%(value)r is not a date (YYYY-MM-DD)") % {"value": row.values["date"]}, field="date"
+                _("“%(value)s” is not a date (YYYY-MM-DD)") % {"value": row.values["date"]}, field="date"
             ) from None
         amount = parse_cents(row.values["amount_eur"], field="amount_eur")
         reference = row.values["reference"]

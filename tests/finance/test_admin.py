@@ -33,7 +33,7 @@ def staff(secretariat: Any, login: Any) -> Any:
 def test_secretariat_enters_an_nni_figure_then_it_is_read_only(states: Any, staff: Any) -> None:
     add = reverse("admin:finance_nnistatistic_add")
     refused = post_form(staff, add, {"state": str(states["DE"].pk), "year": "2023", "nni_eur": "3,2 Mrd"})
-    assert "'3,2 Mrd' is not an amount in euros" in messages_of(refused)
+    assert "“3,2 Mrd” is not an amount in euros" in messages_of(refused)
     assert not NNIStatistic.objects.exists()
     post_form(staff, add, {"state": str(states["DE"].pk), "year": "2023", "nni_eur": "3200000000.50", "source": "E"})
     statistic = NNIStatistic.objects.get()
@@ -50,7 +50,7 @@ def test_nni_csv_with_a_bad_row_is_refused_with_its_number_and_nothing_is_import
 ) -> None:
     bad = nni_csv.replace("IT,2022,1750000000.00", "IT,2022,1750000000.0.0")
     response = post_form(staff, NNI_IMPORT, {"csv_text": bad})
-    assert "Row 9: '1750000000.0.0' is not an amount in euros" in messages_of(response)
+    assert "Row 9: “1750000000.0.0” is not an amount in euros" in messages_of(response)
     assert not NNIStatistic.objects.exists()
     response = post_form(staff, NNI_IMPORT, {"csv_text": nni_csv})
     assert "18 NNI statistics imported." in messages_of(response)
@@ -71,7 +71,7 @@ def test_scale_is_computed_shown_with_its_arithmetic_and_adopted_through_its_bal
     page = staff.get(change).content.decode()
     assert "set to the ceiling" in page and "set to the floor" in page
     assert "2021, 2022, 2023" in page and "EUR 3100.0 M" in page  # Germany's average, the arithmetic kept
-    assert "Set to the ceiling: Germany; set to the floor: Malta" in page
+    assert "Set to the ceiling: France, Germany, Italy, Spain; set to the floor: Malta" in page
     changelist = reverse("admin:finance_scaleversion_changelist")
     refused = post_form(staff, changelist, {"action": "adopt_scales", "_selected_action": str(version.pk)})
     assert any("Link the motion that adopts this scale first." in m for m in messages_of(refused))
@@ -143,7 +143,7 @@ def test_a_payment_recorded_in_the_admin_changes_the_account_and_the_vote(states
 def test_bank_lines_with_a_bad_row_are_refused_whole(states: Any, staff: Any) -> None:
     text = "state,date,amount_eur,reference\nIT,2026-05-02,100.00,A1\nFR,2026-13-01,5.00,A2\n"
     response = post_form(staff, BANK_IMPORT, {"csv_text": text})
-    assert "Row 3: '2026-13-01' is not a date (YYYY-MM-DD)" in messages_of(response)
+    assert "Row 3: “2026-13-01” is not a date (YYYY-MM-DD)" in messages_of(response)
     assert not Payment.objects.exists()
     text = text.replace("2026-13-01", "2026-05-03")
     assert "2 payments imported." in messages_of(post_form(staff, BANK_IMPORT, {"csv_text": text}))

@@ -40,7 +40,7 @@ def test_scale_from_imported_nni_caps_germany_and_lifts_malta(states: Any, secre
 
 def test_nni_import_with_a_bad_row_names_it_and_stores_nothing(states: Any, secretariat: Any) -> None:
     text = "state,year,nni_eur,source\nDE,2023,3200000000.00,x\nFR,2023,2.5e9.1,x\nIT,2023,1,x\n"
-    with pytest.raises(Refusal, match=r"Row 3: '2.5e9.1' is not an amount in euros"):
+    with pytest.raises(Refusal, match=r"Row 3: “2.5e9.1” is not an amount in euros"):
         services.import_nni_csv(actor=secretariat, text=text)
     assert not NNIStatistic.objects.exists()
 
@@ -48,9 +48,9 @@ def test_nni_import_with_a_bad_row_names_it_and_stores_nothing(states: Any, secr
 @pytest.mark.parametrize(
     ("row", "reason"),
     [
-        ("XX,2023,10.00,x", "no state with the code 'XX'"),
-        ("DE,20x3,10.00,x", "'20x3' is not a year"),
-        ("DE,2023,10.001,x", "'10.001' has more than two decimals"),
+        ("XX,2023,10.00,x", "no state with the code “XX”"),
+        ("DE,20x3,10.00,x", "“20x3” is not a year"),
+        ("DE,2023,10.001,x", "“10.001” has more than two decimals"),
         ("DE,2023,-10,x", "the amount must be positive"),
         ("DE,2023,10", "expected 4 columns"),
         ("DE,2022,10.00,x", "Germany 2022 appears twice in the file"),
