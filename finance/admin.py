@@ -130,7 +130,7 @@ class CsvForm(forms.Form):
     csv_text = forms.CharField(label=_("or paste the CSV"), widget=forms.Textarea(attrs={"rows": 10}), required=False)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         upload = data.get("csv_file")
         if upload:
             try:
@@ -228,7 +228,7 @@ class ScaleShareInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ["state", "nni_years", "nni_average", "raw_share", "share", "bound"]
-    readonly_fields = fields
+    readonly_fields = ["state", "nni_years", "nni_average", "raw_share", "share", "bound"]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

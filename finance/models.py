@@ -9,8 +9,6 @@ from django.utils.translation import gettext_lazy as _
 
 from cernai.core.audit import audited
 
-SHARE_DIGITS = {"max_digits": 9, "decimal_places": 6}  # 100.000000 at most; rules.SHARE_PLACES
-
 
 @audited
 class NNIStatistic(models.Model):
@@ -91,8 +89,10 @@ class ScaleShare(models.Model):
     state = models.ForeignKey("governance.MemberState", on_delete=models.PROTECT, related_name="scale_shares")
     nni_years = models.CharField(_("NNI years averaged"), max_length=40)
     nni_average_cents = models.BigIntegerField(_("NNI average (cents, rounded)"))
-    raw_share = models.DecimalField(_("share before the bounds (%)"), **SHARE_DIGITS)
-    share = models.DecimalField(_("share (%)"), **SHARE_DIGITS)
+    raw_share = models.DecimalField(
+        _("share before the bounds (%)"), max_digits=9, decimal_places=6
+    )  # rules.SHARE_PLACES
+    share = models.DecimalField(_("share (%)"), max_digits=9, decimal_places=6)  # rules.SHARE_PLACES
     bound = models.CharField(_("bound"), max_length=8, choices=Bound.choices, blank=True)
 
     class Meta:

@@ -129,7 +129,7 @@ def bounded_shares(
     return shares, bound, rounds
 
 
-def largest_remainder(exact: Mapping[str, Fraction], total: int) -> dict[str, int]:
+def largest_remainder[K](exact: Mapping[K, Fraction], total: int) -> dict[K, int]:
     """Integers proportional to ``exact`` (which sum to ``total``) summing to exactly ``total``:
     floors first, then one more unit to the largest remainders (ties: the first listed)."""
     floors = {k: v.numerator // v.denominator for k, v in exact.items()}
@@ -185,7 +185,7 @@ def _percent(share: Fraction) -> str:
 # --- calls ----------------------------------------------------------------------------------------
 
 
-def call_amounts(shares: Mapping[str, Decimal], total_cents: int) -> dict[str, int]:
+def call_amounts[K](shares: Mapping[K, Decimal], total_cents: int) -> dict[K, int]:
     """Each state's call for a year: ``total_cents`` times its share, to the cent, summing to the total."""
     share_total = sum(shares.values(), Decimal(0))
     if share_total <= 0:

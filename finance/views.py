@@ -61,7 +61,9 @@ def contributions_csv(request: HttpRequest) -> HttpResponse:
     """The same table as CSV, amounts in euros with two decimals (exact, from integer cents)."""
     form, year = _year(request)
     if form.errors:
-        return HttpResponse("\n".join(f"{k}: {' '.join(v)}" for k, v in form.errors.items()), status=400)
+        return HttpResponse(
+            "\n".join(f"{k}: {' '.join(str(e) for e in v)}" for k, v in form.errors.items()), status=400
+        )
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="contributions-{year}.csv"'
     writer = csv.writer(response)
