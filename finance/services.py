@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -75,9 +75,14 @@ def record_nni(*, actor: Any, state_id: int, year: int, nni_cents: int, source: 
     _check_year(year)
     _positive(nni_cents, field="nni_cents")
     with transaction.atomic(), audit_context(actor=actor, reason="record NNI"):
+        already = _("the NNI of this state for %(year)s is already recorded") % {"year": year}
         if NNIStatistic.objects.filter(state_id=state_id, year=year).exists():
-            raise Refusal(_("this state's NNI for %(year)s is already recorded") % {"year": year}, field="year")
-        return NNIStatistic.objects.create(state_id=state_id, year=year, nni_cents=nni_cents, source=source)
+            raise Refusal(already, field="year")
+        try:
+            with transaction.atomic():
+                return NNIStatistic.objects.create(state_id=state_id, year=year, nni_cents=nni_cents, source=source)
+        except IntegrityError:  # recorded at the same moment by someone else
+            raise Refusal(already, field="year") from None
 
 
 @dataclass(frozen=True)
@@ -122,6 +127,20 @@ def _each_row[T](rows: Iterable[_Row], parse: Callable[[_Row], T]) -> list[T]:
     return parsed
 
 
+def _bulk_import(model: type[NNIStatistic] | type[Payment], rows: list[Any], *, reason: str, actor: Any) -> None:
+    """Insert the checked rows in one transaction; a row recorded meanwhile by someone else (the
+    unique constraint) refuses the whole file like any bad row."""
+    try:
+        with transaction.atomic(), audit_context(actor=actor, reason=reason):
+            model.objects.bulk_create(rows)
+    except IntegrityError:
+        raise Refusal(
+            _("a row of the file was recorded by someone else meanwhile; nothing was imported, import it again"),
+            code="csv",
+            field="file",
+        ) from None
+
+
 def _state_by_iso(code: str, states: dict[str, MemberState]) -> MemberState:
     state = states.get(code.upper())
     if state is None:
@@ -152,15 +171,14 @@ def import_nni_csv(*, actor: Any, text: str) -> int:
         year = _year(row.values["year"])
         nni = parse_cents(row.values["nni_eur"], field="nni_eur")
         if (state.iso2, year) in existing:
-            raise Refusal(_("%(state)s's NNI for %(year)s is already recorded") % {"state": state, "year": year})
+            raise Refusal(_("the NNI of %(state)s for %(year)s is already recorded") % {"state": state, "year": year})
         if (state.iso2, year) in seen:
             raise Refusal(_("%(state)s %(year)s appears twice in the file") % {"state": state, "year": year})
         seen.add((state.iso2, year))
         return NNIStatistic(state=state, year=year, nni_cents=nni, source=row.values["source"])
 
     statistics = _each_row(_rows(text, NNI_COLUMNS), parse)
-    with transaction.atomic(), audit_context(actor=actor, reason="import NNI statistics"):
-        NNIStatistic.objects.bulk_create(statistics)
+    _bulk_import(NNIStatistic, statistics, reason="import NNI statistics", actor=actor)
     return len(statistics)
 
 
@@ -277,7 +295,9 @@ def record_associate_amount(
         if state.status != MemberState.Status.ASSOCIATE:
             raise Refusal(_("%(state)s is not an associate member.") % {"state": state}, field="state")
         if AssociateAmount.objects.filter(state=state, year=year).exists():
-            raise Refusal(_("%(state)s's amount for %(year)s is already recorded.") % {"state": state, "year": year})
+            raise Refusal(
+                _("The amount of %(state)s for %(year)s is already recorded.") % {"state": state, "year": year}
+            )
         return AssociateAmount.objects.create(state=state, year=year, amount_cents=amount_cents, agreement=agreement)
 
 
@@ -321,24 +341,31 @@ def _check_payment(*, state_id: int, received_on: dt.date, amount_cents: int, re
     if received_on > timezone.localdate():
         raise Refusal(_("a payment cannot be received in the future"), code="date", field="received_on")
     if Payment.objects.filter(state_id=state_id, reference=reference.strip()).exists():
-        raise Refusal(
-            _("the payment %(reference)s is already recorded for this state") % {"reference": reference},
-            code="duplicate",
-            field="reference",
-        )
+        raise _duplicate_payment(reference)
+
+
+def _duplicate_payment(reference: str) -> Refusal:
+    return Refusal(
+        _("the payment %(reference)s is already recorded for this state") % {"reference": reference},
+        code="duplicate",
+        field="reference",
+    )
 
 
 def record_payment(*, actor: Any, state_id: int, received_on: dt.date, amount_cents: int, reference: str) -> Payment:
     """Record money received from a state; it settles the oldest unpaid call first."""
     _check_payment(state_id=state_id, received_on=received_on, amount_cents=amount_cents, reference=reference)
-    with transaction.atomic(), audit_context(actor=actor, reason="record payment"):
-        return Payment.objects.create(
-            state_id=state_id,
-            received_on=received_on,
-            amount_cents=amount_cents,
-            reference=reference.strip(),
-            recorded_by=actor,
-        )
+    try:
+        with transaction.atomic(), audit_context(actor=actor, reason="record payment"):
+            return Payment.objects.create(
+                state_id=state_id,
+                received_on=received_on,
+                amount_cents=amount_cents,
+                reference=reference.strip(),
+                recorded_by=actor,
+            )
+    except IntegrityError:  # the same bank line recorded at the same moment by someone else
+        raise _duplicate_payment(reference) from None
 
 
 BANK_COLUMNS = ("state", "date", "amount_eur", "reference")
@@ -368,6 +395,5 @@ def import_bank_csv(*, actor: Any, text: str) -> int:
         )
 
     payments = _each_row(_rows(text, BANK_COLUMNS), parse)
-    with transaction.atomic(), audit_context(actor=actor, reason="import bank lines"):
-        Payment.objects.bulk_create(payments)
+    _bulk_import(Payment, payments, reason="import bank lines", actor=actor)
     return len(payments)

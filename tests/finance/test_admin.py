@@ -39,7 +39,7 @@ def test_secretariat_enters_an_nni_figure_then_it_is_read_only(states: Any, staf
     statistic = NNIStatistic.objects.get()
     assert statistic.nni_cents == 320_000_000_050
     again = post_form(staff, add, {"state": str(states["DE"].pk), "year": "2023", "nni_eur": "1.00"})
-    assert "this state's NNI for 2023 is already recorded" in messages_of(again)
+    assert "the NNI of this state for 2023 is already recorded" in messages_of(again)
     shown = staff.get(reverse("admin:finance_nnistatistic_change", args=[statistic.pk])).content.decode()
     assert 'name="nni_cents"' not in shown and 'name="year"' not in shown  # read-only once recorded
     assert "Delete" not in shown
