@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy as _
 
 from cernai.accounts.permissions import is_secretariat
 from cernai.core.errors import Refusal
+from governance.models import Motion
 
 from . import rules, selectors, services
 from .models import AssociateAmount, Call, NNIStatistic, Payment, ScaleShare, ScaleVersion
@@ -219,6 +220,12 @@ class ScaleMotionForm(forms.ModelForm):
     class Meta:
         model = ScaleVersion
         fields = ["motion"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Only two-thirds-of-all motions can adopt a scale (the service checks it again).
+        motions = Motion.objects.filter(kind=Motion.Kind.TWO_THIRDS_ALL).order_by("-id")
+        self.fields["motion"].queryset = motions  # type: ignore[attr-defined]
 
 
 class ScaleShareInline(admin.TabularInline):
