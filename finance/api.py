@@ -7,10 +7,8 @@ from typing import Any
 
 from django.urls import path
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
-from rest_framework.exceptions import ValidationError
 
 from governance.api import BAD_REQUEST, PublicView
 
@@ -30,25 +28,25 @@ class ContributionSerializer(serializers.Serializer):
     received_in_year_cents = serializers.IntegerField(help_text="payments received during the year")
 
 
+class YearQuery(serializers.Serializer):
+    year = serializers.IntegerField(
+        required=False, min_value=FIRST_YEAR, max_value=LAST_YEAR, help_text="financial year (default: this year)"
+    )
+
+
 @extend_schema(
     summary="Contributions of a year: scale, calls and payments per state",
     tags=["governance"],
-    parameters=[OpenApiParameter("year", OpenApiTypes.INT, description="financial year (default: this year)")],
+    parameters=[YearQuery],
     responses={200: ContributionSerializer(many=True), 400: BAD_REQUEST},
 )
 class ContributionList(PublicView, generics.ListAPIView):
     serializer_class = ContributionSerializer
 
     def get_queryset(self) -> Any:
-        raw = self.request.query_params.get("year")
-        year = timezone.localdate().year
-        if raw is not None:
-            try:
-                year = int(raw)
-            except ValueError:
-                raise ValidationError({"year": [f"“{raw[:20]}” is not a year."]}) from None
-            if not FIRST_YEAR <= year <= LAST_YEAR:
-                raise ValidationError({"year": [f"Must be a year from {FIRST_YEAR} to {LAST_YEAR}."]})
+        query = YearQuery(data=self.request.query_params)
+        query.is_valid(raise_exception=True)  # a bad year is a 400 naming ``year``
+        year = query.validated_data.get("year") or timezone.localdate().year
         return selectors.contributions(year=year, on=timezone.now())
 
 

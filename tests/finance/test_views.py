@@ -51,7 +51,7 @@ def test_contributions_page_csv_and_api_agree(year_2025: None, client: Any) -> N
 
 
 def test_a_bad_year_is_refused_naming_the_parameter(client: Any, db: Any) -> None:
-    assert client.get(API, {"year": "20x5"}).json() == {"year": ["“20x5” is not a year."]}
+    assert client.get(API, {"year": "20x5"}).json() == {"year": ["A valid integer is required."]}
     assert client.get(API, {"year": "99999"}).status_code == 400
     page = client.get(PAGE, {"year": "abc"})
     assert page.status_code == 400 and "Enter a whole number." in page.content.decode()
