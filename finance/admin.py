@@ -224,8 +224,9 @@ class ScaleMotionForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Only two-thirds-of-all motions can adopt a scale (the service checks it again).
-        motions = Motion.objects.filter(kind=Motion.Kind.TWO_THIRDS_ALL).order_by("-id")
-        self.fields["motion"].queryset = motions  # type: ignore[attr-defined]
+        if "motion" in self.fields:  # absent once adopted (read-only)
+            motions = Motion.objects.filter(kind=Motion.Kind.TWO_THIRDS_ALL).order_by("-id")
+            self.fields["motion"].queryset = motions  # type: ignore[attr-defined]
 
 
 class ScaleShareInline(admin.TabularInline):
