@@ -92,7 +92,8 @@ class _Row:
 
 
 def _rows(text: str, columns: tuple[str, ...]) -> list[_Row]:
-    """The data rows of a CSV with exactly ``columns`` as its header (row numbers count the header as 1)."""
+    """The data rows of a CSV with exactly ``columns`` as its header. Row numbers are the file's line
+    numbers as an editor shows them (the header is 1; blank lines are skipped but counted)."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))
     header = tuple(name.strip() for name in reader.fieldnames or ())
     if header != columns:
@@ -103,7 +104,8 @@ def _rows(text: str, columns: tuple[str, ...]) -> list[_Row]:
             field="file",
         )
     rows = []
-    for number, raw in enumerate(reader, start=2):
+    for raw in reader:
+        number = reader.line_num
         if None in raw or any(v is None for v in raw.values()):
             raise Refusal(
                 _("Row %(row)s: expected %(n)s columns") % {"row": number, "n": len(columns)}, code="csv", field="file"

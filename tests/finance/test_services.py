@@ -167,3 +167,11 @@ def test_payment_refusals_name_the_field(states: Any, secretariat: Any) -> None:
             actor=secretariat, state_id=states["FR"].pk, received_on=dt.date(2025, 1, 1), amount_cents=0, reference="R"
         )
     assert refused.value.field == "amount_cents"
+
+
+def test_import_rows_are_numbered_like_the_lines_of_the_file(states: Any, secretariat: Any) -> None:
+    """A blank line is skipped but counted, so the row named is the line an editor shows."""
+    text = "state,year,nni_eur,source\nDE,2022,10.00,x\n\nXX,2023,1.00,x\n"
+    with pytest.raises(Refusal) as refused:
+        services.import_nni_csv(actor=secretariat, text=text)
+    assert refused.value.message == "Row 4: no state with the code “XX”"
