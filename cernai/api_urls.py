@@ -7,6 +7,7 @@ urlpatterns = [
     path("governance/", include("governance.api")),
     path("fellowships/", include("fellowships.api")),
     path("compute/", include("compute.api")),
+    path("governance/contributions/", include("finance.api")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its init script from a URL: the CSP forbids the inline one (and the
     # plain view also weakens Cross-Origin-Opener-Policy to unsafe-none).

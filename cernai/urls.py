@@ -15,6 +15,7 @@ urlpatterns = [
     path("governance/", include("governance.urls")),
     path("fellowships/", include("fellowships.urls")),
     path("compute/", include("compute.urls")),
+    path("finance/", include("finance.urls")),
     path("", include("cernai.core.urls")),
 ]
 

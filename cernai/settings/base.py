@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "governance",
     "fellowships",
     "compute",
+    "finance",
 ]
 
 MIDDLEWARE = [
