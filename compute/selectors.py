@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -129,10 +130,15 @@ def sacctmgr_commands(site: Site, rows: list[AccountLimitRow]) -> str:
         "# GrpTRESMins = granted hours x 60; GrpSubmitJobs=0 blocks an account, -1 clears the block.",
     ]
     for row in rows:
+        # Names are validated where they are entered; one stored before that, or by raw SQL, is left
+        # out (and never echoed), and every name is shell-quoted: the file runs as Slurm admin.
+        if not (charging.SLURM_NAME.fullmatch(row.account) and charging.SLURM_NAME.fullmatch(row.cluster)):
+            lines.append(f"# skipped an account of project {row.project}: its name is not a valid Slurm name")
+            continue
         submit = 0 if row.blocked else -1
         note = f"  # blocked: {row.reason}" if row.blocked else ""
         lines.append(
-            f"sacctmgr -i modify account where name={row.account} cluster={row.cluster} "
+            f"sacctmgr -i modify account where name={shlex.quote(row.account)} cluster={shlex.quote(row.cluster)} "
             f"set GrpTRESMins={row.grp_tres_mins} GrpSubmitJobs={submit}{note}"
         )
     return "\n".join(lines) + "\n"
