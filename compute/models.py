@@ -64,7 +64,13 @@ class Cluster(models.Model):
         return self.name
 
 
-@audited
+# Audited like every model, except that recording its last use (at most once a minute) is not a change.
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(condition=pghistory.AnyChange(exclude=["last_used_at"])),
+    pghistory.DeleteEvent(),
+    append_only=True,
+)
 class SiteToken(models.Model):
     """A site's API credential; only its SHA-256 is stored, the raw token is shown once."""
 
@@ -75,7 +81,7 @@ class SiteToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["site", "-created_at"]
