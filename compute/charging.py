@@ -193,6 +193,11 @@ def month_of(moment: datetime) -> date:
     return date(moment.year, moment.month, 1)
 
 
+def month_of_date(day: date) -> date:
+    """The first day of ``day``'s calendar month."""
+    return date(day.year, day.month, 1)
+
+
 def next_month(month: date) -> date:
     return date(month.year + (month.month == 12), month.month % 12 + 1, 1)
 

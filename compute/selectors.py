@@ -185,6 +185,31 @@ def project_monthly_usage(project: Project, accounts: list[SlurmAccount]) -> lis
     ]
 
 
+def project_usage_by_cluster_month(accounts: list[SlurmAccount]) -> dict[tuple[int, date], dict[str, float]]:
+    """The project's ledger per (cluster id, UTC month), late back-fills included (one query)."""
+    rows = (
+        MonthlyUsage.objects.filter(_account_filter(accounts))
+        .values("cluster_id", "month")
+        .annotate(gpu=Sum("gpu_seconds") + Sum("late_gpu_seconds"), core=Sum("core_seconds") + Sum("late_core_seconds"))
+    )
+    return {(r["cluster_id"], r["month"]): {"gpu_hours": r["gpu"] / 3600, "core_hours": r["core"] / 3600} for r in rows}
+
+
+def allocation_monthly_usage(
+    allocation: Allocation, cells: dict[tuple[int, date], dict[str, float]], *, today: date | None = None
+) -> list[dict[str, Any]]:
+    """Usage charged on the allocation's cluster in each UTC month of its period (up to this month)."""
+    today = today or timezone.now().date()
+    last = charging.month_of_date(min(allocation.end, today))
+    month = charging.month_of_date(allocation.start)
+    rows = []
+    while month <= last:
+        cell = cells.get((allocation.resource.cluster_id, month), {"gpu_hours": 0.0, "core_hours": 0.0})
+        rows.append({"month": month, **cell})
+        month = charging.next_month(month)
+    return rows
+
+
 def project_usage_by_user(accounts: list[SlurmAccount]) -> list[dict[str, Any]]:
     """GPU- and core-hours per cluster user of the project's accounts (from the ledger)."""
     rows = (
