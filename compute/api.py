@@ -9,6 +9,7 @@
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from django.db import DataError
@@ -104,24 +105,47 @@ class SacctmgrRenderer(renderers.BaseRenderer):
 # --- serializers (they document the contract in the schema) ----------------------------------------
 
 
-class UsageRecordIn(serializers.Serializer):
-    Cluster = serializers.CharField(max_length=64)
-    JobIDRaw = serializers.CharField(max_length=20)
-    JobID = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    Account = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    User = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    Partition = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    QOS = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    State = serializers.CharField(max_length=64, required=False, allow_blank=True)
-    Submit = serializers.CharField(max_length=19, help_text="Local wall-clock time, e.g. 2025-09-26T10:00:00.")
-    Start = serializers.CharField(max_length=19, required=False, allow_blank=True, help_text="Or Unknown / None.")
-    End = serializers.CharField(max_length=19, required=False, allow_blank=True)
-    ElapsedRaw = serializers.CharField(max_length=12, help_text="Whole seconds.")
-    AllocTRES = serializers.CharField(required=False, allow_blank=True)
+_FIELD_HELP = {
+    "Cluster": "The Slurm cluster name (one of the token's site). Required.",
+    "JobIDRaw": "The job number. Required; with Cluster and Submit, the record's key.",
+    "Submit": "Local wall-clock time, e.g. 2025-09-26T10:00:00. Required.",
+    "Start": "Local wall-clock time, or Unknown / None for a job that never started.",
+    "End": "Local wall-clock time, or Unknown for a running job.",
+    "ElapsedRaw": "Whole seconds (ASCII digits), at most a year.",
+    "AllocTRES": "e.g. billing=8,cpu=8,gres/gpu=4,mem=32G,node=1 (at most 100,000 GPUs).",
+}
+# The records' content is checked record by record (design.md: each rejected record is listed with
+# its index and reason and the rest of the batch is stored), so the schema constrains only the
+# batch's shape; a field's expected form is in its description.
+USAGE_BATCH_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["records"],
+    "properties": {
+        "records": {
+            "type": "array",
+            "maxItems": charging.MAX_BATCH,
+            "items": {
+                "type": "object",
+                "description": "One sacct record: its fields as sacct prints them (text). A record "
+                "that is invalid is rejected on its own, with its index and reason.",
+                "properties": {
+                    field: {"description": _FIELD_HELP.get(field, "Text as sacct prints it (a Slurm name).")}
+                    for field in charging.SACCT_FIELDS
+                },
+                "additionalProperties": True,
+            },
+        }
+    },
+}
 
-
-class UsageBatchIn(serializers.Serializer):
-    records = UsageRecordIn(many=True, max_length=charging.MAX_BATCH)  # type: ignore[call-arg]
+_HEADER = re.escape("|".join(charging.SACCT_FIELDS))
+# sacct --parsable2 text: the header line, then lines of as many |-separated fields (at most 5,000).
+SACCT_TEXT_SCHEMA: dict[str, Any] = {
+    "type": "string",
+    "pattern": rf"^{_HEADER}(\r?\n([^|\n]*\|){{{len(charging.SACCT_FIELDS) - 1}}}[^|\n]*)*\r?\n?$",
+    "description": "The output of sacct --allocations --parsable2 --noconvert with the format of design.md, "
+    "header line included. A line with another number of fields makes the batch malformed (400).",
+}
 
 
 class RejectedRecord(serializers.Serializer):
@@ -214,7 +238,7 @@ class UsageIngestView(APIView):
             "replaces the stored one. Rejected records are listed with their index and reason; a malformed "
             "batch is refused whole (400) and nothing of it is stored."
         ),
-        request={"application/json": UsageBatchIn, "text/plain": OpenApiTypes.STR},
+        request={"application/json": USAGE_BATCH_SCHEMA, "text/plain": SACCT_TEXT_SCHEMA},
         responses={
             200: UsageReply,
             400: OpenApiResponse(ErrorReply, description="Malformed batch: nothing stored."),

@@ -43,7 +43,23 @@ SACCT_FIELDS: tuple[str, ...] = (
 MAX_BATCH = 5000
 NOT_A_TIME = frozenset({"", "Unknown", "None"})
 _TRES_ENTRY = re.compile(r"^(?P<name>[A-Za-z][\w/:.\-]*)=(?P<value>[^,=]*)$")
-_JOB_ID_RAW = re.compile(r"^\d{1,20}$")
+# ASCII digits only: str.isdigit() also accepts "²" and other digits that int() then refuses.
+_DIGITS = re.compile(r"[0-9]{1,12}", re.ASCII)
+_JOB_ID_RAW = re.compile(r"[0-9]{1,20}", re.ASCII)
+# A name Slurm knows (cluster, account, user, QOS): it is written into the sacctmgr command file that
+# sites run as Slurm administrator, so nothing that a shell or sacctmgr reads specially may pass.
+SLURM_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@\-]{0,63}", re.ASCII)
+# A pending job submitted to several partitions lists them separated by commas.
+_PARTITION = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.@,\-]{0,63}", re.ASCII)
+
+# Bounds of a plausible record (decisions: the texts are silent). A longer job, a larger count or a
+# time outside these is a site's error, refused with its reason, never stored or charged.
+MAX_ELAPSED = 366 * 24 * 3600  # a job longer than a year
+MAX_GPUS = 100_000
+MAX_CPUS = 10_000_000
+EARLIEST_YEAR = 2000
+# Clocks of sites and the portal differ a little: a time up to this far ahead of now is accepted.
+CLOCK_SKEW = timedelta(minutes=15)
 _FIELD_MAX = {"Cluster": 64, "JobID": 64, "Account": 64, "User": 64, "Partition": 64, "QOS": 64, "State": 64}
 
 
@@ -127,34 +143,59 @@ def parse_alloc_tres(text: str) -> Tres:
             raise RecordError(f"AllocTRES: {entry!r} is not a name=value entry")
         name, value = match["name"], match["value"]
         if name == "cpu" or name == "gres/gpu" or name.startswith("gres/gpu:"):
-            if not value.isdigit():
+            if not _DIGITS.fullmatch(value):
                 raise RecordError(f"AllocTRES: {name} must be a whole number, got {value!r}")
             count = int(value)
+            limit = MAX_CPUS if name == "cpu" else MAX_GPUS
+            if count > limit:
+                raise RecordError(f"AllocTRES: {name}={count} is more than {limit:,} (not a real allocation)")
             if name == "cpu":
                 cpus = count
             elif name == "gres/gpu":
                 plain_gpus = count
             else:
                 typed_gpus += count
-    return Tres(gpus=plain_gpus if plain_gpus is not None else typed_gpus, cpus=cpus)
+    gpus = plain_gpus if plain_gpus is not None else typed_gpus
+    if gpus > MAX_GPUS:
+        raise RecordError(f"AllocTRES: {gpus} GPUs is more than {MAX_GPUS:,} (not a real allocation)")
+    return Tres(gpus=gpus, cpus=cpus)
 
 
-def parse_local_time(value: str, timezone_name: str, *, field: str = "Start") -> datetime | None:
-    """A sacct wall-clock time (``2024-03-21T13:40:23``, no offset) in the cluster's zone, as UTC."""
+def parse_local_time(
+    value: str, timezone_name: str, *, field: str = "Start", now: datetime | None = None
+) -> datetime | None:
+    """A sacct wall-clock time (``2024-03-21T13:40:23``, no offset) in the cluster's zone, as UTC.
+
+    With ``now``, a time before EARLIEST_YEAR or after ``now`` (give or take CLOCK_SKEW) is refused."""
     value = (value or "").strip()
     if value in NOT_A_TIME:
         return None
+    if not value.isascii():
+        raise RecordError(f"{field}: {value!r} is not a time like 2024-03-21T13:40:23, Unknown or None")
     try:
         naive = datetime.strptime(value, "%Y-%m-%dT%H:%M:%S")  # noqa: DTZ007 (the zone is attached next)
     except ValueError:
         raise RecordError(f"{field}: {value!r} is not a time like 2024-03-21T13:40:23, Unknown or None") from None
-    return naive.replace(tzinfo=ZoneInfo(timezone_name), fold=0).astimezone(UTC)
+    if now is not None and naive.year < EARLIEST_YEAR:
+        raise RecordError(f"{field}: {value!r} is before {EARLIEST_YEAR}")
+    try:
+        moment = naive.replace(tzinfo=ZoneInfo(timezone_name), fold=0).astimezone(UTC)
+    except OverflowError:
+        raise RecordError(f"{field}: {value!r} is out of range") from None
+    if now is not None and moment > now + CLOCK_SKEW:
+        raise RecordError(f"{field}: {value!r} is in the future")
+    return moment
 
 
 def month_of(moment: datetime) -> date:
     """The first day of the UTC calendar month of ``moment``."""
     moment = moment.astimezone(UTC)
     return date(moment.year, moment.month, 1)
+
+
+def month_of_date(day: date) -> date:
+    """The first day of ``day``'s calendar month."""
+    return date(day.year, day.month, 1)
 
 
 def next_month(month: date) -> date:
@@ -195,6 +236,14 @@ def hours(seconds: int) -> float:
     return seconds / 3600
 
 
+def _name(raw: Mapping[str, Any], field: str, pattern: re.Pattern[str] = SLURM_NAME) -> str:
+    """A Slurm name field: empty, or letters, digits and ``_ . @ -`` (never spaces, quotes or newlines)."""
+    value = _text(raw, field)
+    if value and not pattern.fullmatch(value):
+        raise RecordError(f"{field}: {value!r} is not a Slurm name (letters, digits, _ . @ - only)")
+    return value
+
+
 def _text(raw: Mapping[str, Any], field: str, *, required: bool = False) -> str:
     value = raw.get(field, "")
     if value is None:
@@ -212,24 +261,33 @@ def _text(raw: Mapping[str, Any], field: str, *, required: bool = False) -> str:
     return value
 
 
-def parse_record(raw: Mapping[str, Any], timezone_name: str) -> ParsedRecord:
-    """Validate one record (a mapping of sacct field → value) and compute its charge."""
-    cluster = _text(raw, "Cluster", required=True)
+def parse_record(raw: Mapping[str, Any], timezone_name: str, *, now: datetime) -> ParsedRecord:
+    """Validate one record (a mapping of sacct field → value) and compute its charge.
+
+    Every field is bounded (see MAX_ELAPSED, MAX_GPUS, MAX_CPUS, EARLIEST_YEAR): a job cannot be
+    charged beyond ``now``, so one record yields at most 13 monthly charges."""
+    cluster = _name(raw, "Cluster")
+    if not cluster:
+        raise RecordError("Cluster: is required")
     job_id_raw = _text(raw, "JobIDRaw", required=True)
-    if not _JOB_ID_RAW.match(job_id_raw):
+    if not _JOB_ID_RAW.fullmatch(job_id_raw):
         raise RecordError(f"JobIDRaw: {job_id_raw!r} is not a job number")
     submit = _text(raw, "Submit", required=True)
-    if parse_local_time(submit, timezone_name, field="Submit") is None:
+    if parse_local_time(submit, timezone_name, field="Submit", now=now) is None:
         raise RecordError("Submit: a known submit time is required, it is part of the record's key")
     start_local = _text(raw, "Start")
     end_local = _text(raw, "End")
-    start_utc = parse_local_time(start_local, timezone_name, field="Start")
-    end_utc = parse_local_time(end_local, timezone_name, field="End")
+    start_utc = parse_local_time(start_local, timezone_name, field="Start", now=now)
+    end_utc = parse_local_time(end_local, timezone_name, field="End", now=now)
     elapsed_value = raw.get("ElapsedRaw", "")
     elapsed_text = str(elapsed_value).strip() if isinstance(elapsed_value, str | int) else "?"
-    if isinstance(elapsed_value, bool) or not elapsed_text.isdigit() or len(elapsed_text) > 12:
+    if isinstance(elapsed_value, bool) or not _DIGITS.fullmatch(elapsed_text):
         raise RecordError(f"ElapsedRaw: {elapsed_value!r} is not a whole number of seconds")
     elapsed = int(elapsed_text)
+    if elapsed > MAX_ELAPSED:
+        raise RecordError(f"ElapsedRaw: {elapsed} seconds is longer than a year ({MAX_ELAPSED} s)")
+    if start_utc is not None and start_utc + timedelta(seconds=elapsed) > now + CLOCK_SKEW:
+        raise RecordError(f"ElapsedRaw: {elapsed} seconds from Start {start_local} runs past the present")
     alloc_tres = _text(raw, "AllocTRES")
     if len(alloc_tres) > 1000:
         raise RecordError("AllocTRES: longer than 1000 characters")
@@ -238,10 +296,10 @@ def parse_record(raw: Mapping[str, Any], timezone_name: str) -> ParsedRecord:
         cluster=cluster,
         job_id_raw=job_id_raw,
         job_id=_text(raw, "JobID") or job_id_raw,
-        account=_text(raw, "Account"),
-        user=_text(raw, "User"),
-        partition=_text(raw, "Partition"),
-        qos=_text(raw, "QOS"),
+        account=_name(raw, "Account"),
+        user=_name(raw, "User"),
+        partition=_name(raw, "Partition", _PARTITION),
+        qos=_name(raw, "QOS"),
         state=_text(raw, "State"),
         submit=submit,
         start_local=start_local,
@@ -306,6 +364,35 @@ def month_closes_at(month: date, close_after_days: int) -> date:
 def is_month_closed(month: date, today: date, close_after_days: int) -> bool:
     """Whether usage for ``month`` may no longer come from sites (rules.md §3, default 5 days)."""
     return today >= month_closes_at(month, close_after_days)
+
+
+def first_open_month(today: date, close_after_days: int) -> date:
+    """The earliest month sites may still report on ``today``: every month before it is closed."""
+    month = date(today.year, today.month, 1)
+    while True:
+        previous = date(month.year - (month.month == 1), (month.month - 2) % 12 + 1, 1)
+        if is_month_closed(previous, today, close_after_days):
+            return month
+        month = previous
+
+
+# What a record books in one month: (seconds, GPU-seconds, core-seconds).
+Booking = tuple[int, int, int]
+
+
+def closed_bookings(charges: tuple[MonthCharge, ...], first_open: date) -> dict[date, Booking]:
+    """The part of a record's charge that falls in closed months (those before ``first_open``)."""
+    return {c.month: (c.seconds, c.gpu_seconds, c.core_seconds) for c in charges if c.month < first_open}
+
+
+def closed_months_changed(stored: Mapping[date, Booking], new: Mapping[date, Booking]) -> list[date]:
+    """Closed months whose booking a (re-)sent record would add, alter or remove.
+
+    A site may re-send a record only if this is empty: a running job that grows keeps the same parts
+    in closed months (same Start, same split), so it is accepted; a record whose Start moved, or
+    that is new in a closed month, is not (rules.md §3: closed months change only by the secretariat).
+    """
+    return sorted(month for month in stored.keys() | new.keys() if stored.get(month) != new.get(month))
 
 
 def usage_fraction_reached(used_seconds: int, granted_hours: int, percent: int) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pghistory
 import pgtrigger
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -20,6 +21,17 @@ class Unit(models.TextChoices):
     GPU_HOURS = "gpu_hours", _("GPU-hours")
     CORE_HOURS = "core_hours", _("core-hours")
     STORAGE_TB = "storage_tb", _("TB of storage")
+
+
+def validate_slurm_name(value: str) -> None:
+    """A name written into the sacctmgr command file sites run as Slurm administrator (never a shell
+    or sacctmgr metacharacter, space or line break)."""
+    if not charging.SLURM_NAME.fullmatch(value):
+        raise ValidationError(
+            _("%(value)r is not a Slurm name: use letters, digits and _ . @ - only (up to 64)."),
+            code="slurm_name",
+            params={"value": value},
+        )
 
 
 @audited
@@ -42,7 +54,7 @@ class Cluster(models.Model):
     """A Slurm cluster of a site; its sacct times are wall-clock times in ``timezone``."""
 
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="clusters")
-    name = models.CharField(_("Slurm cluster name"), max_length=64, unique=True)
+    name = models.CharField(_("Slurm cluster name"), max_length=64, unique=True, validators=[validate_slurm_name])
     timezone = models.CharField(_("time zone"), max_length=64, default="UTC", help_text=_("e.g. Europe/Oslo"))
 
     class Meta:
@@ -52,7 +64,13 @@ class Cluster(models.Model):
         return self.name
 
 
-@audited
+# Audited like every model, except that recording its last use (at most once a minute) is not a change.
+@pghistory.track(
+    pghistory.InsertEvent(),
+    pghistory.UpdateEvent(condition=pghistory.AnyChange(exclude=["last_used_at"])),
+    pghistory.DeleteEvent(),
+    append_only=True,
+)
 class SiteToken(models.Model):
     """A site's API credential; only its SHA-256 is stored, the raw token is shown once."""
 
@@ -63,7 +81,7 @@ class SiteToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["site", "-created_at"]
@@ -168,7 +186,7 @@ class SlurmAccount(models.Model):
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="slurm_accounts")
     cluster = models.ForeignKey(Cluster, on_delete=models.PROTECT, related_name="accounts")
-    name = models.CharField(_("Slurm account"), max_length=64)
+    name = models.CharField(_("Slurm account"), max_length=64, validators=[validate_slurm_name])
 
     class Meta:
         ordering = ["cluster", "name"]
@@ -182,7 +200,7 @@ class ClusterLogin(models.Model):
     """A person's login name on a cluster, so records of their jobs are matched to them."""
 
     cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="logins")
-    username = models.CharField(_("username"), max_length=64)
+    username = models.CharField(_("username"), max_length=64, validators=[validate_slurm_name])
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cluster_logins")
 
     class Meta:

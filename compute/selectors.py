@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shlex
 from collections import defaultdict
 from dataclasses import asdict, dataclass
 from datetime import date
@@ -129,10 +130,15 @@ def sacctmgr_commands(site: Site, rows: list[AccountLimitRow]) -> str:
         "# GrpTRESMins = granted hours x 60; GrpSubmitJobs=0 blocks an account, -1 clears the block.",
     ]
     for row in rows:
+        # Names are validated where they are entered; one stored before that, or by raw SQL, is left
+        # out (and never echoed), and every name is shell-quoted: the file runs as Slurm admin.
+        if not (charging.SLURM_NAME.fullmatch(row.account) and charging.SLURM_NAME.fullmatch(row.cluster)):
+            lines.append(f"# skipped an account of project {row.project}: its name is not a valid Slurm name")
+            continue
         submit = 0 if row.blocked else -1
         note = f"  # blocked: {row.reason}" if row.blocked else ""
         lines.append(
-            f"sacctmgr -i modify account where name={row.account} cluster={row.cluster} "
+            f"sacctmgr -i modify account where name={shlex.quote(row.account)} cluster={shlex.quote(row.cluster)} "
             f"set GrpTRESMins={row.grp_tres_mins} GrpSubmitJobs={submit}{note}"
         )
     return "\n".join(lines) + "\n"
@@ -177,6 +183,31 @@ def project_monthly_usage(project: Project, accounts: list[SlurmAccount]) -> lis
         }
         for row in rows
     ]
+
+
+def project_usage_by_cluster_month(accounts: list[SlurmAccount]) -> dict[tuple[int, date], dict[str, float]]:
+    """The project's ledger per (cluster id, UTC month), late back-fills included (one query)."""
+    rows = (
+        MonthlyUsage.objects.filter(_account_filter(accounts))
+        .values("cluster_id", "month")
+        .annotate(gpu=Sum("gpu_seconds") + Sum("late_gpu_seconds"), core=Sum("core_seconds") + Sum("late_core_seconds"))
+    )
+    return {(r["cluster_id"], r["month"]): {"gpu_hours": r["gpu"] / 3600, "core_hours": r["core"] / 3600} for r in rows}
+
+
+def allocation_monthly_usage(
+    allocation: Allocation, cells: dict[tuple[int, date], dict[str, float]], *, today: date | None = None
+) -> list[dict[str, Any]]:
+    """Usage charged on the allocation's cluster in each UTC month of its period (up to this month)."""
+    today = today or timezone.now().date()
+    last = charging.month_of_date(min(allocation.end, today))
+    month = charging.month_of_date(allocation.start)
+    rows = []
+    while month <= last:
+        cell = cells.get((allocation.resource.cluster_id, month), {"gpu_hours": 0.0, "core_hours": 0.0})
+        rows.append({"month": month, **cell})
+        month = charging.next_month(month)
+    return rows
 
 
 def project_usage_by_user(accounts: list[SlurmAccount]) -> list[dict[str, Any]]:

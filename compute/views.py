@@ -21,6 +21,8 @@ from .models import Allocation, Project, Unit
 from .permissions import can_request_allocation, can_view_project
 
 JOBS_PER_PAGE = 50
+# Beyond this page (50 million jobs) the answer is "not found" without asking the database.
+MAX_JOBS_PAGE = 1_000_000
 TOP_USERS = 25
 
 
@@ -44,6 +46,7 @@ def my_projects(request: HttpRequest) -> HttpResponse:
 
 
 def _chart(allocation: Allocation, monthly: list[dict[str, Any]]) -> dict[str, Any]:
+    """Cumulative usage within the allocation's own period on its cluster, against its grant."""
     key = "gpu_hours" if allocation.resource.unit == Unit.GPU_HOURS else "core_hours"
     labels = [f"{row['month']:%Y-%m}" for row in monthly]
     return {
@@ -66,11 +69,12 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
     monthly = selectors.project_monthly_usage(project, accounts)
     by_user = selectors.project_usage_by_user(accounts)
     allocations = list(project.allocations.select_related("resource__cluster").order_by("-start", "pk"))
-    charts = [
-        {"allocation": a, "chart_id": f"chart-allocation-{a.pk}", "config": _chart(a, monthly)}
-        for a in allocations
-        if a.resource.unit in (Unit.GPU_HOURS, Unit.CORE_HOURS)
-    ]
+    cells = selectors.project_usage_by_cluster_month(accounts)
+    charts = []
+    for a in allocations:
+        if a.resource.unit in (Unit.GPU_HOURS, Unit.CORE_HOURS):
+            in_period = selectors.allocation_monthly_usage(a, cells)
+            charts.append({"allocation": a, "chart_id": f"chart-allocation-{a.pk}", "config": _chart(a, in_period)})
     context = {
         "project": project,
         "accounts": accounts,
@@ -93,9 +97,13 @@ def project_jobs(request: HttpRequest, code: str) -> HttpResponse:
         page = max(1, int(request.GET.get("page", "1")))
     except ValueError:
         page = 1
+    if page > MAX_JOBS_PAGE:
+        raise Http404
     offset = (page - 1) * JOBS_PER_PAGE
     # One more row than shown tells whether there is a next page without counting millions of rows.
     records = list(selectors.project_records(accounts)[offset : offset + JOBS_PER_PAGE + 1])
+    if page > 1 and not records:  # past the last page
+        raise Http404
     has_next = len(records) > JOBS_PER_PAGE
     rows = [
         {

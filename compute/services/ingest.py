@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from django.conf import settings
@@ -17,7 +17,7 @@ from cernai.core.queue import enqueue_on_commit
 
 from .. import charging
 from ..charging import BatchError, ParsedRecord, RecordError
-from ..models import Cluster, ClusterLogin, Site, SiteToken, SlurmAccount, UsageBatch
+from ..models import Cluster, ClusterLogin, Site, SiteToken, SlurmAccount, UsageBatch, UsageCharge
 
 
 def close_after_days() -> int:
@@ -95,9 +95,31 @@ _COMPARED = (
 )
 
 
-def _closed_months(parsed: ParsedRecord, today: date) -> list[date]:
-    days = close_after_days()
-    return [c.month for c in parsed.charges if charging.is_month_closed(c.month, today, days)]
+# Per record key: its stored charges in closed months, with whether each was booked late.
+StoredClosed = dict[tuple[str, str, str], dict[date, tuple[charging.Booking, bool]]]
+
+
+def _stored_closed(parsed: list[ParsedRecord], clusters: dict[str, Cluster], first_open: date) -> StoredClosed:
+    """What the batch's already stored records book in closed months (one query for the batch)."""
+    names = {c.pk: name for name, c in clusters.items()}
+    rows = UsageCharge.objects.filter(
+        month__lt=first_open,
+        record__cluster_id__in={clusters[p.cluster].pk for p in parsed},
+        record__job_id_raw__in={p.job_id_raw for p in parsed},
+    ).values_list(
+        "record__cluster_id",
+        "record__job_id_raw",
+        "record__submit",
+        "month",
+        "seconds",
+        "gpu_seconds",
+        "core_seconds",
+        "late",
+    )
+    stored: StoredClosed = {}
+    for cluster_id, job_id_raw, submit, month, seconds, gpu, core, late in rows:
+        stored.setdefault((names[cluster_id], job_id_raw, submit), {})[month] = ((seconds, gpu, core), late)
+    return stored
 
 
 def ingest_usage(
@@ -106,23 +128,24 @@ def ingest_usage(
     site: Site | None,
     token: SiteToken | None = None,
     staff_user: Any = None,
-    today: date | None = None,
+    now: datetime | None = None,
 ) -> IngestResult:
     """Store a batch of sacct records idempotently and enqueue its accounting after commit.
 
-    Site tokens may only report their own site's clusters and open months; staff (``staff_user``
-    without a token) may back-fill closed months, which are booked in their own month and marked late.
+    Site tokens may only report their own site's clusters and open months, and a re-sent record may
+    not change what it booked in a closed month (its Start moved, say). Staff (``staff_user`` without
+    a token) may change closed months: their records are marked late and audited.
     """
     if len(records) > charging.MAX_BATCH:
         raise BatchError([f"records: too many ({len(records)}; at most {charging.MAX_BATCH} per batch)"])
     # Without a site token the caller is the secretariat (the API as staff, or the management command).
     is_staff = token is None
-    today = today or timezone.now().date()
+    now = now or timezone.now()
+    first_open = charging.first_open_month(now.astimezone(UTC).date(), close_after_days())
     cluster_qs = Cluster.objects.all() if is_staff and site is None else Cluster.objects.filter(site=site)
     clusters = {c.name: c for c in cluster_qs}
     result = IngestResult()
-    # Per key: the record's index, the parsed record and the closed months it is charged to (late).
-    accepted: dict[tuple[str, str, str], tuple[int, ParsedRecord, frozenset[date]]] = {}
+    valid: list[tuple[int, ParsedRecord]] = []
     for index, raw in enumerate(records):
         name = str(raw.get("Cluster", "")).strip()
         cluster = clusters.get(name)
@@ -131,27 +154,36 @@ def ingest_usage(
             result.rejected.append({"index": index, "reason": f"Cluster: {name!r} is not a cluster of {where}"})
             continue
         try:
-            parsed = charging.parse_record(raw, cluster.timezone)
+            valid.append((index, charging.parse_record(raw, cluster.timezone, now=now)))
         except RecordError as exc:
             result.rejected.append({"index": index, "reason": str(exc)})
-            continue
-        closed = frozenset(_closed_months(parsed, today))
-        if closed and not is_staff:
-            months = ", ".join(f"{m:%Y-%m}" for m in sorted(closed))
+    stored = _stored_closed([p for _, p in valid], clusters, first_open) if valid else {}
+    # Per key: the record's index, the parsed record, the months whose charge is booked late and
+    # whether the record itself is late (it changed a closed month).
+    accepted: dict[tuple[str, str, str], tuple[int, ParsedRecord, frozenset[date], bool]] = {}
+    for index, parsed in valid:
+        before = stored.get(parsed.key, {})
+        new = charging.closed_bookings(parsed.charges, first_open)
+        changed = charging.closed_months_changed({m: b for m, (b, _) in before.items()}, new)
+        if changed and not is_staff:
+            months = ", ".join(f"{m:%Y-%m}" for m in changed)
             result.rejected.append(
                 {
                     "index": index,
-                    "reason": f"Start: the job is charged to closed month(s) {months}; "
-                    "only the secretariat can back-fill a closed month",
+                    "reason": f"Start: the record would change what is booked in closed month(s) {months}; "
+                    "only the secretariat can change a closed month",
                 }
             )
             continue
+        # Unchanged closed months keep how they were booked; a month the secretariat changes is late,
+        # and so is the record (also when the change removes a closed month's charge).
+        late = frozenset(m for m in new if m in changed or before.get(m, (None, False))[1])
         if parsed.key in accepted:
             earlier = accepted[parsed.key][0]
             result.rejected.append(
                 {"index": earlier, "reason": f"JobIDRaw: the same job (key) is sent again as record {index}"}
             )
-        accepted[parsed.key] = (index, parsed, closed)
+        accepted[parsed.key] = (index, parsed, late, bool(changed or late))
     result.rejected.sort(key=lambda r: r["index"])
     if not accepted:
         return result
@@ -166,7 +198,7 @@ def ingest_usage(
         batch = UsageBatch.objects.create(site=site, token=token, staff_user=staff_user if is_staff else None)
         rows, charge_rows = [], []
         unmatched = 0
-        for index, parsed, closed in accepted.values():
+        for index, parsed, late_months, record_late in accepted.values():
             cluster = clusters[parsed.cluster]
             account_id = account_ids.get((cluster.pk, parsed.account))
             matched = account_id is not None and (cluster.pk, parsed.user) in known_users
@@ -195,12 +227,11 @@ def ingest_usage(
                     parsed.core_seconds,
                     account_id,
                     matched,
-                    bool(closed),
+                    record_late,
                 )
             )
-            # Only staff get here with closed months: a charge in one of them is a late back-fill.
             for part in parsed.charges:
-                charge_late = part.month in closed
+                charge_late = part.month in late_months
                 charge_rows.append((index, part.month, part.seconds, part.gpu_seconds, part.core_seconds, charge_late))
         counts, scope = _store(batch.pk, rows, charge_rows)
         result.batch_id = batch.pk
@@ -217,8 +248,8 @@ def ingest_usage(
 def _matching(accepted: Any, clusters: dict[str, Cluster]) -> tuple[dict[tuple[int, str], int], set[tuple[int, str]]]:
     """Known Slurm accounts and cluster logins among the batch's names (two queries)."""
     cluster_ids = {c.pk for c in clusters.values()}
-    names = {parsed.account for _, parsed, _ in accepted}
-    users = {parsed.user for _, parsed, _ in accepted}
+    names = {parsed.account for _, parsed, _, _ in accepted}
+    users = {parsed.user for _, parsed, _, _ in accepted}
     account_ids = {
         (cid, name): pk
         for pk, cid, name in SlurmAccount.objects.filter(cluster_id__in=cluster_ids, name__in=names).values_list(

@@ -5,9 +5,11 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from datetime import timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from cernai.core.audit import audit_context
@@ -47,4 +49,19 @@ def authenticate_token(raw: str) -> SiteToken | None:
     token = SiteToken.objects.select_related("site").filter(key_hash=digest, revoked_at__isnull=True).first()
     if token is None or not hmac.compare_digest(token.key_hash, digest):
         return None
+    _record_use(token)
     return token
+
+
+# A site posts many batches a minute: the time of last use is written at most once a minute per token.
+LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+
+def _record_use(token: SiteToken) -> None:
+    """Set ``last_used_at`` to now unless it was set less than a minute ago (one conditional UPDATE)."""
+    now = timezone.now()
+    if token.last_used_at is not None and now - token.last_used_at < LAST_USED_RESOLUTION:
+        return
+    stale = Q(last_used_at__isnull=True) | Q(last_used_at__lt=now - LAST_USED_RESOLUTION)
+    if SiteToken.objects.filter(stale, pk=token.pk).update(last_used_at=now):
+        token.last_used_at = now

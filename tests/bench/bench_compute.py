@@ -44,6 +44,9 @@ def _records(n: int, cluster: str) -> list[dict[str, str]]:
         submit = month_start + timedelta(seconds=60 + i * step)
         r["Submit"] = submit.strftime(fmt)
         r["Start"] = (submit + timedelta(seconds=30)).strftime(fmt)
+        # A job cannot have run past the present (the parser refuses it): cap its run time at now.
+        until_now = int((now - submit).total_seconds()) - 30
+        r["ElapsedRaw"] = str(min(int(r["ElapsedRaw"]), max(0, until_now)))
         r["End"] = (submit + timedelta(seconds=30 + int(r["ElapsedRaw"]))).strftime(fmt)
     return records
 

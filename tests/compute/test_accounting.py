@@ -26,8 +26,16 @@ def quota_messages(kind: str) -> int:
 
 
 def seconds_job(job_id: int, gpu_seconds: int) -> dict[str, str]:
-    """A one-GPU job that used exactly ``gpu_seconds``."""
-    return factories.job(JobIDRaw=str(job_id), JobID=str(job_id), AllocTRES="cpu=1,gres/gpu=1", ElapsedRaw=gpu_seconds)
+    """A job that used exactly ``gpu_seconds``, on enough GPUs to have run them since the 1st of the
+    month (a record that runs past the present is refused)."""
+    gpus = next(n for n in (3600, 36, 4, 1) if gpu_seconds % n == 0)
+    return factories.job(
+        JobIDRaw=str(job_id),
+        JobID=str(job_id),
+        AllocTRES=f"cpu=1,gres/gpu={gpus}",
+        ElapsedRaw=gpu_seconds // gpus,
+        End="Unknown",
+    )
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from hypothesis import strategies as st
 from compute import charging
 from compute.charging import BatchError, RecordError
 
+NOW = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+
 
 def record(**overrides: object) -> dict[str, object]:
     base = {
@@ -33,14 +35,14 @@ def record(**overrides: object) -> dict[str, object]:
 
 
 def test_example_1_four_gpus_for_9000_seconds_is_10_gpu_hours() -> None:
-    parsed = charging.parse_record(record(), "Europe/Oslo")
+    parsed = charging.parse_record(record(), "Europe/Oslo", now=NOW)
     assert parsed.gpu_seconds == 36000
     assert charging.hours(parsed.gpu_seconds) == 10.0
     assert parsed.core_seconds == 8 * 9000
 
 
 def test_example_2_grown_record_charges_its_new_elapsed_only() -> None:
-    parsed = charging.parse_record(record(ElapsedRaw="10800"), "Europe/Oslo")
+    parsed = charging.parse_record(record(ElapsedRaw="10800"), "Europe/Oslo", now=NOW)
     assert charging.hours(parsed.gpu_seconds) == 12.0
 
 
@@ -49,6 +51,7 @@ def test_example_3_two_gpus_over_the_january_february_boundary_split_evenly() ->
     parsed = charging.parse_record(
         record(Start="2025-01-31T23:00:00", Submit="2025-01-31T22:00:00", ElapsedRaw="7200", AllocTRES="gres/gpu=2"),
         "UTC",
+        now=NOW,
     )
     assert [(c.month, charging.hours(c.gpu_seconds)) for c in parsed.charges] == [
         (date(2025, 1, 1), 2.0),
@@ -59,7 +62,7 @@ def test_example_3_two_gpus_over_the_january_february_boundary_split_evenly() ->
 def test_example_3_the_boundary_is_utc_not_the_clusters_local_midnight() -> None:
     # 1 Feb 00:30 in Oslo is 31 Jan 23:30 UTC: half an hour belongs to January.
     parsed = charging.parse_record(
-        record(Start="2025-02-01T00:30:00", ElapsedRaw="3600", AllocTRES="gres/gpu=1"), "Europe/Oslo"
+        record(Start="2025-02-01T00:30:00", ElapsedRaw="3600", AllocTRES="gres/gpu=1"), "Europe/Oslo", now=NOW
     )
     assert [(c.month, c.gpu_seconds) for c in parsed.charges] == [(date(2025, 1, 1), 1800), (date(2025, 2, 1), 1800)]
 
@@ -80,19 +83,21 @@ def test_example_4_gpu_count_from_alloc_tres(tres: str, gpus: int, cpus: int) ->
 
 
 def test_example_4_eight_gpus_on_two_nodes_for_an_hour_is_8_gpu_hours() -> None:
-    parsed = charging.parse_record(record(AllocTRES="node=2,gres/gpu=8", ElapsedRaw="3600"), "Europe/Oslo")
+    parsed = charging.parse_record(record(AllocTRES="node=2,gres/gpu=8", ElapsedRaw="3600"), "Europe/Oslo", now=NOW)
     assert charging.hours(parsed.gpu_seconds) == 8.0
 
 
 @pytest.mark.parametrize("start", ["Unknown", "None", ""])
 def test_a_job_that_never_started_charges_nothing_but_parses(start: str) -> None:
-    parsed = charging.parse_record(record(Start=start, End="Unknown", ElapsedRaw="0", AllocTRES=""), "Europe/Oslo")
+    parsed = charging.parse_record(
+        record(Start=start, End="Unknown", ElapsedRaw="0", AllocTRES=""), "Europe/Oslo", now=NOW
+    )
     assert parsed.charges == ()
     assert parsed.start_utc is None
 
 
 def test_elapsed_zero_charges_nothing() -> None:
-    assert charging.parse_record(record(ElapsedRaw="0"), "Europe/Oslo").charges == ()
+    assert charging.parse_record(record(ElapsedRaw="0"), "Europe/Oslo", now=NOW).charges == ()
 
 
 def test_dst_job_is_charged_elapsed_seconds_not_end_minus_start() -> None:
@@ -106,6 +111,7 @@ def test_dst_job_is_charged_elapsed_seconds_not_end_minus_start() -> None:
             AllocTRES="cpu=1",
         ),
         "Europe/Amsterdam",
+        now=NOW,
     )
     assert parsed.start_utc == datetime(2024, 3, 21, 12, 40, 23, tzinfo=UTC)
     assert parsed.core_seconds == 864027
@@ -129,11 +135,52 @@ def test_ambiguous_autumn_time_is_read_as_its_first_occurrence() -> None:
         ({"AllocTRES": "garbage"}, "AllocTRES"),
         ({"Cluster": ""}, "Cluster"),
         ({"Account": "a" * 65}, "Account"),
+        # The shapes that once answered 500, and the bounds of a plausible job.
+        ({"ElapsedRaw": "\u00b2"}, "ElapsedRaw"),
+        ({"ElapsedRaw": "\u0663\u0660"}, "ElapsedRaw"),  # Arabic-Indic digits
+        ({"ElapsedRaw": str(charging.MAX_ELAPSED + 1)}, "ElapsedRaw"),
+        ({"ElapsedRaw": "100000000000"}, "ElapsedRaw"),  # 3,170 years
+        ({"Start": "9999-12-31T23:59:59"}, "Start"),
+        ({"Submit": "9999-12-31T23:59:59"}, "Submit"),
+        ({"End": "9999-12-31T23:59:59"}, "End"),
+        ({"Start": "0001-01-01T00:00:00"}, "Start"),
+        ({"Start": "2026-12-01T10:00:00", "ElapsedRaw": "60"}, "Start"),  # in the future
+        ({"Start": "2026-11-30T12:00:00", "ElapsedRaw": "7200"}, "ElapsedRaw"),  # runs past now
+        ({"Start": "\u0662\u0660\u0662\u0665-09-01T10:00:00"}, "Start"),
+        ({"AllocTRES": "gres/gpu=100001"}, "AllocTRES"),
+        ({"AllocTRES": "gres/gpu:a100=60000,gres/gpu:h100=60000"}, "AllocTRES"),
+        ({"AllocTRES": "gres/gpu=99999999999"}, "AllocTRES"),
+        ({"AllocTRES": "cpu=2147483648"}, "AllocTRES"),
+        ({"AllocTRES": "cpu=\u00b2"}, "AllocTRES"),
+        ({"Account": "ec85\nscontrol shutdown"}, "Account"),
+        ({"Account": "ec85 x"}, "Account"),
+        ({"Account": "ec'85"}, "Account"),
+        ({"User": "alice;reboot"}, "User"),
+        ({"Partition": "accel$(id)"}, "Partition"),
+        ({"QOS": "normal\rx"}, "QOS"),
+        ({"Cluster": "fox\nx"}, "Cluster"),
     ],
 )
 def test_bad_records_name_the_field(overrides: dict[str, str], field: str) -> None:
     with pytest.raises(RecordError, match=f"^{field}:"):
-        charging.parse_record(record(**overrides), "Europe/Oslo")
+        charging.parse_record(record(**overrides), "Europe/Oslo", now=NOW)
+
+
+def test_the_largest_accepted_job_is_charged_to_at_most_13_months() -> None:
+    parsed = charging.parse_record(
+        record(Start="2025-11-01T00:00:00", ElapsedRaw=str(charging.MAX_ELAPSED), AllocTRES="gres/gpu=100000"),
+        "UTC",
+        now=NOW,
+    )
+    assert len(parsed.charges) <= 13
+    assert parsed.gpu_seconds == 100_000 * charging.MAX_ELAPSED < 2**63
+
+
+def test_partition_lists_and_usual_names_are_accepted() -> None:
+    parsed = charging.parse_record(
+        record(Partition="gpu,cpu", User="first.last@example", Account="nn9999k_a-1"), "Europe/Oslo", now=NOW
+    )
+    assert (parsed.partition, parsed.user, parsed.account) == ("gpu,cpu", "first.last@example", "nn9999k_a-1")
 
 
 def test_sacct_text_needs_the_header_and_consistent_fields() -> None:

@@ -92,9 +92,74 @@ def test_limits_query_count_does_not_grow_with_accounts(
             factories.grant(project, period, 10, actor=secretariat)
 
     client = token_client(site_fox)
+    client.get("/api/v1/compute/sites/flagship/limits/")  # the first use records last_used_at (one UPDATE)
     add(2, 0)
     with django_assert_num_queries(4):  # token, site, accounts, allocations
         assert len(client.get("/api/v1/compute/sites/flagship/limits/").json()["accounts"]) == 2
     add(20, 100)
     with django_assert_num_queries(4):  # token, site, accounts, allocations
         assert len(client.get("/api/v1/compute/sites/flagship/limits/").json()["accounts"]) == 22
+
+
+INJECTION = "ec85\nscontrol shutdown"
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/admin/compute/cluster/add/", "name"),
+        ("/admin/compute/clusterlogin/add/", "username"),
+        ("/admin/compute/site/add/", "clusters-0-name"),
+    ],
+)
+def test_the_secretariat_cannot_enter_a_name_that_injects_into_the_sacctmgr_file(
+    url: str, field: str, flagship: Any, login: Any, secretariat: Any
+) -> None:
+    from compute.models import Cluster, ClusterLogin
+    from tests.admin_forms import form_fields, messages_of, post_form
+
+    client = login(secretariat)
+    changes: dict[str, Any] = {field: INJECTION}
+    shown = form_fields(client, url)
+    for name, value in {"site": str(flagship.pk), "timezone": "UTC", "user": str(secretariat.pk)}.items():
+        if name in shown:
+            changes[name] = value
+    if field == "clusters-0-name":
+        changes.update({"name": "Node", "slug": "node", "clusters-TOTAL_FORMS": "1", "clusters-0-timezone": "UTC"})
+        if "clusters-0-name" not in shown:
+            # The inline's empty row is a template the page's script copies; a browser sends its fields.
+            post = {**shown, **changes, "clusters-0-site": ""}
+            response = client.post(url, post, follow=True)
+        else:
+            response = post_form(client, url, changes)
+    else:
+        if "cluster" in shown:
+            changes["cluster"] = str(Cluster.objects.get(name="fox").pk)
+        response = post_form(client, url, changes)
+    assert any("is not a Slurm name" in text for text in messages_of(response)), messages_of(response)
+    assert not Cluster.objects.filter(name=INJECTION).exists()
+    assert not ClusterLogin.objects.filter(username=INJECTION).exists()
+
+
+def test_the_secretariat_cannot_rename_a_projects_slurm_account_to_inject(
+    project: Any, login: Any, secretariat: Any
+) -> None:
+    from tests.admin_forms import messages_of, post_form
+
+    url = f"/admin/compute/project/{project.pk}/change/"
+    response = post_form(login(secretariat), url, {"slurm_accounts-0-name": INJECTION})
+    assert any("is not a Slurm name" in text for text in messages_of(response)), messages_of(response)
+    assert project.slurm_accounts.get().name == "ec85"
+
+
+def test_a_name_stored_before_validation_is_left_out_of_the_sacctmgr_file(
+    granted: None, project: Any, site_fox: str
+) -> None:
+    # A name that reached the database before names were validated (or by raw SQL).
+    project.slurm_accounts.update(name=INJECTION)
+    reply = token_client(site_fox).get("/api/v1/compute/sites/flagship/limits/?format=sacctmgr")
+    assert reply.status_code == 200
+    lines = reply.content.decode().splitlines()
+    assert not any(line.startswith("scontrol") for line in lines)
+    assert not any(line.startswith("sacctmgr") for line in lines)
+    assert "# skipped an account of project llm-alignment: its name is not a valid Slurm name" in lines
