@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -117,7 +117,7 @@ def _postgres() -> str:
 
 
 def _redis() -> str:
-    client = cache._cache.get_client()  # type: ignore[attr-defined]
+    client = caches["redis"]._cache.get_client()  # type: ignore[attr-defined]
     client.ping()
     return f"Redis {client.info('server').get('redis_version', '?')}"
 

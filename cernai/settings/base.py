@@ -118,14 +118,30 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
+# Redis in front, PostgreSQL behind (cernai/core/cache.py): sign-in counters and used TOTP codes live
+# in PostgreSQL; everything else is cached in Redis, and a Redis outage is a cache miss, not a 500.
+CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", "cernai")
 CACHES = {
-    "default": {
+    "default": {"BACKEND": "cernai.core.cache.ResilientCache"},
+    "redis": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
-        "KEY_PREFIX": env("CACHE_KEY_PREFIX", "cernai"),
-    }
+        "KEY_PREFIX": CACHE_KEY_PREFIX,
+        # A dead Redis must cost a request milliseconds, not the default minutes of waiting.
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+    },
+    "durable": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "cernai_cache",  # created by core's migrations (core.CacheEntry)
+        "KEY_PREFIX": CACHE_KEY_PREFIX,
+    },
 }
+# Sessions live in PostgreSQL with a cached copy in Redis; with Redis down they are read from PostgreSQL.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# The reverse proxies (TLS terminators) in front of the portal, as addresses or networks: only from
+# these is X-Forwarded-For believed when counting failed sign-ins (cernai/core/clients.py).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -153,10 +169,11 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SIGNUP_FORM_CLASS = "cernai.accounts.forms.SignupProfileForm"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[cernai] "
-# T6: the 6th failed login for one account within 5 minutes is refused (admin login goes through
-# allauth too, see cernai/urls.py).
+# Failed sign-ins are throttled by cernai/core/throttle.py (per address, and per account at an
+# address, with growing delays; in PostgreSQL), through this adapter; the admin login goes through
+# allauth too (cernai/urls.py). allauth's own "login_failed" limit is therefore not used.
+ACCOUNT_ADAPTER = "cernai.core.account_adapter.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "5/5m/key,20/5m/ip",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",

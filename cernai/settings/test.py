@@ -13,7 +13,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 _suffix = os.environ.get("TEST_RUN_ID", "")
 DATABASES["default"]["TEST"] = {"NAME": f"test_cernai{'_' + _suffix if _suffix else ''}"}
 DATABASES["default"]["CONN_MAX_AGE"] = 0
-CACHES["default"]["KEY_PREFIX"] = f"test-{_suffix or 'cernai'}"
+CACHES["redis"]["KEY_PREFIX"] = CACHES["durable"]["KEY_PREFIX"] = f"test-{_suffix or 'cernai'}"
 MEDIA_ROOT = BASE_DIR / "var" / f"test-media{'-' + _suffix if _suffix else ''}"  # noqa: F405
 STORAGES["default"]["OPTIONS"]["location"] = MEDIA_ROOT  # noqa: F405
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
