@@ -59,14 +59,13 @@ def _keys(address: str, login: str) -> list[tuple[Limit, str]]:
 def is_refused(*, address: str, login: str) -> bool:
     """Whether a sign-in for ``login`` from ``address`` is refused now; a refused attempt counts."""
     now = timezone.now()
-    blocked = [
-        (limit, key)
-        for limit, key in _keys(address, login)
-        if LoginThrottle.objects.filter(scope=limit.scope, key=key, blocked_until__gt=now).exists()
-    ]
-    for limit, key in blocked:
-        _count(limit, key)
-    return bool(blocked)
+    keys = _keys(address, login)
+    if not any(
+        LoginThrottle.objects.filter(scope=limit.scope, key=key, blocked_until__gt=now).exists() for limit, key in keys
+    ):
+        return False
+    record_failure(address=address, login=login)
+    return True
 
 
 def record_failure(*, address: str, login: str) -> None:

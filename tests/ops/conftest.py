@@ -1,0 +1,18 @@
+"""Fixtures of the operations tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.core.conftest import form_login  # noqa: F401  (the real login form, shared with core's tests)
+
+PROXY = "10.0.0.5"
+
+
+@pytest.fixture
+def behind_proxy(settings: Any) -> str:
+    """The documented deployment: a TLS proxy at 10.0.0.5 in front of the portal."""
+    settings.TRUSTED_PROXIES = [PROXY]
+    return PROXY
