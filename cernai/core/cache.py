@@ -2,7 +2,7 @@
 is down (quality.md T18).
 
 - Keys that guard sign-in (allauth's rate-limit counters and its used-TOTP marks, all named
-  ``allauth.…``) live in PostgreSQL (the ``durable`` cache, table ``cernai_cache``): a Redis outage
+  ``allauth…``) live in PostgreSQL (the ``durable`` cache, table ``cernai_cache``): a Redis outage
   or restart can neither forget a used code nor reset a counter.
 - Everything else (sessions' cached copies, the beat heartbeat) goes to Redis (the ``redis`` cache).
   When Redis cannot be reached, a read is a miss and a write is dropped with a warning; sessions
@@ -34,7 +34,7 @@ class ResilientCache(BaseCache):
         options = params.get("OPTIONS", {})
         self.fast_alias = options.get("FAST", "redis")
         self.durable_alias = options.get("DURABLE", "durable")
-        self.durable_prefixes = tuple(options.get("DURABLE_PREFIXES", ("allauth.",)))
+        self.durable_prefixes = tuple(options.get("DURABLE_PREFIXES", ("allauth",)))
         self._stale: set[tuple[str, int | None]] = set()
         self._lock = threading.Lock()
 

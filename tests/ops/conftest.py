@@ -16,3 +16,8 @@ def behind_proxy(settings: Any) -> str:
     """The documented deployment: a TLS proxy at 10.0.0.5 in front of the portal."""
     settings.TRUSTED_PROXIES = [PROXY]
     return PROXY
+
+
+# The personas and objects of the apps' own tests (a delegate with an open ballot, an open call).
+from tests.fellowships.conftest import call, states  # noqa: E402, F401
+from tests.governance.conftest import delegate_fr_sci, france, make_ballot, members, session  # noqa: E402, F401
