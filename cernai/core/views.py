@@ -161,6 +161,20 @@ def status(request: HttpRequest) -> HttpResponse:
     return render(request, "core/status.html", context)
 
 
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The styled 400 page; under /api/ a JSON body."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Bad request.")}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The styled 403 page; under /api/ a JSON body."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("You do not have permission to perform this action.")}, status=403)
+    return defaults.permission_denied(request, exception)
+
+
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
     """The styled 404 page; under /api/ a JSON body, as the API's clients and schema expect."""
     if request.path.startswith("/api/"):
