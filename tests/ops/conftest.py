@@ -18,6 +18,14 @@ def behind_proxy(settings: Any) -> str:
     return PROXY
 
 
-# The personas and objects of the apps' own tests (a delegate with an open ballot, an open call).
+# The personas and objects of the apps' own tests (delegates with an open ballot, an open call).
 from tests.fellowships.conftest import call, states  # noqa: E402, F401
-from tests.governance.conftest import delegate_fr_sci, france, make_ballot, members, session  # noqa: E402, F401
+from tests.governance.conftest import (  # noqa: E402, F401
+    delegate_fr_pol,
+    delegate_fr_sci,
+    delegates,
+    france,
+    make_ballot,
+    members,
+    session,
+)
