@@ -3,7 +3,7 @@
 import os
 
 from .base import *  # noqa: F403
-from .base import CACHES, DATABASES
+from .base import CACHES, DATABASES, env_bool
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
@@ -20,7 +20,8 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
 CELERY_TASK_DEFAULT_QUEUE = f"cernai-test{'-' + _suffix if _suffix else ''}"
 ALLOWED_HOSTS = ["*"]
 # Tasks run in-process when enqueued (after commit); the reliability tests start real workers.
-CELERY_TASK_ALWAYS_EAGER = True
+# (T20 starts web processes with CELERY_TASK_ALWAYS_EAGER=false so they enqueue to the broker.)
+CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", True)
 CELERY_TASK_EAGER_PROPAGATES = True
 # The live server of browser tests serves static files through finders, not a manifest.
 STORAGES["staticfiles"] = {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}  # noqa: F405

@@ -19,6 +19,7 @@ def behind_proxy(settings: Any) -> str:
 
 
 # The personas and objects of the apps' own tests (delegates with an open ballot, an open call).
+from tests.compute.conftest import flagship, fox, gpu_period, member, pi, project  # noqa: E402, F401
 from tests.fellowships.conftest import call, states  # noqa: E402, F401
 from tests.governance.conftest import (  # noqa: E402, F401
     delegate_fr_pol,
