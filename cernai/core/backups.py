@@ -21,6 +21,7 @@ import os
 import shutil
 import subprocess
 import tarfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -50,7 +51,7 @@ class Database:
     password: str
 
     @classmethod
-    def from_settings(cls, alias_settings: dict[str, Any]) -> Database:
+    def from_settings(cls, alias_settings: Mapping[str, Any]) -> Database:
         return cls(
             name=str(alias_settings["NAME"]),
             host=str(alias_settings.get("HOST") or "127.0.0.1"),

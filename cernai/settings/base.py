@@ -124,7 +124,7 @@ REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
 # Redis in front, PostgreSQL behind (cernai/core/cache.py): sign-in counters and used TOTP codes live
 # in PostgreSQL; everything else is cached in Redis, and a Redis outage is a cache miss, not a 500.
 CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", "cernai")
-CACHES = {
+CACHES: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "cernai.core.cache.ResilientCache"},
     "redis": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
@@ -328,7 +328,7 @@ CELERY_BEAT_SCHEDULE = {
 # JSON lines by default (LOG_FORMAT=plain for a developer's console); every record carries the
 # request id of the request or task it belongs to (cernai/core/observability.py).
 LOG_FORMAT = env("LOG_FORMAT", "json")
-LOGGING = {
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "filters": {"request_id": {"()": "cernai.core.observability.RequestIdFilter"}},
