@@ -13,7 +13,7 @@ export REDIS_URL ?= redis://127.0.0.1:6379/0
 help:
 	@echo "make run    — set everything up and serve the portal with demo data on http://127.0.0.1:8000"
 	@echo "make test   — set everything up and run the whole test suite"
-	@echo "make lint   — ruff and mypy"
+	@echo "make lint   — ruff, mypy, makemigrations --check and the import contracts"
 	@echo "make bench  — benchmarks against floors measured in the same run"
 
 $(VENV)/.installed: requirements.lock pyproject.toml
@@ -59,10 +59,14 @@ run: demo
 test: deps services messages static chromium
 	DJANGO_SETTINGS_MODULE=cernai.settings.test $(VENV)/bin/pytest
 
+# The static checks CI runs before the tests: style, types, migrations in step with the models, and
+# the layering contracts in pyproject.toml ([tool.importlinter]).
 lint: deps
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy
+	DJANGO_SETTINGS_MODULE=cernai.settings.test $(MANAGE) makemigrations --check --dry-run
+	$(VENV)/bin/lint-imports
 
 bench: deps services static db
 	$(MANAGE) migrate --noinput -v 0

@@ -2,12 +2,18 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from cernai.core import probes
+
 # The admin login goes through allauth: the same rate limits (T6) and the same second factor.
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_header = "cernai secretariat"
 admin.site.site_title = "cernai admin"
 
 urlpatterns = [
+    # Probes for the load balancer and monitoring (outside i18n and the MFA requirement).
+    path("healthz", probes.healthz, name="healthz"),
+    path("readyz", probes.readyz, name="readyz"),
+    path("metrics", probes.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -20,5 +26,7 @@ urlpatterns = [
 ]
 
 # JSON errors under /api/, the styled pages elsewhere.
+handler400 = "cernai.core.views.bad_request"
+handler403 = "cernai.core.views.permission_denied"
 handler404 = "cernai.core.views.page_not_found"
 handler500 = "cernai.core.views.server_error"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import caches
 from django.test import Client
 
 # Playwright's sync API runs an event loop in the test thread; Django must still allow ORM calls.
@@ -18,13 +18,13 @@ from tests import factories
 
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Any:
-    """Rate-limit counters and used-TOTP marks live in Redis: each test starts clean.
+    """Cached values in Redis: each test starts clean (sign-in counters live in PostgreSQL and roll back).
 
     Only this run's keys: ``cache.clear()`` is FLUSHDB, which would wipe the keys of parallel test
     runs, of a developer's `make run` and the Celery broker's queues sharing the Redis database.
     """
-    client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
-    keys = list(client.scan_iter(match=f"{settings.CACHES['default']['KEY_PREFIX']}:*", count=1000))
+    client = caches["redis"]._cache.get_client(write=True)  # type: ignore[attr-defined]
+    keys = list(client.scan_iter(match=f"{settings.CACHES['redis']['KEY_PREFIX']}:*", count=1000))
     if keys:
         client.delete(*keys)
     yield

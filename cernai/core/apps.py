@@ -7,4 +7,4 @@ class CoreConfig(AppConfig):
     verbose_name = "Core"
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401  (records tasks that fail for good)
+        from . import observability, signals  # noqa: F401  (task signals: failures recorded, request ids, metrics)

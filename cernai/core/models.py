@@ -87,3 +87,40 @@ class TaskFailure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task_name} ({self.task_id})"
+
+
+class CacheEntry(models.Model):
+    """The rows of the ``durable`` cache (Django's database cache, ``cernai/core/cache.py``): sign-in
+    rate-limit counters and used-TOTP marks. A model only so that migrations create the table and
+    backups and test flushes include it; Django's DatabaseCache reads and writes it."""
+
+    cache_key = models.CharField(max_length=255, primary_key=True)
+    value = models.TextField()
+    expires = models.DateTimeField(db_index=True)
+
+    class Meta:
+        db_table = "cernai_cache"
+        verbose_name = _("cache entry")
+        verbose_name_plural = _("cache entries")
+
+    def __str__(self) -> str:
+        return self.cache_key
+
+
+class LoginThrottle(models.Model):
+    """Failed sign-ins counted for one scope and key (see ``cernai/core/throttle.py``). In PostgreSQL,
+    so that a Redis outage or restart resets no counter."""
+
+    scope = models.CharField(max_length=20)
+    key = models.CharField(max_length=400)
+    failures = models.PositiveIntegerField(default=0)
+    last_failure_at = models.DateTimeField()
+    blocked_until = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="core_loginthrottle_scope_key")]
+        verbose_name = _("login throttle")
+        verbose_name_plural = _("login throttles")
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}: {self.failures}"

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
+from django.core.cache import cache, caches
 from django.core.paginator import Paginator
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
@@ -117,7 +117,7 @@ def _postgres() -> str:
 
 
 def _redis() -> str:
-    client = cache._cache.get_client()  # type: ignore[attr-defined]
+    client = caches["redis"]._cache.get_client()  # type: ignore[attr-defined]
     client.ping()
     return f"Redis {client.info('server').get('redis_version', '?')}"
 
@@ -159,6 +159,20 @@ def status(request: HttpRequest) -> HttpResponse:
         "beat_schedule": sorted(settings.CELERY_BEAT_SCHEDULE),
     }
     return render(request, "core/status.html", context)
+
+
+def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The styled 400 page; under /api/ a JSON body."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("Bad request.")}, status=400)
+    return defaults.bad_request(request, exception)
+
+
+def permission_denied(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """The styled 403 page; under /api/ a JSON body."""
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": _("You do not have permission to perform this action.")}, status=403)
+    return defaults.permission_denied(request, exception)
 
 
 def page_not_found(request: HttpRequest, exception: Exception) -> HttpResponse:

@@ -71,14 +71,17 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "cernai.core.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "cernai.core.middleware.ApiBodyLimitMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "cernai.core.middleware.PrivateAnswersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -119,14 +122,30 @@ DATABASES = {
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", "redis://127.0.0.1:6379/0")
-CACHES = {
-    "default": {
+# Redis in front, PostgreSQL behind (cernai/core/cache.py): sign-in counters and used TOTP codes live
+# in PostgreSQL; everything else is cached in Redis, and a Redis outage is a cache miss, not a 500.
+CACHE_KEY_PREFIX = env("CACHE_KEY_PREFIX", "cernai")
+CACHES: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": "cernai.core.cache.ResilientCache"},
+    "redis": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": REDIS_URL,
-        "KEY_PREFIX": env("CACHE_KEY_PREFIX", "cernai"),
-    }
+        "KEY_PREFIX": CACHE_KEY_PREFIX,
+        # A dead Redis must cost a request milliseconds, not the default minutes of waiting.
+        "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 1.0},
+    },
+    "durable": {
+        "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+        "LOCATION": "cernai_cache",  # created by core's migrations (core.CacheEntry)
+        "KEY_PREFIX": CACHE_KEY_PREFIX,
+    },
 }
+# Sessions live in PostgreSQL with a cached copy in Redis; with Redis down they are read from PostgreSQL.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+
+# The reverse proxies (TLS terminators) in front of the portal, as addresses or networks: only from
+# these is X-Forwarded-For believed when counting failed sign-ins (cernai/core/clients.py).
+TRUSTED_PROXIES = env_list("TRUSTED_PROXIES")
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
@@ -154,10 +173,11 @@ ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_SIGNUP_FORM_CLASS = "cernai.accounts.forms.SignupProfileForm"
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[cernai] "
-# T6: the 6th failed login for one account within 5 minutes is refused (admin login goes through
-# allauth too, see cernai/urls.py).
+# Failed sign-ins are throttled by cernai/core/throttle.py (per address, and per account at an
+# address, with growing delays; in PostgreSQL), through this adapter; the admin login goes through
+# allauth too (cernai/urls.py). allauth's own "login_failed" limit is therefore not used.
+ACCOUNT_ADAPTER = "cernai.core.account_adapter.AccountAdapter"
 ACCOUNT_RATE_LIMITS = {
-    "login_failed": "5/5m/key,20/5m/ip",
     "signup": "20/m/ip",
     "confirm_email": "1/3m/key",
     "reset_password": "20/m/ip,5/m/key",
@@ -306,14 +326,39 @@ CELERY_BEAT_SCHEDULE = {
 }
 
 # --- logging ----------------------------------------------------------------------------------
-LOGGING = {
+# JSON lines by default (LOG_FORMAT=plain for a developer's console); every record carries the
+# request id of the request or task it belongs to (cernai/core/observability.py).
+LOG_FORMAT = env("LOG_FORMAT", "json")
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"request_id": {"()": "cernai.core.observability.RequestIdFilter"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {
+            "()": "pythonjsonlogger.json.JsonFormatter",
+            "fmt": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
+            "rename_fields": {"asctime": "time", "levelname": "level", "name": "logger"},
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_FORMAT == "json" else "plain",
+            "filters": ["request_id"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# Workers log through the same configuration (JSON, request ids), not Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+
+# --- probes and metrics -----------------------------------------------------------------------
+# /metrics answers a bearer token (METRICS_TOKEN) or a scraper whose socket address is in these
+# networks (never X-Forwarded-For). /healthz and /readyz are open (they tell nothing personal).
+METRICS_TOKEN = env("METRICS_TOKEN")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", "127.0.0.1/32,::1/128")
 
 # --- audit trail (django-pghistory) ------------------------------------------------------------
 # Event tables are append-only: a trigger refuses UPDATE and DELETE on them.

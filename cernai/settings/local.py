@@ -5,3 +5,5 @@ from .base import env_bool
 
 DEBUG = env_bool("DEBUG", True)
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = True
+LOG_FORMAT = "plain"
+LOGGING["handlers"]["console"]["formatter"] = "plain"  # noqa: F405

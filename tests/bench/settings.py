@@ -22,7 +22,7 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-CACHES["default"]["KEY_PREFIX"] = "bench"
+CACHES["redis"]["KEY_PREFIX"] = CACHES["durable"]["KEY_PREFIX"] = "bench"
 CELERY_TASK_DEFAULT_QUEUE = "cernai-bench"
 MEDIA_ROOT = BASE_DIR / "var" / "bench-media"
 STORAGES["default"]["OPTIONS"]["location"] = MEDIA_ROOT  # noqa: F405
