@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -121,16 +122,33 @@ class ApplicationAdmin(admin.ModelAdmin):
     search_fields = ["title", "applicant__name", "applicant__email"]
     raw_id_fields = ["applicant", "call", "host_site", "cv", "plan_file"]
     readonly_fields = ["eligibility", "eligible", "submitted_at", "revision", "status"]
-    actions = ["reject"]
+    actions = ["accept", "waitlist", "reject"]
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet[Application], decision: str) -> None:
+        """One decision for the selected applications, call by call, through the decision service."""
+        by_call: dict[int, dict[int, str]] = {}
+        for pk, call_id in queryset.values_list("pk", "call_id"):
+            by_call.setdefault(call_id, {})[pk] = decision
+        recorded = 0
+        for decisions in by_call.values():
+            try:
+                recorded += len(services.decide_in_bulk(decisions=decisions, actor=request.user))
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), level=messages.ERROR)
+        if recorded:
+            self.message_user(request, _("%(n)d decision(s) recorded and sent.") % {"n": recorded})
+
+    @admin.action(description=_("Accept the selected applications (emails the applicants)"))
+    def accept(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:
+        self._decide(request, queryset, "accepted")
+
+    @admin.action(description=_("Waitlist the selected applications (emails the applicants)"))
+    def waitlist(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:
+        self._decide(request, queryset, "waitlisted")
 
     @admin.action(description=_("Reject the selected applications (emails the applicants)"))
     def reject(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:
-        by_call: dict[int, dict[int, str]] = {}
-        for pk, call_id in queryset.values_list("pk", "call_id"):
-            by_call.setdefault(call_id, {})[pk] = "rejected"
-        for decisions in by_call.values():
-            services.decide_in_bulk(decisions=decisions, actor=request.user)
-        self.message_user(request, _("Decisions recorded."))
+        self._decide(request, queryset, "rejected")
 
 
 @admin.register(ReviewAssignment)

@@ -7,3 +7,4 @@ class FellowshipsConfig(AppConfig):
 
     def ready(self) -> None:
         from . import navigation  # noqa: F401  (registers menu entries and dashboard panels)
+        from . import tasks  # noqa: F401  (registers the tasks that services enqueue by name)

@@ -69,6 +69,23 @@ def scores_of(review: Review) -> dict[str, Decimal]:
     return {k: Decimal(v) for k, v in review.scores.items()}
 
 
+def current_reviews() -> Prefetch:
+    """Prefetch an application's current (not outdated) reviews as ``application.current``."""
+    return Prefetch("reviews", queryset=Review.objects.filter(outdated=False), to_attr="current")
+
+
+def standing_of(application: Application, criteria: list[scoring.WeightedCriterion]) -> scoring.Standing:
+    """An application's aggregate over its current reviews (prefetched with ``current_reviews()``)."""
+    call = application.call
+    return scoring.aggregate(
+        application.pk,
+        criteria,
+        [scores_of(r) for r in application.current],  # type: ignore[attr-defined]
+        threshold=call.threshold_percent,
+        min_reviewers=call.min_reviewers,
+    )
+
+
 @dataclass
 class RankedRow:
     rank: int
@@ -84,21 +101,14 @@ def ranked_list(call: Call) -> list[RankedRow]:
         call.applications.exclude(status__in=[Application.Status.DRAFT])
         .filter(erased_at__isnull=True)
         .select_related("applicant", "host_site")
-        .prefetch_related(Prefetch("reviews", queryset=Review.objects.filter(outdated=False), to_attr="current"))
+        .prefetch_related(current_reviews())
     )
     standings = []
     by_id = {}
     for application in applications:
+        application.call = call
         by_id[application.pk] = application
-        standings.append(
-            scoring.aggregate(
-                application.pk,
-                criteria,
-                [scores_of(r) for r in application.current],  # type: ignore[attr-defined]
-                threshold=call.threshold_percent,
-                min_reviewers=call.min_reviewers,
-            )
-        )
+        standings.append(standing_of(application, criteria))
     rows = []
     fundable_seen = 0
     for position, standing in enumerate(scoring.rank(standings), start=1):
@@ -115,7 +125,7 @@ def staff_applications(call: Call) -> QuerySet[Application]:
     return (
         call.applications.select_related("applicant", "host_site")
         .prefetch_related(
-            Prefetch("reviews", queryset=Review.objects.filter(outdated=False), to_attr="current"),
+            current_reviews(),
             Prefetch("assignments", queryset=ReviewAssignment.objects.select_related("reviewer")),
         )
         .order_by("id")

@@ -19,7 +19,7 @@ from cernai.core.notifications import notify
 from .. import notifications as kinds
 from .. import scoring
 from ..models import Application, Placement, Review, ReviewAssignment
-from ..selectors import criteria_of
+from ..selectors import criteria_of, current_reviews, standing_of
 from .applications import ApplicationError
 from .placements import report_due_for
 
@@ -188,6 +188,7 @@ def decide_in_bulk(*, decisions: Mapping[int, str], actor: Any) -> list[Applicat
         applications = list(
             Application.objects.select_for_update(of=("self",))
             .select_related("call", "applicant", "host_site")
+            .prefetch_related(current_reviews())
             .filter(pk__in=decisions)
             .order_by("pk")
         )
@@ -196,6 +197,7 @@ def decide_in_bulk(*, decisions: Mapping[int, str], actor: Any) -> list[Applicat
         call = applications[0].call
         # Lock the call's row so two bulk decisions cannot both fill the last place.
         type(call).objects.select_for_update().get(pk=call.pk)
+        criteria = criteria_of(call)
         for application in applications:
             if application.status not in (
                 Application.Status.SUBMITTED,
@@ -209,6 +211,22 @@ def decide_in_bulk(*, decisions: Mapping[int, str], actor: Any) -> list[Applicat
                 )
             if decisions[application.pk] == "accepted" and application.is_eligible is False:
                 raise ApplicationError(_("%(ref)s is not eligible.") % {"ref": application.reference})
+            refusal = scoring.decision_refusal(
+                decisions[application.pk],
+                standing_of(application, criteria),
+                threshold=call.threshold_percent,
+                min_reviewers=call.min_reviewers,
+            )
+            if refusal:
+                raise ApplicationError(
+                    _("%(ref)s cannot be %(decision)s: %(reason)s.")
+                    % {
+                        "ref": application.reference,
+                        "decision": DECISIONS[decisions[application.pk]].label,
+                        "reason": refusal,
+                    },
+                    code="threshold",
+                )
         others = call.applications.exclude(pk__in=decisions).filter(status=Application.Status.ACCEPTED)
         accepted = [a for a in applications if decisions[a.pk] == "accepted"]
         accepting = others.count() + len(accepted)

@@ -163,8 +163,12 @@ def test_staff_assign_ranking_decide_and_export(
     assert ReviewAssignment.objects.count() == 1
     ranking = client.get(reverse("fellowships:staff_ranking", args=[call.pk]))
     assert submitted.reference in ranking.text and "too few reviews" in ranking.text
+    decide = reverse("fellowships:staff_decide", args=[call.pk])
+    refused = client.post(decide, {f"decision_{submitted.pk}": "waitlisted"}, follow=True)
+    assert "cannot be waitlisted: it has 0 completed review(s)" in refused.text
+    factories.scored(submitted, factories.FUNDABLE, factories.FUNDABLE)
     with commits(execute=True):
-        client.post(reverse("fellowships:staff_decide", args=[call.pk]), {f"decision_{submitted.pk}": "waitlisted"})
+        client.post(decide, {f"decision_{submitted.pk}": "waitlisted"})
     submitted.refresh_from_db()
     assert submitted.status == "waitlisted"
     with commits(execute=True):
@@ -255,6 +259,7 @@ def test_admin_pages_and_placement_actions(submitted: Any, secretariat: Any, log
         assert client.get(f"/admin/fellowships/{model}/").status_code == 200, model
     assert client.get(f"/admin/fellowships/call/{submitted.call_id}/change/").status_code == 200
     assert client.get("/admin/fellowships/call/add/").status_code == 200
+    factories.scored(submitted, factories.FUNDABLE, factories.FUNDABLE)
     services.decide(application=submitted, actor=secretariat, decision="accepted")
     placement = submitted.placement
     client.post("/admin/fellowships/placement/", {"action": "mark_active", "_selected_action": [placement.pk]})
