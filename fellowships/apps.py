@@ -6,5 +6,7 @@ class FellowshipsConfig(AppConfig):
     verbose_name = "Fellowships"
 
     def ready(self) -> None:
-        from . import navigation  # noqa: F401  (registers menu entries and dashboard panels)
-        from . import tasks  # noqa: F401  (registers the tasks that services enqueue by name)
+        from . import (
+            navigation,  # noqa: F401  (registers menu entries and dashboard panels)
+            tasks,  # noqa: F401  (registers the tasks that services enqueue by name)
+        )
