@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.contrib.admin.options import ActionLocation
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -151,12 +153,89 @@ class ApplicationAdmin(admin.ModelAdmin):
         self._decide(request, queryset, "rejected")
 
 
+class AssignmentAddForm(forms.ModelForm):
+    """A new assignment: who reviews what, refused when conflicted unless overridden with a reason."""
+
+    justification = forms.CharField(
+        label=_("Justification to override a conflict (logged)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Leave empty to refuse a conflicted reviewer. The applicant can never review her own application."),
+    )
+
+    class Meta:
+        model = ReviewAssignment
+        fields = ["application", "reviewer"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        application, reviewer = data.get("application"), data.get("reviewer")
+        if application is not None and reviewer is not None:
+            refusal = services.assignment_refusal(reviewer, application, data.get("justification", ""))
+            if refusal:
+                raise ValidationError(
+                    _("Refused: %(reviewer)s for %(ref)s — %(reason)s.")
+                    % {"reviewer": reviewer, "ref": application.reference, "reason": refusal}
+                )
+        return data
+
+
 @admin.register(ReviewAssignment)
 class ReviewAssignmentAdmin(admin.ModelAdmin):
+    """Assignments are made through the assignment service (conflicts, overrides, the reviewer's role);
+    once made they are read-only here, and only an assignment with no review may be removed."""
+
     list_display = ["application", "reviewer", "conflict_override", "conflict_declared_at"]
     list_select_related = ["application", "reviewer"]
-    raw_id_fields = ["application", "reviewer", "assigned_by"]
+    raw_id_fields = ["application", "reviewer"]
     search_fields = ["reviewer__name", "application__title"]
+    readonly_fields = [
+        "application",
+        "reviewer",
+        "assigned_by",
+        "conflict_override",
+        "override_justification",
+        "conflict_declared_at",
+        "conflict_reason",
+        "created_at",
+    ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: ReviewAssignment | None = None) -> Any:
+        return self.readonly_fields if obj is not None else []
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = AssignmentAddForm
+            kwargs["fields"] = ["application", "reviewer", "justification"]
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: ReviewAssignment | None = None) -> Any:
+        return self.readonly_fields if obj is not None else ["application", "reviewer", "justification"]
+
+    def save_model(self, request: HttpRequest, obj: ReviewAssignment, form: Any, change: bool) -> None:
+        if change:
+            return  # nothing is writable on an existing assignment
+        report = services.assign_reviewers(
+            applications=[obj.application],
+            reviewers=[obj.reviewer],
+            actor=request.user,
+            override_justification=form.cleaned_data.get("justification", ""),
+        )
+        made = report.created + report.overridden
+        if not made:  # refused since the form was checked (an institution changed meanwhile)
+            raise PermissionDenied(report.refused[0][2] if report.refused else _("Already assigned."))
+        obj.pk = made[0].pk
+        obj._state.adding = False
+
+    def get_actions(self, request: HttpRequest, action_location: Any = ActionLocation.CHANGE_LIST) -> Any:
+        actions = super().get_actions(request, action_location=action_location)
+        actions.pop("delete_selected", None)  # one at a time, and only when no review was written
+        return actions
+
+    def has_delete_permission(self, request: HttpRequest, obj: ReviewAssignment | None = None) -> bool:
+        if obj is not None and obj.reviews.exists():
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(Placement)

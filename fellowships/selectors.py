@@ -43,7 +43,7 @@ def active_assignments(reviewer: Any) -> QuerySet[ReviewAssignment]:
         conflict_declared_at__isnull=True,
         application__status=Application.Status.SUBMITTED,
         application__erased_at__isnull=True,
-    )
+    ).exclude(application__applicant=reviewer)  # never one's own application, however it was assigned
 
 
 def review_queue(reviewer: Any) -> QuerySet[ReviewAssignment]:

@@ -46,6 +46,15 @@ def conflict_reason(reviewer: Any, application: Application) -> str | None:
     return None
 
 
+def assignment_refusal(reviewer: Any, application: Application, justification: str = "") -> str | None:
+    """Why this reviewer may not be assigned: a conflict not overridden with a written justification
+    (staff may override any conflict but one: the applicant never reviews her own application)."""
+    reason = conflict_reason(reviewer, application)
+    if reason and (not justification.strip() or reviewer.pk == application.applicant_id):
+        return reason
+    return None
+
+
 @dataclass
 class AssignmentReport:
     created: list[ReviewAssignment] = field(default_factory=list)
@@ -70,10 +79,11 @@ def assign_reviewers(
                 if existing and existing.conflict_declared_at is None:
                     report.existing += 1
                     continue
-                reason = conflict_reason(reviewer, application)
-                if reason and (not justification or reviewer.pk == application.applicant_id):
-                    report.refused.append((application, reviewer, reason))
+                refusal = assignment_refusal(reviewer, application, justification)
+                if refusal:
+                    report.refused.append((application, reviewer, refusal))
                     continue
+                reason = conflict_reason(reviewer, application)
                 if existing:  # a declared conflict, now overridden by staff with a justification
                     existing.conflict_declared_at = None
                     existing.conflict_override = True
@@ -121,10 +131,23 @@ def submit_review(
 ) -> Review:
     """Score every criterion 0-5 (one decimal; a blank blocks it) for the application's current revision."""
     with transaction.atomic(), audit_context(actor=reviewer, reason="submit review"):
-        locked = ReviewAssignment.objects.select_for_update().select_related("application__call").get(pk=assignment.pk)
+        locked = (
+            ReviewAssignment.objects.select_for_update(of=("self",))
+            .select_related("application__call", "application__host_site")
+            .get(pk=assignment.pk)
+        )
         application = locked.application
         if locked.reviewer_id != reviewer.pk or locked.conflict_declared_at is not None:
             raise ReviewError(_("You do not have access to this application."), code="access")
+        # Conflicts are checked again at scoring: an assignment made before the reviewer's or the
+        # application's institution changed, or written around the assignment rule, scores nothing.
+        conflict = assignment_refusal(
+            reviewer, application, locked.override_justification if locked.conflict_override else ""
+        )
+        if conflict:
+            raise ReviewError(
+                _("You cannot review this application: %(reason)s.") % {"reason": conflict}, code="conflict"
+            )
         if application.status != Application.Status.SUBMITTED:
             raise ReviewError(_("This application is not open for review."), code="status")
         criteria = criteria_of(application.call)
