@@ -116,14 +116,74 @@ class CallAdmin(admin.ModelAdmin):
             messages.warning(request, _("The criteria's weights add up to %(t)d %%, not 100 %%.") % {"t": total})
 
 
+class ApplicationAdminForm(forms.ModelForm):
+    """Nothing of an application is written here directly: the secretariat may only override its
+    computed eligibility, with a written justification, through the override service."""
+
+    override = forms.ChoiceField(
+        label=_("Override the eligibility"),
+        choices=[("", _("no change")), ("yes", _("eligible")), ("no", _("not eligible"))],
+        required=False,
+    )
+    override_reason = forms.CharField(
+        label=_("Justification of the override (logged)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required with an override; it is kept in the audit trail."),
+    )
+
+    class Meta:
+        model = Application
+        fields: list[str] = []
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("override") and not data.get("override_reason", "").strip():
+            self.add_error("override_reason", _("An override needs a written justification."))
+        return data
+
+
+APPLICATION_FIELDS = [
+    "call", "applicant", "status", "revision", "submitted_at", "late_submission", "decided_at",
+    "title", "research_plan", "nationality", "home_institution", "home_country", "host_site",
+    "proposed_start", "proposed_end", "secondment_months", "highest_degree", "masters_date", "phd_date",
+    "experience_years", "cv", "plan_file", "info_request", "erased_at",
+]  # fmt: skip
+ELIGIBILITY_FIELDS = ["eligible", "eligibility", "other_national", "eligibility_override", "override_justification"]
+
+
 @admin.register(Application)
 class ApplicationAdmin(admin.ModelAdmin):
+    """Applications belong to their applicants: read-only here; decisions are the actions below and the
+    eligibility override is the one form field, each through its service."""
+
+    form = ApplicationAdminForm
     list_display = ["id", "title", "applicant", "call", "status", "eligible", "eligibility_override", "submitted_at"]
     list_filter = ["status", "call", "eligible"]
     list_select_related = ["applicant", "call"]
     search_fields = ["title", "applicant__name", "applicant__email"]
-    raw_id_fields = ["applicant", "call", "host_site", "cv", "plan_file"]
-    readonly_fields = ["eligibility", "eligible", "submitted_at", "revision", "status"]
+    readonly_fields = APPLICATION_FIELDS + ELIGIBILITY_FIELDS
+    fieldsets = [
+        (None, {"fields": APPLICATION_FIELDS}),
+        (_("Eligibility"), {"fields": [*ELIGIBILITY_FIELDS, "override", "override_reason"]}),
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # applicants apply in the portal
+
+    def has_delete_permission(self, request: HttpRequest, obj: Application | None = None) -> bool:
+        return False  # erasure is the applicant's request, carried out by the erasure service
+
+    def save_model(self, request: HttpRequest, obj: Application, form: Any, change: bool) -> None:
+        choice = form.cleaned_data.get("override")
+        if choice:
+            services.override_eligibility(
+                application=obj,
+                actor=request.user,
+                eligible=choice == "yes",
+                justification=form.cleaned_data["override_reason"],
+            )
+
     actions = ["accept", "waitlist", "reject"]
 
     def _decide(self, request: HttpRequest, queryset: QuerySet[Application], decision: str) -> None:
@@ -243,15 +303,30 @@ class PlacementAdmin(admin.ModelAdmin):
     list_display = ["application", "host_site", "start", "end", "status", "report_due", "report_submitted_at"]
     list_filter = ["status", "host_site"]
     list_select_related = ["application", "host_site"]
-    raw_id_fields = ["application"]
+    # Made by accepting an application; moved on by the actions below (the placement service); the
+    # report is the fellow's. Nothing here is written directly.
+    readonly_fields = [
+        "application", "host_site", "start", "end", "status", "report_due", "report_text",
+        "report_submitted_at", "returned_country", "returned_on",
+    ]  # fmt: skip
     actions = ["mark_active", "mark_completed"]
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Placement | None = None) -> bool:
+        return False
+
     def _move(self, request: HttpRequest, queryset: QuerySet[Placement], status: str) -> None:
+        moved = 0
         for placement in queryset:
             try:
                 services.set_placement_status(placement=placement, actor=request.user, status=status)
+                moved += 1
             except ValueError as exc:
                 self.message_user(request, f"{placement}: {exc}", level=messages.ERROR)
+        if moved:
+            self.message_user(request, _("%(n)d placement(s) updated.") % {"n": moved})
 
     @admin.action(description=_("Mark the selected placements active"))
     def mark_active(self, request: HttpRequest, queryset: QuerySet[Placement]) -> None:
@@ -266,4 +341,10 @@ class PlacementAdmin(admin.ModelAdmin):
 class ExportJobAdmin(admin.ModelAdmin):
     list_display = ["call", "format", "status", "done", "total", "created_at"]
     list_select_related = ["call"]
-    raw_id_fields = ["call", "requested_by", "file"]
+    readonly_fields = ["call", "requested_by", "format", "status", "done", "total", "file", "error", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # exports are asked for on the call's staff page
+
+    def has_change_permission(self, request: HttpRequest, obj: ExportJob | None = None) -> bool:
+        return False
