@@ -36,6 +36,7 @@ STEPS = [
     (4, _("Documents and referees")),
     (5, _("Check and submit")),
 ]
+BLIND_NOTICE_STEPS = (2, 4)  # where the applicant writes the project and uploads the plan
 
 
 def own_application(request: HttpRequest, pk: int) -> Application:
@@ -63,7 +64,14 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _step_context(application: Application, step: int, **extra: Any) -> dict[str, Any]:
-    return {"application": application, "call": application.call, "step": step, "steps": STEPS, **extra}
+    return {
+        "application": application,
+        "call": application.call,
+        "step": step,
+        "steps": STEPS,
+        "blind_steps": BLIND_NOTICE_STEPS,
+        **extra,
+    }
 
 
 @login_required

@@ -14,7 +14,26 @@ from fellowships.models import Application, Call, Criterion, HostSite, Programme
 from governance.models import MemberState
 from tests.factories import UserFactory
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+def make_pdf(metadata: dict[str, str] | None = None, xmp: bytes | None = None) -> bytes:
+    """A real one-page PDF, with document information and XMP metadata when given."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    writer.metadata = None
+    if metadata:
+        writer.add_metadata(metadata)
+    if xmp:
+        writer.xmp_metadata = xmp  # type: ignore[assignment]
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+PDF = make_pdf()
 
 
 def pdf(name: str = "cv.pdf", content: bytes = PDF) -> SimpleUploadedFile:
