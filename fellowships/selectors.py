@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from governance.selectors import member_states
 
@@ -98,7 +99,7 @@ def ranked_list(call: Call) -> list[RankedRow]:
     """Submitted or decided applications of a call, ranked by the mean of their current reviews."""
     criteria = criteria_of(call)
     applications = list(
-        call.applications.exclude(status__in=[Application.Status.DRAFT])
+        call.applications.exclude(status__in=[Application.Status.DRAFT, Application.Status.WITHDRAWN])
         .filter(erased_at__isnull=True)
         .select_related("applicant", "host_site")
         .prefetch_related(current_reviews())
@@ -141,10 +142,11 @@ def overdue_reports(today: Any = None) -> QuerySet[Placement]:
 
 @dataclass
 class Circulation:
-    flows: list[tuple[str, str, int]]  # (home state name, host site name, fellows)
+    flows: list[tuple[str, str, int]]  # (home state name, with its status unless a member; host site; fellows)
     placements: int
     completed: int
-    returned: int
+    returned: int  # to an institution in a member state
+    returned_associate: int = 0  # to one in an associate member state: counted apart, not as members
 
     @property
     def returned_share(self) -> Decimal | None:
@@ -154,24 +156,40 @@ class Circulation:
 
 
 def circulation() -> Circulation:
-    """Fellows by home member state → host site, and who returned to a member state within 12 months."""
-    states = dict(member_states().values_list("iso2", "name"))
-    members = set(member_states(statuses=["member", "associate"]).values_list("iso2", flat=True))
+    """Fellows by home state → host site, and who returned to a member state within 12 months.
+
+    Member states and associate member states are told apart (rules.md §2 speaks of member states):
+    a home state is labelled with its status unless it is a member, and returns to an associate member
+    state are counted on their own, outside the share."""
+    statuses = dict(member_states().values_list("iso2", "status"))
+    names = dict(member_states().values_list("iso2", "name"))
+    labels = {"associate": _("associate member state"), "observer": _("observer state")}
+
+    def home_label(code: str) -> str:
+        name = names.get(code, code or "?")
+        status = statuses.get(code)
+        if status == "member":
+            return name
+        return f"{name} ({labels.get(status or '', _('not a member state'))})"
+
     rows = Placement.objects.select_related("host_site", "application").values_list(
         "application__home_country", "host_site__name", "status", "end", "returned_country", "returned_on"
     )
     counts: dict[tuple[str, str], int] = defaultdict(int)
-    completed = returned = total = 0
+    completed = returned = returned_associate = total = 0
     for home, host, status, end, back_country, back_on in rows:
         total += 1
-        counts[(states.get(home, home or "?"), host)] += 1
+        counts[(home_label(home), host)] += 1
         if status == Placement.Status.COMPLETED:
             completed += 1
             # "within 12 months after the placement": a year of 365.25 days, inclusive.
-            if back_country in members and back_on is not None and (back_on - end).days <= 365.25:
-                returned += 1
+            if back_on is not None and (back_on - end).days <= 365.25:
+                if statuses.get(back_country) == "member":
+                    returned += 1
+                elif statuses.get(back_country) == "associate":
+                    returned_associate += 1
     flows = sorted(((h, s, n) for (h, s), n in counts.items()), key=lambda r: (-r[2], r[0], r[1]))
-    return Circulation(flows, total, completed, returned)
+    return Circulation(flows, total, completed, returned, returned_associate)
 
 
 def search_q(term: str) -> Q:

@@ -13,6 +13,7 @@ from .applications import (
     start_application,
     submit_application,
     upload_reference_letter,
+    withdraw_application,
 )
 from .placements import (
     advance_placements,
@@ -65,4 +66,5 @@ __all__ = [
     "submit_return_report",
     "submit_review",
     "upload_reference_letter",
+    "withdraw_application",
 ]

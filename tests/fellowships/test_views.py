@@ -51,13 +51,15 @@ def test_apply_over_several_visits_and_submit(
     }  # fmt: skip
     assert client.post(reverse("fellowships:application_step", args=[application.pk, 3]), step3).status_code == 302
     assert client.get(reverse("fellowships:application_step", args=[application.pk, 3])).status_code == 200
-    refused = client.post(reverse("fellowships:submit", args=[application.pk]), follow=True)
+    unconfirmed = client.post(reverse("fellowships:submit", args=[application.pk]), follow=True)
+    assert "Confirm that you checked your application" in unconfirmed.text
+    refused = client.post(reverse("fellowships:submit", args=[application.pk]), {"confirm": "yes"}, follow=True)
     assert "Please complete: CV" in refused.text
     client.post(reverse("fellowships:upload_documents", args=[application.pk]), {"doc-cv": factories.pdf()})
     page = client.get(reverse("fellowships:application_step", args=[application.pk, 5]))
     assert "months in the host country (CH)" in page.text  # the preview explains itself
     with commits(execute=True):
-        done = client.post(reverse("fellowships:submit", args=[application.pk]), follow=True)
+        done = client.post(reverse("fellowships:submit", args=[application.pk]), {"confirm": "yes"}, follow=True)
     assert "Submitted" in done.text and "Under review" in done.text
     application.refresh_from_db()
     assert application.status == "submitted" and application.stays.count() == 1
