@@ -158,11 +158,14 @@ def carry_out_erasure(*, request_id: int, now: datetime | None = None) -> bool:
             return False
         user = request.user
         applications = Application.objects.filter(applicant=user)
-        files = PrivateFile.objects.filter(
-            Q(owner=user, purpose__startswith="fellowships.")
-            | Q(pk__in=applications.values("cv"))
-            | Q(pk__in=applications.values("plan_file"))
-            | Q(pk__in=Referee.objects.filter(application__applicant=user).values("letter"))
+        # Listed now, before the records that point at them are cleared.
+        file_ids = list(
+            PrivateFile.objects.filter(
+                Q(owner=user, purpose__startswith="fellowships.")
+                | Q(pk__in=applications.values("cv"))
+                | Q(pk__in=applications.values("plan_file"))
+                | Q(pk__in=Referee.objects.filter(application__applicant=user).values("letter"))
+            ).values_list("pk", flat=True)
         )
         # Aggregates stay (home state, host site, dates, decision) for the circulation statistics;
         # everything that identifies or describes the person goes, from the records and their history.
@@ -182,7 +185,7 @@ def carry_out_erasure(*, request_id: int, now: datetime | None = None) -> bool:
         )
         Stay.objects.filter(application__applicant=user).delete()
         CareerBreak.objects.filter(application__applicant=user).delete()
-        delete_files(files)
+        delete_files(PrivateFile.objects.filter(pk__in=file_ids))
         request.carried_out_at = moment
         request.save(update_fields=["carried_out_at"])
         notify(
