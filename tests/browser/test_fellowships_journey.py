@@ -94,6 +94,7 @@ def test_exchange_from_application_to_decision(
     application = Application.objects.get()
     page.goto(f"{live_server.url}/fellowships/applications/{application.pk}/step/5/")
     expect(page.get_by_text("3.0 months in the host country (CH)")).to_be_visible()
+    page.get_by_label("I have checked my application and want to submit it.", exact=False).check()
     page.get_by_role("button", name="Submit the application").click()
     expect(page.locator("#application-status")).to_have_text("Submitted")
     expect(page.get_by_text("letter received")).to_be_visible()
