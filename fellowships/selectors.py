@@ -170,7 +170,8 @@ def circulation() -> Circulation:
         status = statuses.get(code)
         if status == "member":
             return name
-        return f"{name} ({labels.get(status or '', _('not a member state'))})"
+        label = labels.get(status or "") or _("not a member state")
+        return f"{name} ({label})"
 
     rows = Placement.objects.select_related("host_site", "application").values_list(
         "application__home_country", "host_site__name", "status", "end", "returned_country", "returned_on"
