@@ -143,13 +143,15 @@ class ApplicationAdminForm(forms.ModelForm):
         return data
 
 
-APPLICATION_FIELDS = [
+APPLICATION_FIELDS: list[Any] = [
     "call", "applicant", "status", "revision", "submitted_at", "late_submission", "decided_at",
     "title", "research_plan", "nationality", "home_institution", "home_country", "host_site",
     "proposed_start", "proposed_end", "secondment_months", "highest_degree", "masters_date", "phd_date",
     "experience_years", "cv", "plan_file", "info_request", "erased_at",
 ]  # fmt: skip
-ELIGIBILITY_FIELDS = ["eligible", "eligibility", "other_national", "eligibility_override", "override_justification"]
+ELIGIBILITY_FIELDS: list[Any] = [
+    "eligible", "eligibility", "other_national", "eligibility_override", "override_justification",
+]  # fmt: skip
 
 
 @admin.register(Application)
@@ -164,7 +166,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     search_fields = ["title", "applicant__name", "applicant__email"]
     readonly_fields = APPLICATION_FIELDS + ELIGIBILITY_FIELDS
     fieldsets = [
-        (None, {"fields": APPLICATION_FIELDS}),
+        (None, {"fields": list(APPLICATION_FIELDS)}),
         (_("Eligibility"), {"fields": [*ELIGIBILITY_FIELDS, "override", "override_reason"]}),
     ]
 

@@ -94,14 +94,14 @@ def declare_conflict(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def review_plan(request: HttpRequest, pk: int) -> HttpResponse:
+def review_plan(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
     """The research plan under a neutral name; in a blind call rewritten without its metadata, so blind
     reviewers learn nothing of its author from the file (documents.without_metadata)."""
     application = own_assignment(request, pk).application
     if application.plan_file is None:
         raise Http404(_("No plan was uploaded."))
     filename = f"plan-{application.reference}.pdf"
-    response: HttpResponse
+    response: HttpResponse | FileResponse
     if application.call.blind:
         with open_file(application.plan_file) as source:
             try:
