@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import ActionLocation
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -113,32 +116,188 @@ class CallAdmin(admin.ModelAdmin):
             messages.warning(request, _("The criteria's weights add up to %(t)d %%, not 100 %%.") % {"t": total})
 
 
+class ApplicationAdminForm(forms.ModelForm):
+    """Nothing of an application is written here directly: the secretariat may only override its
+    computed eligibility, with a written justification, through the override service."""
+
+    override = forms.ChoiceField(
+        label=_("Override the eligibility"),
+        choices=[("", _("no change")), ("yes", _("eligible")), ("no", _("not eligible"))],
+        required=False,
+    )
+    override_reason = forms.CharField(
+        label=_("Justification of the override (logged)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Required with an override; it is kept in the audit trail."),
+    )
+
+    class Meta:
+        model = Application
+        fields: list[str] = []
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("override") and not data.get("override_reason", "").strip():
+            self.add_error("override_reason", _("An override needs a written justification."))
+        return data
+
+
+APPLICATION_FIELDS: list[Any] = [
+    "call", "applicant", "status", "revision", "submitted_at", "late_submission", "decided_at",
+    "title", "research_plan", "nationality", "home_institution", "home_country", "host_site",
+    "proposed_start", "proposed_end", "secondment_months", "highest_degree", "masters_date", "phd_date",
+    "experience_years", "cv", "plan_file", "info_request", "erased_at",
+]  # fmt: skip
+ELIGIBILITY_FIELDS: list[Any] = [
+    "eligible", "eligibility", "other_national", "eligibility_override", "override_justification",
+]  # fmt: skip
+
+
 @admin.register(Application)
 class ApplicationAdmin(admin.ModelAdmin):
+    """Applications belong to their applicants: read-only here; decisions are the actions below and the
+    eligibility override is the one form field, each through its service."""
+
+    form = ApplicationAdminForm
     list_display = ["id", "title", "applicant", "call", "status", "eligible", "eligibility_override", "submitted_at"]
     list_filter = ["status", "call", "eligible"]
     list_select_related = ["applicant", "call"]
     search_fields = ["title", "applicant__name", "applicant__email"]
-    raw_id_fields = ["applicant", "call", "host_site", "cv", "plan_file"]
-    readonly_fields = ["eligibility", "eligible", "submitted_at", "revision", "status"]
-    actions = ["reject"]
+    readonly_fields = APPLICATION_FIELDS + ELIGIBILITY_FIELDS
+    fieldsets = [
+        (None, {"fields": list(APPLICATION_FIELDS)}),
+        (_("Eligibility"), {"fields": [*ELIGIBILITY_FIELDS, "override", "override_reason"]}),
+    ]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # applicants apply in the portal
+
+    def has_delete_permission(self, request: HttpRequest, obj: Application | None = None) -> bool:
+        return False  # erasure is the applicant's request, carried out by the erasure service
+
+    def save_model(self, request: HttpRequest, obj: Application, form: Any, change: bool) -> None:
+        choice = form.cleaned_data.get("override")
+        if choice:
+            services.override_eligibility(
+                application=obj,
+                actor=request.user,
+                eligible=choice == "yes",
+                justification=form.cleaned_data["override_reason"],
+            )
+
+    actions = ["accept", "waitlist", "reject"]
+
+    def _decide(self, request: HttpRequest, queryset: QuerySet[Application], decision: str) -> None:
+        """One decision for the selected applications, call by call, through the decision service."""
+        by_call: dict[int, dict[int, str]] = {}
+        for pk, call_id in queryset.values_list("pk", "call_id"):
+            by_call.setdefault(call_id, {})[pk] = decision
+        recorded = 0
+        for decisions in by_call.values():
+            try:
+                recorded += len(services.decide_in_bulk(decisions=decisions, actor=request.user))
+            except ValidationError as exc:
+                self.message_user(request, " ".join(exc.messages), level=messages.ERROR)
+        if recorded:
+            self.message_user(request, _("%(n)d decision(s) recorded and sent.") % {"n": recorded})
+
+    @admin.action(description=_("Accept the selected applications (emails the applicants)"))
+    def accept(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:
+        self._decide(request, queryset, "accepted")
+
+    @admin.action(description=_("Waitlist the selected applications (emails the applicants)"))
+    def waitlist(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:
+        self._decide(request, queryset, "waitlisted")
 
     @admin.action(description=_("Reject the selected applications (emails the applicants)"))
     def reject(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:
-        by_call: dict[int, dict[int, str]] = {}
-        for pk, call_id in queryset.values_list("pk", "call_id"):
-            by_call.setdefault(call_id, {})[pk] = "rejected"
-        for decisions in by_call.values():
-            services.decide_in_bulk(decisions=decisions, actor=request.user)
-        self.message_user(request, _("Decisions recorded."))
+        self._decide(request, queryset, "rejected")
+
+
+class AssignmentAddForm(forms.ModelForm):
+    """A new assignment: who reviews what, refused when conflicted unless overridden with a reason."""
+
+    justification = forms.CharField(
+        label=_("Justification to override a conflict (logged)"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Leave empty to refuse a conflicted reviewer. The applicant can never review her own application."),
+    )
+
+    class Meta:
+        model = ReviewAssignment
+        fields = ["application", "reviewer"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        application, reviewer = data.get("application"), data.get("reviewer")
+        if application is not None and reviewer is not None:
+            refusal = services.assignment_refusal(reviewer, application, data.get("justification", ""))
+            if refusal:
+                raise ValidationError(
+                    _("Refused: %(reviewer)s for %(ref)s — %(reason)s.")
+                    % {"reviewer": reviewer, "ref": application.reference, "reason": refusal}
+                )
+        return data
 
 
 @admin.register(ReviewAssignment)
 class ReviewAssignmentAdmin(admin.ModelAdmin):
+    """Assignments are made through the assignment service (conflicts, overrides, the reviewer's role);
+    once made they are read-only here, and only an assignment with no review may be removed."""
+
     list_display = ["application", "reviewer", "conflict_override", "conflict_declared_at"]
     list_select_related = ["application", "reviewer"]
-    raw_id_fields = ["application", "reviewer", "assigned_by"]
+    raw_id_fields = ["application", "reviewer"]
     search_fields = ["reviewer__name", "application__title"]
+    readonly_fields = [
+        "application",
+        "reviewer",
+        "assigned_by",
+        "conflict_override",
+        "override_justification",
+        "conflict_declared_at",
+        "conflict_reason",
+        "created_at",
+    ]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: ReviewAssignment | None = None) -> Any:
+        return self.readonly_fields if obj is not None else []
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = AssignmentAddForm
+            kwargs["fields"] = ["application", "reviewer", "justification"]
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: ReviewAssignment | None = None) -> Any:
+        return self.readonly_fields if obj is not None else ["application", "reviewer", "justification"]
+
+    def save_model(self, request: HttpRequest, obj: ReviewAssignment, form: Any, change: bool) -> None:
+        if change:
+            return  # nothing is writable on an existing assignment
+        report = services.assign_reviewers(
+            applications=[obj.application],
+            reviewers=[obj.reviewer],
+            actor=request.user,
+            override_justification=form.cleaned_data.get("justification", ""),
+        )
+        made = report.created + report.overridden
+        if not made:  # refused since the form was checked (an institution changed meanwhile)
+            raise PermissionDenied(report.refused[0][2] if report.refused else _("Already assigned."))
+        obj.pk = made[0].pk
+        obj._state.adding = False
+
+    def get_actions(self, request: HttpRequest, action_location: Any = ActionLocation.CHANGE_LIST) -> Any:
+        actions = super().get_actions(request, action_location=action_location)
+        actions.pop("delete_selected", None)  # one at a time, and only when no review was written
+        return actions
+
+    def has_delete_permission(self, request: HttpRequest, obj: ReviewAssignment | None = None) -> bool:
+        if obj is not None and obj.reviews.exists():
+            return False
+        return super().has_delete_permission(request, obj)
 
 
 @admin.register(Placement)
@@ -146,15 +305,30 @@ class PlacementAdmin(admin.ModelAdmin):
     list_display = ["application", "host_site", "start", "end", "status", "report_due", "report_submitted_at"]
     list_filter = ["status", "host_site"]
     list_select_related = ["application", "host_site"]
-    raw_id_fields = ["application"]
+    # Made by accepting an application; moved on by the actions below (the placement service); the
+    # report is the fellow's. Nothing here is written directly.
+    readonly_fields = [
+        "application", "host_site", "start", "end", "status", "report_due", "report_text",
+        "report_submitted_at", "returned_country", "returned_on",
+    ]  # fmt: skip
     actions = ["mark_active", "mark_completed"]
 
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Placement | None = None) -> bool:
+        return False
+
     def _move(self, request: HttpRequest, queryset: QuerySet[Placement], status: str) -> None:
+        moved = 0
         for placement in queryset:
             try:
                 services.set_placement_status(placement=placement, actor=request.user, status=status)
+                moved += 1
             except ValueError as exc:
                 self.message_user(request, f"{placement}: {exc}", level=messages.ERROR)
+        if moved:
+            self.message_user(request, _("%(n)d placement(s) updated.") % {"n": moved})
 
     @admin.action(description=_("Mark the selected placements active"))
     def mark_active(self, request: HttpRequest, queryset: QuerySet[Placement]) -> None:
@@ -169,4 +343,10 @@ class PlacementAdmin(admin.ModelAdmin):
 class ExportJobAdmin(admin.ModelAdmin):
     list_display = ["call", "format", "status", "done", "total", "created_at"]
     list_select_related = ["call"]
-    raw_id_fields = ["call", "requested_by", "file"]
+    readonly_fields = ["call", "requested_by", "format", "status", "done", "total", "file", "error", "created_at"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # exports are asked for on the call's staff page
+
+    def has_change_permission(self, request: HttpRequest, obj: ExportJob | None = None) -> bool:
+        return False

@@ -2,7 +2,10 @@
 
 Counting decisions, kept here and only here:
 - stays and breaks are half-open ranges [from, to);
-- a month is 365.25 / 12 days and a year 365.25 days;
+- periods run to the deadline's calendar date in the call's time zone (not its hour: a PhD exactly
+  8 years before a 17:00 deadline is 8.0 years, not 8.0 and 17 hours);
+- years and months count in calendar dates: from 1 March to 1 March is 12.0 months whatever the leap
+  days; what is left after the whole months counts in months of 365.25 / 12 days (a year is 12 months);
 - limits are inclusive ("at most 8 years" allows 8.0; "more than 12 months" refuses 12.1, allows 12.0);
 - explanations show one decimal.
 
@@ -12,6 +15,7 @@ Every check returns a ``Result`` whose ``reason`` says, in words and numbers, wh
 
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -76,26 +80,45 @@ def format_deadline(deadline: datetime, tz: ZoneInfo) -> str:
     return f"{local:%Y-%m-%d %H:%M} {local.tzname()}"
 
 
-def merged_days(periods: Iterable[Period], *, start: Fraction, end: Fraction) -> Fraction:
-    """Days covered by the union of ``periods`` clipped to [start, end): overlaps count once."""
-    clipped = sorted(
-        (max(Fraction(p.start.toordinal()), start), min(Fraction(p.end.toordinal()), end)) for p in periods
-    )
-    total = Fraction(0)
-    current_start: Fraction | None = None
-    current_end = Fraction(0)
-    for lo, hi in clipped:
+def deadline_date(deadline: datetime, tz: ZoneInfo) -> date:
+    """The calendar date of the deadline in the call's time zone: periods are counted up to it."""
+    return deadline.astimezone(tz).date()
+
+
+def add_months(day: date, months: int) -> date:
+    """The same day ``months`` calendar months later (or earlier), the month's last day when shorter."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def months_between(start: date, end: date) -> Fraction:
+    """Calendar months in [start, end): whole months by the calendar, the rest in months of 365.25 / 12 days."""
+    if end <= start:
+        return Fraction(0)
+    whole = (end.year - start.year) * 12 + end.month - start.month
+    if add_months(start, whole) > end:
+        whole -= 1
+    rest = end.toordinal() - add_months(start, whole).toordinal()
+    return whole + rest / DAYS_PER_MONTH
+
+
+def merged(periods: Iterable[Period], *, start: date, end: date) -> list[tuple[date, date]]:
+    """The union of ``periods`` clipped to [start, end), as disjoint ranges: overlaps count once."""
+    ranges: list[tuple[date, date]] = []
+    for lo, hi in sorted((max(p.start, start), min(p.end, end)) for p in periods):
         if hi <= lo:
             continue
-        if current_start is None or lo > current_end:
-            if current_start is not None:
-                total += current_end - current_start
-            current_start, current_end = lo, hi
+        if ranges and lo <= ranges[-1][1]:
+            ranges[-1] = (ranges[-1][0], max(ranges[-1][1], hi))
         else:
-            current_end = max(current_end, hi)
-    if current_start is not None:
-        total += current_end - current_start
-    return total
+            ranges.append((lo, hi))
+    return ranges
+
+
+def merged_months(periods: Iterable[Period], *, start: date, end: date) -> Fraction:
+    """Calendar months covered by the union of ``periods`` within [start, end)."""
+    return sum((months_between(lo, hi) for lo, hi in merged(periods, start=start, end=end)), Fraction(0))
 
 
 # --- the rules ------------------------------------------------------------------------------------
@@ -138,7 +161,7 @@ def check_nationality(*, nationality: str, state_statuses: Mapping[str, str], ot
 
 
 def years_between(earlier: date, deadline: datetime, tz: ZoneInfo) -> Fraction:
-    return (moment(deadline, tz) - earlier.toordinal()) / DAYS_PER_YEAR
+    return months_between(earlier, deadline_date(deadline, tz)) / 12
 
 
 def check_junior(*, highest_degree: str, experience_years: Fraction | None) -> Result:
@@ -209,14 +232,15 @@ def check_postdoc(*, phd_date: date | None, breaks: Sequence[Period], deadline: 
             _("The PhD must be defended before the deadline %(deadline)s; defence on %(date)s.")
             % {"deadline": format_deadline(deadline, tz), "date": phd_date.isoformat()},
         )
-    gross_days = end - phd_date.toordinal()
-    break_days = merged_days(breaks, start=Fraction(phd_date.toordinal()), end=end)
-    years = (gross_days - break_days) / DAYS_PER_YEAR
-    gross = one_decimal(gross_days / DAYS_PER_YEAR)
+    last = deadline_date(deadline, tz)
+    gross_months = months_between(phd_date, last)
+    break_months = merged_months(breaks, start=phd_date, end=last)
+    years = (gross_months - break_months) / 12
+    gross = one_decimal(gross_months / 12)
     net = one_decimal(years)
-    breaks_text = one_decimal(break_days / DAYS_PER_MONTH)
+    breaks_text = one_decimal(break_months)
     limit = POSTDOC_MAX_YEARS
-    if break_days:
+    if break_months:
         detail = _(
             "%(gross)s years from the PhD (%(date)s) to the deadline %(deadline)s, minus %(breaks)s months of "
             "career breaks = %(net)s years"
@@ -250,10 +274,8 @@ def check_postdoc(*, phd_date: date | None, breaks: Sequence[Period], deadline: 
 
 def check_mobility(*, stays: Sequence[Period], host_country: str, deadline: datetime, tz: ZoneInfo) -> Result:
     """Not more than 12 months in the host country in the 36 months before the deadline (exactly 12 passes)."""
-    end = moment(deadline, tz)
-    start = end - MOBILITY_WINDOW_MONTHS * DAYS_PER_MONTH
-    days = merged_days(stays, start=start, end=end)
-    months = days / DAYS_PER_MONTH
+    end = deadline_date(deadline, tz)
+    months = merged_months(stays, start=add_months(end, -MOBILITY_WINDOW_MONTHS), end=end)
     listed = "; ".join(f"{p.start.isoformat()}/{p.end.isoformat()}" for p in stays) or _("none")
     numbers = {
         "months": one_decimal(months),
@@ -287,7 +309,7 @@ def check_mobility(*, stays: Sequence[Period], host_country: str, deadline: date
 
 
 def duration_months(start: date, end: date) -> Fraction:
-    return (end.toordinal() - start.toordinal()) / DAYS_PER_MONTH
+    return months_between(start, end)
 
 
 def check_duration(*, start: date | None, end: date | None, min_months: int, max_months: int) -> Result:

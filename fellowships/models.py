@@ -183,6 +183,7 @@ class Application(models.Model):
         ACCEPTED = "accepted", _("accepted")
         WAITLISTED = "waitlisted", _("waitlisted")
         REJECTED = "rejected", _("rejected")
+        WITHDRAWN = "withdrawn", _("withdrawn")
 
     class Degree(models.TextChoices):
         BACHELOR = "bachelor", _("bachelor's degree")
@@ -325,6 +326,8 @@ class Referee(models.Model):
     expires_at = models.DateTimeField()
     letter = models.ForeignKey("core.PrivateFile", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     uploaded_at = models.DateTimeField(null=True, blank=True)
+    # A link takes a bounded number of uploads, each replacing (and deleting) the one before.
+    letter_uploads = models.PositiveSmallIntegerField(default=0)
     invitation_sent_at = models.DateTimeField(null=True, blank=True)
     invitation_claimed_at = models.DateTimeField(null=True, blank=True)
     reminders_sent = models.PositiveSmallIntegerField(default=0)

@@ -136,6 +136,27 @@ def aggregate(
     return Standing(key, len(reviews), mean_total, means, complete and fundable(mean_total, threshold), complete)
 
 
+def decision_refusal(decision: str, standing: Standing, *, threshold: Decimal, min_reviewers: int) -> str | None:
+    """Why an application may not be accepted or waitlisted (rules.md §2), or None; rejecting is always possible.
+
+    Only an application with at least the call's minimum number of completed reviews and a mean total at
+    or above the threshold is fundable, whatever its rank; a waitlist is a list of fundable applications.
+    """
+    if decision == "rejected":
+        return None
+    if standing.reviews < min_reviewers:
+        return _("it has %(n)d completed review(s) and the call needs at least %(min)d") % {
+            "n": standing.reviews,
+            "min": min_reviewers,
+        }
+    if standing.total is None or not fundable(standing.total, threshold):
+        return _("its score of %(total)s %% is below the call's threshold of %(threshold)s %%") % {
+            "total": standing.total,
+            "threshold": threshold,
+        }
+    return None
+
+
 def rank(standings: Sequence[Standing]) -> list[Standing]:
     """Highest total first; ties by the first criterion's mean, then the second; unscored last."""
 

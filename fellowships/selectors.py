@@ -9,6 +9,7 @@ from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from governance.selectors import member_states
 
@@ -43,7 +44,7 @@ def active_assignments(reviewer: Any) -> QuerySet[ReviewAssignment]:
         conflict_declared_at__isnull=True,
         application__status=Application.Status.SUBMITTED,
         application__erased_at__isnull=True,
-    )
+    ).exclude(application__applicant=reviewer)  # never one's own application, however it was assigned
 
 
 def review_queue(reviewer: Any) -> QuerySet[ReviewAssignment]:
@@ -69,6 +70,23 @@ def scores_of(review: Review) -> dict[str, Decimal]:
     return {k: Decimal(v) for k, v in review.scores.items()}
 
 
+def current_reviews() -> Prefetch:
+    """Prefetch an application's current (not outdated) reviews as ``application.current``."""
+    return Prefetch("reviews", queryset=Review.objects.filter(outdated=False), to_attr="current")
+
+
+def standing_of(application: Application, criteria: list[scoring.WeightedCriterion]) -> scoring.Standing:
+    """An application's aggregate over its current reviews (prefetched with ``current_reviews()``)."""
+    call = application.call
+    return scoring.aggregate(
+        application.pk,
+        criteria,
+        [scores_of(r) for r in application.current],  # type: ignore[attr-defined]
+        threshold=call.threshold_percent,
+        min_reviewers=call.min_reviewers,
+    )
+
+
 @dataclass
 class RankedRow:
     rank: int
@@ -81,24 +99,17 @@ def ranked_list(call: Call) -> list[RankedRow]:
     """Submitted or decided applications of a call, ranked by the mean of their current reviews."""
     criteria = criteria_of(call)
     applications = list(
-        call.applications.exclude(status__in=[Application.Status.DRAFT])
+        call.applications.exclude(status__in=[Application.Status.DRAFT, Application.Status.WITHDRAWN])
         .filter(erased_at__isnull=True)
         .select_related("applicant", "host_site")
-        .prefetch_related(Prefetch("reviews", queryset=Review.objects.filter(outdated=False), to_attr="current"))
+        .prefetch_related(current_reviews())
     )
     standings = []
     by_id = {}
     for application in applications:
+        application.call = call
         by_id[application.pk] = application
-        standings.append(
-            scoring.aggregate(
-                application.pk,
-                criteria,
-                [scores_of(r) for r in application.current],  # type: ignore[attr-defined]
-                threshold=call.threshold_percent,
-                min_reviewers=call.min_reviewers,
-            )
-        )
+        standings.append(standing_of(application, criteria))
     rows = []
     fundable_seen = 0
     for position, standing in enumerate(scoring.rank(standings), start=1):
@@ -115,7 +126,7 @@ def staff_applications(call: Call) -> QuerySet[Application]:
     return (
         call.applications.select_related("applicant", "host_site")
         .prefetch_related(
-            Prefetch("reviews", queryset=Review.objects.filter(outdated=False), to_attr="current"),
+            current_reviews(),
             Prefetch("assignments", queryset=ReviewAssignment.objects.select_related("reviewer")),
         )
         .order_by("id")
@@ -131,10 +142,11 @@ def overdue_reports(today: Any = None) -> QuerySet[Placement]:
 
 @dataclass
 class Circulation:
-    flows: list[tuple[str, str, int]]  # (home state name, host site name, fellows)
+    flows: list[tuple[str, str, int]]  # (home state name, with its status unless a member; host site; fellows)
     placements: int
     completed: int
-    returned: int
+    returned: int  # to an institution in a member state
+    returned_associate: int = 0  # to one in an associate member state: counted apart, not as members
 
     @property
     def returned_share(self) -> Decimal | None:
@@ -144,24 +156,41 @@ class Circulation:
 
 
 def circulation() -> Circulation:
-    """Fellows by home member state → host site, and who returned to a member state within 12 months."""
-    states = dict(member_states().values_list("iso2", "name"))
-    members = set(member_states(statuses=["member", "associate"]).values_list("iso2", flat=True))
+    """Fellows by home state → host site, and who returned to a member state within 12 months.
+
+    Member states and associate member states are told apart (rules.md §2 speaks of member states):
+    a home state is labelled with its status unless it is a member, and returns to an associate member
+    state are counted on their own, outside the share."""
+    statuses = dict(member_states().values_list("iso2", "status"))
+    names = dict(member_states().values_list("iso2", "name"))
+    labels = {"associate": _("associate member state"), "observer": _("observer state")}
+
+    def home_label(code: str) -> str:
+        name = names.get(code, code or "?")
+        status = statuses.get(code)
+        if status == "member":
+            return name
+        label = labels.get(status or "") or _("not a member state")
+        return f"{name} ({label})"
+
     rows = Placement.objects.select_related("host_site", "application").values_list(
         "application__home_country", "host_site__name", "status", "end", "returned_country", "returned_on"
     )
     counts: dict[tuple[str, str], int] = defaultdict(int)
-    completed = returned = total = 0
+    completed = returned = returned_associate = total = 0
     for home, host, status, end, back_country, back_on in rows:
         total += 1
-        counts[(states.get(home, home or "?"), host)] += 1
+        counts[(home_label(home), host)] += 1
         if status == Placement.Status.COMPLETED:
             completed += 1
             # "within 12 months after the placement": a year of 365.25 days, inclusive.
-            if back_country in members and back_on is not None and (back_on - end).days <= 365.25:
-                returned += 1
+            if back_on is not None and (back_on - end).days <= 365.25:
+                if statuses.get(back_country) == "member":
+                    returned += 1
+                elif statuses.get(back_country) == "associate":
+                    returned_associate += 1
     flows = sorted(((h, s, n) for (h, s), n in counts.items()), key=lambda r: (-r[2], r[0], r[1]))
-    return Circulation(flows, total, completed, returned)
+    return Circulation(flows, total, completed, returned, returned_associate)
 
 
 def search_q(term: str) -> Q:

@@ -16,6 +16,7 @@ urlpatterns = [
     path("applications/<int:pk>/documents/", applicant.upload_documents, name="upload_documents"),
     path("applications/<int:pk>/referees/", applicant.invite_referee, name="invite_referee"),
     path("applications/<int:pk>/submit/", applicant.submit, name="submit"),
+    path("applications/<int:pk>/withdraw/", applicant.withdraw, name="withdraw"),
     path("my-data/", applicant.my_data, name="my_data"),
     path("my-data/erase/", applicant.request_erasure, name="request_erasure"),
     path("reviews/", review.queue, name="review_queue"),

@@ -34,3 +34,14 @@ def audit_context(**metadata: Any) -> Iterator[None]:
     clean = {key: (value.pk if hasattr(value, "pk") else value) for key, value in metadata.items()}
     with pghistory.context(**clean):
         yield
+
+
+def redact_events(event_model: Any, *, values: dict[str, Any], **filters: Any) -> int:
+    """Overwrite personal data in an append-only event table, the one change the trail allows: an
+    erasure the person asked for. The rows stay (what happened, when, by whom); ``values`` replace
+    the personal fields of the rows matching ``filters``. Returns the number of rows redacted."""
+    import pgtrigger
+
+    label = f"{event_model._meta.app_label}.{event_model.__name__}:append_only"
+    with pgtrigger.ignore(label):
+        return int(event_model.objects.filter(**filters).update(**values))

@@ -13,6 +13,7 @@ from .applications import (
     start_application,
     submit_application,
     upload_reference_letter,
+    withdraw_application,
 )
 from .placements import (
     advance_placements,
@@ -27,6 +28,7 @@ from .review import (
     AssignmentReport,
     ReviewError,
     assign_reviewers,
+    assignment_refusal,
     decide,
     decide_in_bulk,
     declare_conflict,
@@ -40,6 +42,7 @@ __all__ = [
     "ReviewError",
     "advance_placements",
     "assign_reviewers",
+    "assignment_refusal",
     "attach_document",
     "build_export",
     "carry_out_erasure",
@@ -63,4 +66,5 @@ __all__ = [
     "submit_return_report",
     "submit_review",
     "upload_reference_letter",
+    "withdraw_application",
 ]

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from cernai.core.audit import audit_context
 from cernai.core.files import store_upload
+from cernai.core.models import PrivateFile
 from cernai.core.notifications import notify
 from cernai.core.queue import enqueue_on_commit
 
@@ -28,8 +29,10 @@ from .. import eligibility
 from .. import notifications as kinds
 from ..models import Application, Call, CareerBreak, LateAllowance, Referee, Review, Stay
 from ..selectors import state_statuses
+from .privacy import delete_files
 
 REFEREE_LINK_DAYS = 30
+MAX_LETTER_UPLOADS = 3  # a referee may replace a letter twice (a typo, a signature), no more
 DRAFT_FIELDS = {
     "home_institution",
     "home_country",
@@ -117,8 +120,11 @@ def attach_document(*, application: Application, actor: Any, upload: Any, kind: 
         if locked.applicant_id != actor.pk:
             raise ApplicationError(_("Only the applicant can change this application."))
         stored = store_upload(upload=upload, owner=actor, purpose=f"fellowships.{kind}")
+        replaced = getattr(locked, f"{kind}_id")
         setattr(locked, kind, stored)
         locked.save(update_fields=[kind, "updated_at"])
+        if replaced:  # the earlier version is not kept anywhere
+            delete_files(PrivateFile.objects.filter(pk=replaced))
     return locked
 
 
@@ -224,11 +230,21 @@ def upload_reference_letter(*, token: str, upload: Any) -> Referee:
         referee = Referee.objects.select_for_update().select_related("application__applicant").get(pk=referee.pk)
         if referee.expires_at <= timezone.now():
             raise ApplicationError(_("This link expired on %(date)s.") % {"date": f"{referee.expires_at:%Y-%m-%d}"})
+        if referee.letter_uploads >= MAX_LETTER_UPLOADS:
+            raise ApplicationError(
+                _("This link has taken its %(n)d uploads; the last letter received is kept.")
+                % {"n": MAX_LETTER_UPLOADS},
+                code="uploads",
+            )
         with audit_context(actor=None, reason=f"referee letter from {referee.email}"):
             stored = store_upload(upload=upload, owner=None, purpose="fellowships.letter")
+            replaced = referee.letter_id
             referee.letter = stored
             referee.uploaded_at = timezone.now()
-            referee.save(update_fields=["letter", "uploaded_at"])
+            referee.letter_uploads += 1
+            referee.save(update_fields=["letter", "uploaded_at", "letter_uploads"])
+            if replaced:
+                delete_files(PrivateFile.objects.filter(pk=replaced))
             application = referee.application
             notify(
                 kind=kinds.LETTER_RECEIVED,
@@ -335,6 +351,32 @@ def submit_application(*, application: Application, actor: Any, now: datetime | 
                 context={"application": locked, "call": call},
                 url=reverse("fellowships:application_status", args=[locked.pk]),
             )
+    return locked
+
+
+WITHDRAWABLE = (
+    Application.Status.DRAFT,
+    Application.Status.SUBMITTED,
+    Application.Status.INFO_REQUESTED,
+    Application.Status.WAITLISTED,
+)
+
+
+def withdraw_application(*, application: Application, actor: Any) -> Application:
+    """The applicant withdraws before an acceptance: reviewers lose it at once; an accepted application
+    (a placement is being planned) is withdrawn with the secretariat instead."""
+    with transaction.atomic(), audit_context(actor=actor, reason="withdraw application"):
+        locked = Application.objects.select_for_update().get(pk=application.pk)
+        if locked.applicant_id != actor.pk:
+            raise ApplicationError(_("Only the applicant can withdraw this application."))
+        if locked.status not in WITHDRAWABLE:
+            raise ApplicationError(
+                _("A %(status)s application cannot be withdrawn here; write to the secretariat.")
+                % {"status": locked.get_status_display()},
+                code="status",
+            )
+        locked.status = Application.Status.WITHDRAWN
+        locked.save(update_fields=["status", "updated_at"])
     return locked
 
 

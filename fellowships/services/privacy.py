@@ -5,14 +5,19 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.apps import apps as django_apps
+from django.core.files.storage import default_storage
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from cernai.core.audit import audit_context
+from cernai.core.audit import audit_context, redact_events
+from cernai.core.files import STORAGE_DIR
+from cernai.core.models import PrivateFile
 from cernai.core.notifications import notify
 
 from .. import notifications as kinds
-from ..models import Application, CareerBreak, ErasureRequest, Referee, Stay
+from ..models import Application, CareerBreak, ErasureRequest, Placement, Referee, Stay
 
 DAYS_PER_MONTH = 365.25 / 12
 
@@ -88,6 +93,37 @@ def export_data_of(user: Any) -> dict[str, Any]:
     }  # fmt: skip
 
 
+ERASED_APPLICATION_FIELDS: dict[str, Any] = {
+    "title": "",
+    "research_plan": "",
+    "home_institution": "",
+    "nationality": "",
+    "masters_date": None,
+    "phd_date": None,
+    "experience_years": None,
+    "eligibility": [],
+    "override_justification": "",
+    "info_request": "",
+}
+
+
+def events_of(model: Any) -> Any:
+    """The append-only audit table of an @audited model."""
+    return django_apps.get_model(model._meta.app_label, f"{model.__name__}Event")
+
+
+def delete_files(files: Any) -> None:
+    """Delete stored files: their records now, their content on disk once the transaction commits."""
+    names = [f"{STORAGE_DIR}/{name}" for name in files.values_list("stored_name", flat=True)]
+    files.delete()
+
+    def remove() -> None:
+        for name in names:
+            default_storage.delete(name)
+
+    transaction.on_commit(remove)
+
+
 def erasure_due_at(user: Any, now: datetime) -> datetime:
     """The latest end of the retention periods of the calls the person applied to (now if none)."""
     latest = now
@@ -120,30 +156,36 @@ def carry_out_erasure(*, request_id: int, now: datetime | None = None) -> bool:
         )
         if request is None:
             return False
-        applications = Application.objects.filter(applicant=request.user)
-        # Aggregates stay (home state, host site, dates, decision) for the circulation statistics;
-        # everything that identifies or describes the person goes.
-        applications.update(
-            title="",
-            research_plan="",
-            home_institution="",
-            nationality="",
-            masters_date=None,
-            phd_date=None,
-            experience_years=None,
-            cv=None,
-            plan_file=None,
-            eligibility=[],
-            override_justification="",
-            info_request="",
-            erased_at=moment,
+        user = request.user
+        applications = Application.objects.filter(applicant=user)
+        # Listed now, before the records that point at them are cleared.
+        file_ids = list(
+            PrivateFile.objects.filter(
+                Q(owner=user, purpose__startswith="fellowships.")
+                | Q(pk__in=applications.values("cv"))
+                | Q(pk__in=applications.values("plan_file"))
+                | Q(pk__in=Referee.objects.filter(application__applicant=user).values("letter"))
+            ).values_list("pk", flat=True)
         )
-        Referee.objects.filter(application__applicant=request.user).delete()
-        Stay.objects.filter(application__applicant=request.user).delete()
-        CareerBreak.objects.filter(application__applicant=request.user).delete()
-        from cernai.core.models import PrivateFile
-
-        PrivateFile.objects.filter(owner=request.user, purpose__startswith="fellowships.").delete()
+        # Aggregates stay (home state, host site, dates, decision) for the circulation statistics;
+        # everything that identifies or describes the person goes, from the records and their history.
+        applications.update(**ERASED_APPLICATION_FIELDS, cv=None, plan_file=None, erased_at=moment)
+        redact_events(events_of(Application), values=ERASED_APPLICATION_FIELDS, applicant_id=user.pk)
+        Placement.objects.filter(application__applicant=user).update(report_text="")
+        redact_events(
+            events_of(Placement),
+            values={"report_text": ""},
+            application_id__in=applications.values("pk"),
+        )
+        Referee.objects.filter(application__applicant=user).delete()
+        redact_events(
+            events_of(Referee),
+            values={"name": "", "email": ""},
+            application_id__in=applications.values("pk"),
+        )
+        Stay.objects.filter(application__applicant=user).delete()
+        CareerBreak.objects.filter(application__applicant=user).delete()
+        delete_files(PrivateFile.objects.filter(pk__in=file_ids))
         request.carried_out_at = moment
         request.save(update_fields=["carried_out_at"])
         notify(

@@ -19,7 +19,7 @@ from cernai.core.notifications import notify
 from .. import notifications as kinds
 from .. import scoring
 from ..models import Application, Placement, Review, ReviewAssignment
-from ..selectors import criteria_of
+from ..selectors import criteria_of, current_reviews, standing_of
 from .applications import ApplicationError
 from .placements import report_due_for
 
@@ -43,6 +43,15 @@ def conflict_reason(reviewer: Any, application: Application) -> str | None:
     ).exists()
     if declared:
         return _("the reviewer declared a conflict of interest")
+    return None
+
+
+def assignment_refusal(reviewer: Any, application: Application, justification: str = "") -> str | None:
+    """Why this reviewer may not be assigned: a conflict not overridden with a written justification
+    (staff may override any conflict but one: the applicant never reviews her own application)."""
+    reason = conflict_reason(reviewer, application)
+    if reason and (not justification.strip() or reviewer.pk == application.applicant_id):
+        return reason
     return None
 
 
@@ -70,10 +79,11 @@ def assign_reviewers(
                 if existing and existing.conflict_declared_at is None:
                     report.existing += 1
                     continue
-                reason = conflict_reason(reviewer, application)
-                if reason and (not justification or reviewer.pk == application.applicant_id):
-                    report.refused.append((application, reviewer, reason))
+                refusal = assignment_refusal(reviewer, application, justification)
+                if refusal:
+                    report.refused.append((application, reviewer, refusal))
                     continue
+                reason = conflict_reason(reviewer, application)
                 if existing:  # a declared conflict, now overridden by staff with a justification
                     existing.conflict_declared_at = None
                     existing.conflict_override = True
@@ -121,10 +131,23 @@ def submit_review(
 ) -> Review:
     """Score every criterion 0-5 (one decimal; a blank blocks it) for the application's current revision."""
     with transaction.atomic(), audit_context(actor=reviewer, reason="submit review"):
-        locked = ReviewAssignment.objects.select_for_update().select_related("application__call").get(pk=assignment.pk)
+        locked = (
+            ReviewAssignment.objects.select_for_update(of=("self",))
+            .select_related("application__call", "application__host_site")
+            .get(pk=assignment.pk)
+        )
         application = locked.application
         if locked.reviewer_id != reviewer.pk or locked.conflict_declared_at is not None:
             raise ReviewError(_("You do not have access to this application."), code="access")
+        # Conflicts are checked again at scoring: an assignment made before the reviewer's or the
+        # application's institution changed, or written around the assignment rule, scores nothing.
+        conflict = assignment_refusal(
+            reviewer, application, locked.override_justification if locked.conflict_override else ""
+        )
+        if conflict:
+            raise ReviewError(
+                _("You cannot review this application: %(reason)s.") % {"reason": conflict}, code="conflict"
+            )
         if application.status != Application.Status.SUBMITTED:
             raise ReviewError(_("This application is not open for review."), code="status")
         criteria = criteria_of(application.call)
@@ -188,6 +211,7 @@ def decide_in_bulk(*, decisions: Mapping[int, str], actor: Any) -> list[Applicat
         applications = list(
             Application.objects.select_for_update(of=("self",))
             .select_related("call", "applicant", "host_site")
+            .prefetch_related(current_reviews())
             .filter(pk__in=decisions)
             .order_by("pk")
         )
@@ -196,6 +220,7 @@ def decide_in_bulk(*, decisions: Mapping[int, str], actor: Any) -> list[Applicat
         call = applications[0].call
         # Lock the call's row so two bulk decisions cannot both fill the last place.
         type(call).objects.select_for_update().get(pk=call.pk)
+        criteria = criteria_of(call)
         for application in applications:
             if application.status not in (
                 Application.Status.SUBMITTED,
@@ -209,6 +234,22 @@ def decide_in_bulk(*, decisions: Mapping[int, str], actor: Any) -> list[Applicat
                 )
             if decisions[application.pk] == "accepted" and application.is_eligible is False:
                 raise ApplicationError(_("%(ref)s is not eligible.") % {"ref": application.reference})
+            refusal = scoring.decision_refusal(
+                decisions[application.pk],
+                standing_of(application, criteria),
+                threshold=call.threshold_percent,
+                min_reviewers=call.min_reviewers,
+            )
+            if refusal:
+                raise ApplicationError(
+                    _("%(ref)s cannot be %(decision)s: %(reason)s.")
+                    % {
+                        "ref": application.reference,
+                        "decision": DECISIONS[decisions[application.pk]].label,
+                        "reason": refusal,
+                    },
+                    code="threshold",
+                )
         others = call.applications.exclude(pk__in=decisions).filter(status=Application.Status.ACCEPTED)
         accepted = [a for a in applications if decisions[a.pk] == "accepted"]
         accepting = others.count() + len(accepted)

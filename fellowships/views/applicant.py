@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from .. import services
@@ -29,13 +30,14 @@ from ..models import Application, Call, ErasureRequest, Placement
 from ..selectors import applications_of
 from ..services.applications import compute_eligibility, missing_fields
 
-STEPS = [
-    (1, _("Details")),
-    (2, _("Project")),
-    (3, _("Career and stays")),
-    (4, _("Documents and referees")),
-    (5, _("Check and submit")),
+STEPS = [  # lazy: translated in the language of each request, not once at import
+    (1, gettext_lazy("Details")),
+    (2, gettext_lazy("Project")),
+    (3, gettext_lazy("Career and stays")),
+    (4, gettext_lazy("Documents and referees")),
+    (5, gettext_lazy("Check and submit")),
 ]
+BLIND_NOTICE_STEPS = (2, 4)  # where the applicant writes the project and uploads the plan
 
 
 def own_application(request: HttpRequest, pk: int) -> Application:
@@ -63,7 +65,14 @@ def apply(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _step_context(application: Application, step: int, **extra: Any) -> dict[str, Any]:
-    return {"application": application, "call": application.call, "step": step, "steps": STEPS, **extra}
+    return {
+        "application": application,
+        "call": application.call,
+        "step": step,
+        "steps": STEPS,
+        "blind_steps": BLIND_NOTICE_STEPS,
+        **extra,
+    }
 
 
 @login_required
@@ -175,12 +184,31 @@ def invite_referee(request: HttpRequest, pk: int) -> HttpResponse:
 @require_POST
 def submit(request: HttpRequest, pk: int) -> HttpResponse:
     application = own_application(request, pk)
+    if not request.POST.get("confirm"):
+        messages.error(request, _("Confirm that you checked your application: tick the box above the submit button."))
+        return redirect("fellowships:application_step", pk=pk, step=5)
     try:
         services.submit_application(application=application, actor=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("fellowships:application_step", pk=pk, step=5)
     messages.success(request, _("Your application was submitted. A confirmation is on its way by email."))
+    return redirect("fellowships:application_status", pk=pk)
+
+
+@login_required
+@require_POST
+def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    application = own_application(request, pk)
+    if not request.POST.get("confirm"):
+        messages.error(request, _("Tick the box to confirm that you want to withdraw this application."))
+        return redirect("fellowships:application_status", pk=pk)
+    try:
+        services.withdraw_application(application=application, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Your application was withdrawn."))
     return redirect("fellowships:application_status", pk=pk)
 
 
@@ -210,6 +238,7 @@ def application_status(request: HttpRequest, pk: int) -> HttpResponse:
             "placement": placement,
             "report_form": report_form,
             "today": timezone.localdate(),
+            "withdrawable": application.status in services.applications.WITHDRAWABLE,
         },
     )
 

@@ -16,7 +16,7 @@ from ..models import Call
 from ..selectors import circulation as circulation_data
 from ..selectors import open_calls
 from ..services import upload_reference_letter
-from ..services.applications import referee_by_token
+from ..services.applications import MAX_LETTER_UPLOADS, referee_by_token
 
 
 def call_list(request: HttpRequest) -> HttpResponse:
@@ -79,5 +79,11 @@ def referee_upload(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "fellowships/referee_upload.html",
-        {"referee": referee, "application": application, "form": form, "expired": expired},
+        {
+            "referee": referee,
+            "application": application,
+            "form": form,
+            "expired": expired,
+            "uploads_left": max(0, MAX_LETTER_UPLOADS - referee.letter_uploads),
+        },
     )

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from cernai.core.files import open_file
 
 from .. import services
+from ..documents import UncleanablePdf, without_metadata
 from ..forms import ConflictForm, ReviewForm
 from ..models import ReviewAssignment
 from ..selectors import active_assignments, criteria_of, review_queue
@@ -72,6 +73,9 @@ def review_form(request: HttpRequest, pk: int) -> HttpResponse:
             "done": done,
             "conflict_form": ConflictForm(prefix="coi"),
             "stays": application.stays.all(),
+            "criteria": criteria,
+            # Letters name the applicant: not in blind calls.
+            "letters": [] if application.call.blind else application.referees.filter(letter__isnull=False),
         },
     )
 
@@ -90,17 +94,29 @@ def declare_conflict(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def review_plan(request: HttpRequest, pk: int) -> FileResponse:
-    """The research plan under a neutral name, so blind reviewers learn nothing from its metadata."""
+def review_plan(request: HttpRequest, pk: int) -> HttpResponse | FileResponse:
+    """The research plan under a neutral name; in a blind call rewritten without its metadata, so blind
+    reviewers learn nothing of its author from the file (documents.without_metadata)."""
     application = own_assignment(request, pk).application
     if application.plan_file is None:
         raise Http404(_("No plan was uploaded."))
-    response = FileResponse(
-        open_file(application.plan_file),
-        as_attachment=True,
-        filename=f"plan-{application.reference}.pdf",
-        content_type=application.plan_file.content_type,
-    )
+    filename = f"plan-{application.reference}.pdf"
+    response: HttpResponse | FileResponse
+    if application.call.blind:
+        with open_file(application.plan_file) as source:
+            try:
+                cleaned = without_metadata(source)
+            except UncleanablePdf as exc:
+                raise Http404(_("This plan cannot be shown blind; the secretariat can send it to you.")) from exc
+        response = HttpResponse(cleaned, content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    else:
+        response = FileResponse(
+            open_file(application.plan_file),
+            as_attachment=True,
+            filename=filename,
+            content_type=application.plan_file.content_type,
+        )
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, no-store"
     return response

@@ -13,7 +13,6 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from fellowships import services
 from fellowships.models import Application, Placement
 from tests.factories import UserFactory
 from tests.fellowships import factories
@@ -94,14 +93,22 @@ def test_exchange_from_application_to_decision(
     application = Application.objects.get()
     page.goto(f"{live_server.url}/fellowships/applications/{application.pk}/step/5/")
     expect(page.get_by_text("3.0 months in the host country (CH)")).to_be_visible()
+    page.get_by_label("I have checked my application and want to submit it.", exact=False).check()
     page.get_by_role("button", name="Submit the application").click()
     expect(page.locator("#application-status")).to_have_text("Submitted")
     expect(page.get_by_text("letter received")).to_be_visible()
     assert any("Application received" in m.subject for m in mailoutbox)
     sign_out(page)
 
-    # Staff assign the reviewer (bulk assignment is covered by the page tests); the reviewer scores.
-    services.assign_reviewers(applications=[application], reviewers=[reviewer], actor=staff)
+    # Staff assign the reviewer on the call's applications page; the reviewer scores.
+    browser_login(page, staff)
+    page.get_by_role("link", name="Fellowship staff").click()
+    page.get_by_role("link", name="Applications Exchange 2027").click()
+    page.get_by_label(f"Select {application.reference}").check()
+    page.locator("#id_assign-reviewers").select_option(label="Rui Reviewer — TU Delft")
+    page.get_by_role("button", name="Assign reviewers").click()
+    expect(page.get_by_text("1 assignment(s) made")).to_be_visible()
+    sign_out(page)
     browser_login(page, reviewer)
     page.get_by_role("link", name="Reviews").first.click()
     page.get_by_role("link", name=re.compile("Evaluating multilingual models")).click()

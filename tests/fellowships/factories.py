@@ -14,7 +14,26 @@ from fellowships.models import Application, Call, Criterion, HostSite, Programme
 from governance.models import MemberState
 from tests.factories import UserFactory
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+def make_pdf(metadata: dict[str, str] | None = None, xmp: bytes | None = None) -> bytes:
+    """A real one-page PDF, with document information and XMP metadata when given."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    writer.add_blank_page(200, 200)
+    writer.metadata = None
+    if metadata:
+        writer.add_metadata(metadata)
+    if xmp:
+        writer.xmp_metadata = xmp  # type: ignore[assignment]
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+PDF = make_pdf()
 
 
 def pdf(name: str = "cv.pdf", content: bytes = PDF) -> SimpleUploadedFile:
@@ -101,3 +120,38 @@ def filled_application(call: Call, applicant: Any = None, **fields: Any) -> Appl
     application.cv = store_upload(upload=pdf(), owner=applicant, purpose="fellowships.cv")
     application.save()
     return application
+
+
+def scored(application: Application, *reviews: tuple[str, str, str]) -> Application:
+    """Give an application completed reviews (Excellence, Impact, Implementation each), written to the
+    database as the setup of a decision test (reviewing itself is tested through the review form)."""
+    from decimal import Decimal
+
+    from fellowships.models import Review, ReviewAssignment
+    from fellowships.selectors import criteria_of
+
+    criteria = criteria_of(application.call)
+    for values in reviews:
+        reviewer = UserFactory(groups=["Reviewers"], home_institution="Elsewhere University")
+        assignment = ReviewAssignment.objects.create(application=application, reviewer=reviewer)
+        scores = {c.key: Decimal(v) for c, v in zip(criteria, values, strict=True)}
+        Review.objects.create(
+            assignment=assignment,
+            application=application,
+            revision=application.revision,
+            scores={k: str(v) for k, v in scores.items()},
+            total_percent=scoring.total_percent(criteria, scores),
+        )
+    return application
+
+
+FUNDABLE = ("4.5", "3.0", "3.5")  # 77 % (rules.md §2's example)
+BELOW = ("3.0", "3.0", "4.0")  # 64 %
+
+
+def submitted_application(call: Call, applicant: Any = None, **fields: Any) -> Application:
+    """A complete application, submitted by its applicant through the service (setup for staff tests)."""
+    from fellowships import services
+
+    application = filled_application(call, applicant, **fields)
+    return services.submit_application(application=application, actor=application.applicant)

@@ -71,6 +71,7 @@ def test_access_matrix(world: dict[str, Any]) -> None:
         Row(reverse("fellowships:application_step", args=[app.pk, 1]), nobody_but(applicant=302)),
         Row(reverse("fellowships:application_step", args=[draft.pk, 1]), nobody_but(other=200)),
         Row(reverse("fellowships:submit", args=[app.pk]), nobody_but(applicant=302), method="post"),
+        Row(reverse("fellowships:withdraw", args=[app.pk]), nobody_but(applicant=302), method="post"),
         Row(reverse("fellowships:upload_documents", args=[app.pk]), nobody_but(applicant=302), method="post"),
         Row(reverse("fellowships:invite_referee", args=[app.pk]), nobody_but(applicant=302), method="post"),
         Row(reverse("fellowships:review_form", args=[mine.pk]), nobody_but(reviewer=200)),

@@ -27,4 +27,4 @@ def test_seed_twice(states: None) -> None:
 def test_demo_pages_render(states: None, client: Any) -> None:
     demo.seed(seed_people())
     assert "AI research exchanges 2027" in client.get("/fellowships/").text
-    assert "Returned within 12 months" in client.get("/fellowships/circulation/").text
+    assert "Returned to a member state within 12 months" in client.get("/fellowships/circulation/").text

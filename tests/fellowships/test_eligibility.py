@@ -26,13 +26,16 @@ def test_example_1_fourteen_months_in_host_country_is_ineligible_and_says_why() 
 
 
 def test_mobility_exactly_twelve_months_is_eligible_and_a_day_more_is_not() -> None:
-    deadline = datetime(2027, 3, 1, 6, 0, tzinfo=BRUSSELS)  # 365.25 days back from 06:00 is midnight
-    twelve = [e.Period(date(2026, 3, 1), date(2027, 3, 2), "FR")]
-    result = e.check_mobility(stays=twelve, host_country="FR", deadline=deadline, tz=BRUSSELS)
+    # 1 March to 1 March is 12.0 calendar months, leap day included (366 days), up to a 17:00 deadline.
+    twelve = [e.Period(date(2026, 3, 1), date(2027, 3, 1), "FR")]
+    leap = [e.Period(date(2023, 3, 1), date(2024, 3, 1), "FR")]
+    result = e.check_mobility(stays=twelve, host_country="FR", deadline=DEADLINE, tz=BRUSSELS)
     assert result.passed, result.reason
-    assert result.reason.startswith("12.0 months")
-    more = [e.Period(date(2026, 2, 28), date(2027, 3, 2), "FR")]
-    assert not e.check_mobility(stays=more, host_country="FR", deadline=deadline, tz=BRUSSELS).passed
+    assert result.reason.startswith("12.0 months") and result.facts["months"] == 12
+    leap_deadline = datetime(2024, 3, 1, 17, 0, tzinfo=BRUSSELS)
+    assert e.check_mobility(stays=leap, host_country="FR", deadline=leap_deadline, tz=BRUSSELS).passed
+    more = [e.Period(date(2026, 2, 28), date(2027, 3, 1), "FR")]
+    assert not e.check_mobility(stays=more, host_country="FR", deadline=DEADLINE, tz=BRUSSELS).passed
 
 
 def test_mobility_clips_to_the_window_and_counts_overlaps_once() -> None:
@@ -41,9 +44,8 @@ def test_mobility_clips_to_the_window_and_counts_overlaps_once() -> None:
         e.Period(date(2024, 6, 1), date(2024, 12, 1), "FR"),  # overlaps the first
     ]
     result = e.check_mobility(stays=stays, host_country="FR", deadline=DEADLINE, tz=BRUSSELS)
-    window_start = e.moment(DEADLINE, BRUSSELS) - 36 * e.DAYS_PER_MONTH
-    expected = (date(2024, 12, 1).toordinal() - window_start) / e.DAYS_PER_MONTH
-    assert result.facts["months"] == expected
+    # The window is the 36 calendar months before the deadline's date: [2024-03-01, 2027-03-01).
+    assert result.facts["months"] == 9  # 2024-03-01 to 2024-12-01
     assert result.passed
 
 
@@ -60,11 +62,28 @@ def test_example_2_postdoc_career_breaks() -> None:
 
 def test_postdoc_exactly_eight_years_is_allowed_and_thesis_after_deadline_is_not() -> None:
     deadline = datetime(2027, 3, 1, 0, 0, tzinfo=UTC)
-    phd = date(2019, 3, 1)  # 2922 days = exactly 8.0 years of 365.25 days
-    assert (deadline.date().toordinal() - phd.toordinal()) == 8 * 365.25
+    phd = date(2019, 3, 1)
     assert e.check_postdoc(phd_date=phd, breaks=[], deadline=deadline, tz=ZoneInfo("UTC")).passed
     late = e.check_postdoc(phd_date=date(2027, 3, 2), breaks=[], deadline=deadline, tz=ZoneInfo("UTC"))
     assert not late.passed
+
+
+def test_phd_exactly_8_years_before_a_17_00_deadline_is_eligible() -> None:
+    """Counted to the deadline's date, not its instant: 8.0 years, not "8.0 > 8.0 years"."""
+    result = e.check_postdoc(phd_date=date(2019, 3, 1), breaks=[], deadline=DEADLINE, tz=BRUSSELS)
+    assert result.passed, result.reason
+    assert result.facts["years"] == 8
+    assert "8.0 years from the PhD (2019-03-01) to the deadline 2027-03-01 17:00 CET" in result.reason
+    day_later = e.check_postdoc(phd_date=date(2019, 2, 28), breaks=[], deadline=DEADLINE, tz=BRUSSELS)
+    assert not day_later.passed
+
+
+def test_years_and_months_count_in_calendar_dates() -> None:
+    assert e.months_between(date(2024, 1, 31), date(2024, 2, 29)) == 1  # to the month's last day
+    assert e.months_between(date(2023, 3, 1), date(2024, 3, 1)) == 12  # a leap year is 12 months too
+    assert e.months_between(date(2027, 1, 1), date(2027, 1, 1)) == 0
+    assert e.duration_months(date(2027, 1, 1), date(2027, 7, 1)) == 6
+    assert e.years_between(date(2017, 3, 1), DEADLINE, BRUSSELS) == 10  # senior's "at most 10 years"
 
 
 def test_example_3_deadline_at_17_brussels() -> None:
@@ -149,7 +168,7 @@ def test_mobility_never_exceeds_the_window_nor_the_sum_of_stays(stays: list[e.Pe
     result = e.check_mobility(stays=stays, host_country="FR", deadline=DEADLINE, tz=BRUSSELS)
     months = result.facts["months"]
     assert 0 <= months <= 36
-    assert months * e.DAYS_PER_MONTH <= sum((p.end - p.start).days for p in stays)
+    assert months * 28 <= sum((p.end - p.start).days for p in stays)  # a calendar month has 28 days or more
 
 
 @given(periods)

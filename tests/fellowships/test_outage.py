@@ -120,7 +120,7 @@ def test_t11_redis_down_while_200_applications_are_submitted(own_broker: OwnRedi
         try:
             client = Client()
             client.force_login(user)
-            return client.post(reverse("fellowships:submit", args=[application.pk])).status_code
+            return client.post(reverse("fellowships:submit", args=[application.pk]), {"confirm": "yes"}).status_code
         finally:
             connection.close()  # each thread has its own database connection
 

@@ -191,7 +191,7 @@ def test_more_information_makes_a_new_revision_and_outdates_reviews(
 
 def test_bulk_decisions_respect_places_create_placements_and_email(call: Any, secretariat: Any, commits: Any) -> None:
     apps = [
-        services.submit_application(application=factories.filled_application(call, u), actor=u)
+        factories.scored(factories.submitted_application(call, u), factories.FUNDABLE, factories.FUNDABLE)
         for u in (UserFactory(), UserFactory(), UserFactory())
     ]
     mail.outbox.clear()
@@ -212,7 +212,10 @@ def test_bulk_decisions_respect_places_create_placements_and_email(call: Any, se
 def test_other_nationals_count_against_the_quota(states: None, secretariat: Any) -> None:
     call = factories.CallFactory(other_nationals_quota=1, places=3)
     americans = [UserFactory(nationality="US", home_country="US") for _ in range(2)]
-    apps = [services.submit_application(application=factories.filled_application(call, u), actor=u) for u in americans]
+    apps = [
+        factories.scored(factories.submitted_application(call, u), factories.FUNDABLE, factories.FUNDABLE)
+        for u in americans
+    ]
     assert all(a.eligible and a.other_national for a in apps)
     with pytest.raises(ValidationError) as quota:
         services.decide_in_bulk(decisions={a.pk: "accepted" for a in apps}, actor=secretariat)
@@ -265,6 +268,7 @@ def test_return_report_reminders_7_days_before_and_on_the_due_date_once(submitte
     from fellowships.selectors import overdue_reports
     from fellowships.tasks import sweep
 
+    factories.scored(submitted, factories.FUNDABLE, factories.FUNDABLE)
     services.decide(application=submitted, actor=secretariat, decision="accepted")
     placement = Placement.objects.get()
     assert placement.report_due == services.placements.report_due_for(placement.end)
@@ -303,6 +307,7 @@ def test_report_due_is_one_calendar_month_after_the_end() -> None:
 
 
 def test_placement_transitions(submitted: Any, secretariat: Any) -> None:
+    factories.scored(submitted, factories.FUNDABLE, factories.FUNDABLE)
     services.decide(application=submitted, actor=secretariat, decision="accepted")
     placement = Placement.objects.get()
     with pytest.raises(ValueError):
@@ -318,7 +323,7 @@ def test_circulation_counts_flows_and_returns_within_12_months(states: None, sec
 
     call = factories.CallFactory(places=3)
     apps = [
-        services.submit_application(application=factories.filled_application(call, u), actor=u)
+        factories.scored(factories.submitted_application(call, u), factories.FUNDABLE, factories.FUNDABLE)
         for u in (UserFactory(), UserFactory(), UserFactory())
     ]
     services.decide_in_bulk(decisions={a.pk: "accepted" for a in apps}, actor=secretariat)

@@ -51,13 +51,15 @@ def test_apply_over_several_visits_and_submit(
     }  # fmt: skip
     assert client.post(reverse("fellowships:application_step", args=[application.pk, 3]), step3).status_code == 302
     assert client.get(reverse("fellowships:application_step", args=[application.pk, 3])).status_code == 200
-    refused = client.post(reverse("fellowships:submit", args=[application.pk]), follow=True)
+    unconfirmed = client.post(reverse("fellowships:submit", args=[application.pk]), follow=True)
+    assert "Confirm that you checked your application" in unconfirmed.text
+    refused = client.post(reverse("fellowships:submit", args=[application.pk]), {"confirm": "yes"}, follow=True)
     assert "Please complete: CV" in refused.text
     client.post(reverse("fellowships:upload_documents", args=[application.pk]), {"doc-cv": factories.pdf()})
     page = client.get(reverse("fellowships:application_step", args=[application.pk, 5]))
     assert "months in the host country (CH)" in page.text  # the preview explains itself
     with commits(execute=True):
-        done = client.post(reverse("fellowships:submit", args=[application.pk]), follow=True)
+        done = client.post(reverse("fellowships:submit", args=[application.pk]), {"confirm": "yes"}, follow=True)
     assert "Submitted" in done.text and "Under review" in done.text
     application.refresh_from_db()
     assert application.status == "submitted" and application.stays.count() == 1
@@ -163,8 +165,12 @@ def test_staff_assign_ranking_decide_and_export(
     assert ReviewAssignment.objects.count() == 1
     ranking = client.get(reverse("fellowships:staff_ranking", args=[call.pk]))
     assert submitted.reference in ranking.text and "too few reviews" in ranking.text
+    decide = reverse("fellowships:staff_decide", args=[call.pk])
+    refused = client.post(decide, {f"decision_{submitted.pk}": "waitlisted"}, follow=True)
+    assert "cannot be waitlisted: it has 0 completed review(s)" in refused.text
+    factories.scored(submitted, factories.FUNDABLE, factories.FUNDABLE)
     with commits(execute=True):
-        client.post(reverse("fellowships:staff_decide", args=[call.pk]), {f"decision_{submitted.pk}": "waitlisted"})
+        client.post(decide, {f"decision_{submitted.pk}": "waitlisted"})
     submitted.refresh_from_db()
     assert submitted.status == "waitlisted"
     with commits(execute=True):
@@ -255,6 +261,7 @@ def test_admin_pages_and_placement_actions(submitted: Any, secretariat: Any, log
         assert client.get(f"/admin/fellowships/{model}/").status_code == 200, model
     assert client.get(f"/admin/fellowships/call/{submitted.call_id}/change/").status_code == 200
     assert client.get("/admin/fellowships/call/add/").status_code == 200
+    factories.scored(submitted, factories.FUNDABLE, factories.FUNDABLE)
     services.decide(application=submitted, actor=secretariat, decision="accepted")
     placement = submitted.placement
     client.post("/admin/fellowships/placement/", {"action": "mark_active", "_selected_action": [placement.pk]})
