@@ -104,8 +104,11 @@ def grant(
 
 
 def job(**overrides: Any) -> dict[str, str]:
-    """One sacct record: fox, account ec85, user alice, 4 GPUs for 9000 s on the 1st of this (open) month."""
-    month = timezone.now().astimezone(UTC).strftime("%Y-%m")
+    """One sacct record: fox, account ec85, user alice, 4 GPUs for 9000 s on the 1st of an open month:
+    this month, or the last one on the 1st itself (until its end has passed: records from the future
+    are refused, and last month stays open for some days)."""
+    now = timezone.now().astimezone(UTC)
+    month = (now if now.day > 1 else now - timedelta(days=1)).strftime("%Y-%m")
     base = {
         "Cluster": "fox",
         "JobIDRaw": "1001",
