@@ -267,7 +267,7 @@ class AllocationRequestAdmin(admin.ModelAdmin):
     """Requests are read here; reviewers are assigned and decisions taken on the request's own forms."""
 
     change_form_template = "admin/compute/allocationrequest/change_form.html"
-    list_display = ["project", "kind", "call", "resource", "amount", "start", "end", "status", "submitted_at"]
+    list_display = ["__str__", "kind", "call", "status", "start", "end", "submitted_at"]
     list_select_related = ["project", "call", "resource"]
     list_filter = ["status", "kind", "call__access_mode", "resource"]
     search_fields = ["project__code", "project__title"]

@@ -38,6 +38,8 @@ def _projects(user: Any) -> Any:
 registry.add_nav(
     registry.NavItem(_("Compute"), "compute:my_projects", lambda u: bool(u and u.is_authenticated), order=60)
 )
+
+
 def _reviews(user: Any) -> Any:
     from .selectors import review_queue
 

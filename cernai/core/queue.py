@@ -22,6 +22,10 @@ def enqueue_on_commit(task_name: str, *args: Any, **kwargs: Any) -> None:
 
     def send() -> None:
         try:
+            if task_name not in current_app.tasks:
+                # Outside a worker nothing has imported the apps' tasks modules yet: autodiscovery
+                # runs on this signal (a worker sends it at start-up).
+                current_app.loader.import_default_modules()
             current_app.tasks[task_name].apply_async(args=args, kwargs=kwargs)
         except Exception:  # the broker is down: the sweeper will find the work in the database
             logger.warning("could not enqueue %s%r; the sweeper will re-drive it", task_name, args, exc_info=True)
