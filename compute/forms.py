@@ -72,9 +72,7 @@ class DecisionForm(forms.Form):
     APPROVE, REJECT = "approve", "reject"
 
     decision = forms.ChoiceField(
-        label=_("Decision"),
-        choices=[(APPROVE, _("Approve")), (REJECT, _("Reject"))],
-        widget=forms.RadioSelect,
+        label=_("Decision"), choices=[("", "—"), (APPROVE, _("Approve")), (REJECT, _("Reject"))]
     )
     amount = forms.IntegerField(
         label=_("Amount granted"),
@@ -99,7 +97,7 @@ class DecisionForm(forms.Form):
 
 
 class ReviewForm(forms.Form):
-    verdict = forms.ChoiceField(label=_("Verdict"), choices=RequestReview.Verdict.choices, widget=forms.RadioSelect)
+    verdict = forms.ChoiceField(label=_("Verdict"), choices=[("", "—"), *RequestReview.Verdict.choices])
     score = forms.DecimalField(
         label=_("Score (0 to 5)"), required=False, min_value=0, max_value=5, max_digits=2, decimal_places=1
     )
