@@ -19,10 +19,14 @@ def _has_projects(user: Any) -> bool:
 
 
 def _panel_context(user: Any) -> dict[str, Any]:
+    from django.utils import timezone
+
     from .models import Allocation
 
     allocations = (
-        Allocation.objects.filter(project__in=_projects(user), status=Allocation.Status.ACTIVE)
+        Allocation.objects.filter(
+            project__in=_projects(user), status=Allocation.Status.ACTIVE, end__gte=timezone.now().date()
+        )
         .select_related("project", "resource")
         .order_by("project__code", "pk")[:10]
     )
