@@ -143,7 +143,12 @@ class ResourcePeriodInline(admin.TabularInline):
 
     model = ResourcePeriod
     extra = 0
-    fields = readonly_fields = ["start", "end", "capacity", "granted"]
+    fields = readonly_fields = (
+        "start",
+        "end",
+        "capacity",
+        "granted",
+    )
     show_change_link = True
     can_delete = False
 
@@ -197,7 +202,10 @@ class MembershipInline(admin.TabularInline):
 
     model = ProjectMembership
     extra = 0
-    fields = readonly_fields = ["user", "role"]
+    fields = readonly_fields = (
+        "user",
+        "role",
+    )
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -238,14 +246,14 @@ class AllocationCallAdmin(admin.ModelAdmin):
 class AssignmentInline(admin.TabularInline):
     model = ReviewerAssignment
     extra = 0
-    fields = readonly_fields = [
+    fields = readonly_fields = (
         "reviewer",
         "kind",
         "assigned_by",
         "created_at",
         "conflict_declared_at",
         "conflict_reason",
-    ]
+    )
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -255,7 +263,14 @@ class AssignmentInline(admin.TabularInline):
 class ReviewInline(admin.TabularInline):
     model = RequestReview
     extra = 0
-    fields = readonly_fields = ["reviewer", "kind", "verdict", "score", "comment", "submitted_at"]
+    fields = readonly_fields = (
+        "reviewer",
+        "kind",
+        "verdict",
+        "score",
+        "comment",
+        "submitted_at",
+    )
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -271,7 +286,7 @@ class AllocationRequestAdmin(admin.ModelAdmin):
     list_select_related = ["project", "call", "resource"]
     list_filter = ["status", "kind", "call__access_mode", "resource"]
     search_fields = ["project__code", "project__title"]
-    fields = readonly_fields = [
+    fields = readonly_fields = (
         "kind",
         "call",
         "project",
@@ -286,7 +301,7 @@ class AllocationRequestAdmin(admin.ModelAdmin):
         "submitted_at",
         "decided_at",
         "decision_note",
-    ]
+    )
     inlines = [AssignmentInline, ReviewInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -304,7 +319,7 @@ class AllocationRequestAdmin(admin.ModelAdmin):
         ]
 
     def _service_form_page(
-        self, request: HttpRequest, obj: AllocationRequest, form: forms.Form, title: str, action: Any
+        self, request: HttpRequest, obj: AllocationRequest, form: forms.Form, title: Any, action: Any
     ) -> HttpResponse:
         if request.method == "POST" and form.is_valid():
             try:
@@ -363,7 +378,13 @@ class AllocationRequestAdmin(admin.ModelAdmin):
 class ChangeInline(admin.TabularInline):
     model = AllocationChange
     extra = 0
-    fields = readonly_fields = ["kind", "amount", "actor", "reason", "created_at"]
+    fields = readonly_fields = (
+        "kind",
+        "amount",
+        "actor",
+        "reason",
+        "created_at",
+    )
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -454,7 +475,7 @@ class AllocationAdmin(ServiceFormAdmin):
         "latched_100",
         "created_at",
     ]
-    fields = ["period", *readonly_fields, "top_up", "reason"]
+    fields = ("period", *readonly_fields, "top_up", "reason")
     inlines = [ChangeInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

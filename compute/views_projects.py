@@ -56,7 +56,8 @@ def add_member(request: HttpRequest, code: str) -> HttpResponse:
     else:
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}: {' '.join(errors)}" if label else " ".join(errors))
+            text = " ".join(str(e) for e in errors)
+            messages.error(request, f"{label}: {text}" if label else text)
     return redirect("compute:project_detail", code=project.code)
 
 

@@ -43,7 +43,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
 def review_form(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = _own_assignment(request, pk)
     allocation_request = assignment.request
-    current = allocation_request.reviews.filter(reviewer=request.user, kind=assignment.kind).first()
+    current = allocation_request.reviews.filter(reviewer=assignment.reviewer_id, kind=assignment.kind).first()
     initial = {"verdict": current.verdict, "score": current.score, "comment": current.comment} if current else None
     form = ReviewForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

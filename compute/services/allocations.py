@@ -253,7 +253,7 @@ def _new_allocation(locked: AllocationRequest, *, grant: int, actor: Any, note: 
 
 def _extend(locked: AllocationRequest, *, grant: int, actor: Any, note: str) -> Allocation:
     """More time (up to the end of the allocation's capacity period and its access mode) and quota."""
-    allocation = Allocation.objects.select_for_update().get(pk=locked.renews_id)
+    allocation = Allocation.objects.select_for_update().get(renewal_requests=locked)
     period = ResourcePeriod.objects.select_for_update().select_related("resource").get(pk=allocation.period_id)
     end = max(locked.end, allocation.end)
     if end > period.end:
