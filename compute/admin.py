@@ -7,12 +7,19 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from cernai.core.errors import Refusal
+
 from . import services
+from .access_modes import ReviewKind
+from .forms import AssignReviewerForm, DecisionForm
 from .models import (
     Allocation,
     AllocationCall,
@@ -26,6 +33,7 @@ from .models import (
     RequestReview,
     Resource,
     ResourcePeriod,
+    ReviewerAssignment,
     Site,
     SiteToken,
     SlurmAccount,
@@ -95,10 +103,57 @@ class SiteTokenAdmin(admin.ModelAdmin):
         messages.success(request, _("Revoked."))
 
 
+class ServiceForm(forms.ModelForm):
+    """An admin form whose changes are carried out by a service when the form validates, so that a
+    refusal is shown as an error on its field (never a 500, never "changed successfully" beside it).
+    The admin's change view runs in one transaction: if anything after it fails, the service's
+    writes roll back with it. ``actor`` is set per request by ``ServiceFormAdmin.get_form``."""
+
+    actor: Any = None
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors:
+            try:
+                self.apply(data)
+            except Refusal as refusal:
+                self.add_error(refusal.field if refusal.field in self.fields else None, str(refusal))
+        return data
+
+    def apply(self, data: dict[str, Any]) -> None:
+        """Call the services for what changed; raise ``Refusal`` to refuse."""
+
+
+class ServiceFormAdmin(admin.ModelAdmin):
+    """Saving writes nothing itself: the form's services already did (see ``ServiceForm``)."""
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"actor": request.user})
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        if change:
+            obj.refresh_from_db()
+        else:
+            super().save_model(request, obj, form, change)
+
+
 class ResourcePeriodInline(admin.TabularInline):
+    """Shown for reference; capacity changes go through the period's own page (and its service)."""
+
     model = ResourcePeriod
     extra = 0
-    readonly_fields = ["granted"]
+    fields = readonly_fields = (
+        "start",
+        "end",
+        "capacity",
+        "granted",
+    )
+    show_change_link = True
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Resource)
@@ -109,19 +164,52 @@ class ResourceAdmin(admin.ModelAdmin):
     search_fields = ["name"]
     inlines = [ResourcePeriodInline]
 
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # What Slurm receives depends on the unit and cluster: fixed once the resource exists.
+        return ["cluster", "unit"] if obj else []
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and not (obj and obj.periods.exists())
+
+
+class ResourcePeriodForm(ServiceForm):
+    class Meta:
+        model = ResourcePeriod
+        fields = ["resource", "start", "end", "capacity"]
+
+    def apply(self, data: dict[str, Any]) -> None:
+        if self.instance.pk and "capacity" in self.changed_data:
+            services.set_period_capacity(period=self.instance, capacity=data["capacity"], actor=self.actor)
+
 
 @admin.register(ResourcePeriod)
-class ResourcePeriodAdmin(admin.ModelAdmin):
+class ResourcePeriodAdmin(ServiceFormAdmin):
+    form = ResourcePeriodForm
     list_display = ["resource", "start", "end", "capacity", "granted"]
     list_select_related = ["resource"]
-    readonly_fields = ["granted"]
     search_fields = ["resource__name"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Allocations are booked within the period's dates: only the capacity changes later.
+        return ["resource", "start", "end", "granted"] if obj else ["granted"]
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_delete_permission(request, obj) and not (obj and obj.allocations.exists())
 
 
 class MembershipInline(admin.TabularInline):
+    """Members are added and removed on the project's page, through the membership service."""
+
     model = ProjectMembership
     extra = 0
-    raw_id_fields = ["user"]
+    fields = readonly_fields = (
+        "user",
+        "role",
+    )
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 class SlurmAccountInline(admin.TabularInline):
@@ -155,11 +243,34 @@ class AllocationCallAdmin(admin.ModelAdmin):
     search_fields = ["title"]
 
 
+class AssignmentInline(admin.TabularInline):
+    model = ReviewerAssignment
+    extra = 0
+    fields = readonly_fields = (
+        "reviewer",
+        "kind",
+        "assigned_by",
+        "created_at",
+        "conflict_declared_at",
+        "conflict_reason",
+    )
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
 class ReviewInline(admin.TabularInline):
     model = RequestReview
     extra = 0
-    raw_id_fields = ["reviewer"]
-    readonly_fields = ["reviewer", "kind", "verdict", "score", "comment", "submitted_at"]
+    fields = readonly_fields = (
+        "reviewer",
+        "kind",
+        "verdict",
+        "score",
+        "comment",
+        "submitted_at",
+    )
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -168,58 +279,127 @@ class ReviewInline(admin.TabularInline):
 
 @admin.register(AllocationRequest)
 class AllocationRequestAdmin(admin.ModelAdmin):
-    list_display = ["project", "call", "resource", "amount", "start", "end", "status", "submitted_at"]
+    """Requests are read here; reviewers are assigned and decisions taken on the request's own forms."""
+
+    change_form_template = "admin/compute/allocationrequest/change_form.html"
+    list_display = ["__str__", "kind", "call", "status", "start", "end", "submitted_at"]
     list_select_related = ["project", "call", "resource"]
-    list_filter = ["status", "call__access_mode", "resource"]
+    list_filter = ["status", "kind", "call__access_mode", "resource"]
     search_fields = ["project__code", "project__title"]
-    raw_id_fields = ["project", "submitted_by", "renews"]
-    readonly_fields = ["status", "submitted_at", "decided_at"]
-    inlines = [ReviewInline]
-    actions = ["approve", "reject"]
+    fields = readonly_fields = (
+        "kind",
+        "call",
+        "project",
+        "resource",
+        "amount",
+        "start",
+        "end",
+        "justification",
+        "renews",
+        "status",
+        "submitted_by",
+        "submitted_at",
+        "decided_at",
+        "decision_note",
+    )
+    inlines = [AssignmentInline, ReviewInline]
 
-    @admin.action(description=_("Approve the selected requests (full amount, within capacity)"))
-    def approve(self, request: HttpRequest, queryset: QuerySet[AllocationRequest]) -> None:
-        for allocation_request in queryset:
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False  # PIs submit requests on their project's page
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def get_urls(self) -> list[Any]:
+        wrap = self.admin_site.admin_view
+        return [
+            path("<int:pk>/assign/", wrap(self.assign_view), name="compute_allocationrequest_assign"),
+            path("<int:pk>/decide/", wrap(self.decide_view), name="compute_allocationrequest_decide"),
+            *super().get_urls(),
+        ]
+
+    def _service_form_page(
+        self, request: HttpRequest, obj: AllocationRequest, form: forms.Form, title: Any, action: Any
+    ) -> HttpResponse:
+        if request.method == "POST" and form.is_valid():
             try:
-                services.approve_request(request=allocation_request, actor=request.user)
-            except ValidationError as exc:
-                messages.error(request, f"{allocation_request}: {' '.join(exc.messages)}")
+                done = action(form.cleaned_data)
+            except Refusal as refusal:
+                form.add_error(refusal.field if refusal.field in form.fields else None, str(refusal))
             else:
-                messages.success(request, _("Approved: %(r)s") % {"r": allocation_request})
+                messages.success(request, done)
+                return redirect("admin:compute_allocationrequest_change", obj.pk)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "original": obj,
+            "title": title,
+            "form": form,
+            "form_id": "service_form",
+            "missing": [str(ReviewKind(k).label) for k in services.missing_reviews(obj)],
+        }
+        return TemplateResponse(request, "admin/compute/service_form.html", context)
 
-    @admin.action(description=_("Reject the selected requests"))
-    def reject(self, request: HttpRequest, queryset: QuerySet[AllocationRequest]) -> None:
-        for allocation_request in queryset:
-            try:
-                services.reject_request(request=allocation_request, actor=request.user, note="")
-            except ValidationError as exc:
-                messages.error(request, f"{allocation_request}: {' '.join(exc.messages)}")
+    def _open_request(self, request: HttpRequest, pk: int) -> AllocationRequest:
+        obj = AllocationRequest.objects.select_related("call", "project", "renews", "resource").filter(pk=pk).first()
+        if obj is None:
+            raise Http404
+        if not self.has_change_permission(request, obj):
+            raise PermissionDenied
+        return obj
+
+    def assign_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        obj = self._open_request(request, pk)
+        form = AssignReviewerForm(request.POST or None, allocation_request=obj)
+
+        def assign(data: dict[str, Any]) -> str:
+            services.assign_reviewer(request=obj, reviewer=data["reviewer"], kind=data["kind"], actor=request.user)
+            return _("%(name)s is asked for the %(kind)s.") % {
+                "name": data["reviewer"],
+                "kind": ReviewKind(data["kind"]).label,
+            }
+
+        return self._service_form_page(request, obj, form, _("Assign a reviewer"), assign)
+
+    def decide_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        obj = self._open_request(request, pk)
+        form = DecisionForm(request.POST or None, allocation_request=obj)
+
+        def decide(data: dict[str, Any]) -> str:
+            if data["decision"] == DecisionForm.APPROVE:
+                services.approve_request(request=obj, actor=request.user, amount=data["amount"], note=data["note"])
+                return _("Approved: %(r)s") % {"r": obj}
+            services.reject_request(request=obj, actor=request.user, note=data["note"])
+            return _("Rejected: %(r)s") % {"r": obj}
+
+        return self._service_form_page(request, obj, form, _("Decide on the request"), decide)
 
 
 class ChangeInline(admin.TabularInline):
     model = AllocationChange
     extra = 0
-    readonly_fields = ["kind", "amount", "actor", "reason", "created_at"]
+    fields = readonly_fields = (
+        "kind",
+        "amount",
+        "actor",
+        "reason",
+        "created_at",
+    )
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
 
-class TopUpForm(forms.ModelForm):
-    class Meta:
-        model = AllocationChange
-        fields = ["allocation", "amount", "reason"]
-
-
 @admin.register(AllocationChange)
 class AllocationChangeAdmin(admin.ModelAdmin):
-    """Top-ups are added here: saving calls the top-up service (capacity checked, latches re-armed)."""
+    """The ledger of grants and top-ups; top-ups are made on the allocation's page."""
 
-    form = TopUpForm
     list_display = ["allocation", "kind", "amount", "actor", "created_at"]
     list_select_related = ["allocation__project", "allocation__resource", "actor"]
-    raw_id_fields = ["allocation"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -227,29 +407,82 @@ class AllocationChangeAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def save_model(self, request: HttpRequest, obj: AllocationChange, form: Any, change: bool) -> None:
-        try:
-            services.top_up_allocation(
-                allocation=obj.allocation, amount=obj.amount, actor=request.user, reason=obj.reason
+
+class AllocationForm(ServiceForm):
+    """Moving to another capacity period and topping up, each through its service, with a reason."""
+
+    top_up = forms.IntegerField(
+        label=_("Top up by"),
+        required=False,
+        min_value=1,
+        max_value=10**12,
+        help_text=_("Added to the grant, within the period's capacity (in the resource's unit)."),
+    )
+    reason = forms.CharField(
+        label=_("Reason for the change"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept in the audit trail and the ledger."),
+    )
+
+    class Meta:
+        model = Allocation
+        fields = ["period"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            # Only periods of the same resource: a GPU grant stays a GPU grant.
+            field = self.fields["period"]
+            field.queryset = ResourcePeriod.objects.filter(  # type: ignore[attr-defined]
+                resource_id=self.instance.resource_id
+            ).select_related("resource")
+            field.help_text = _("Another capacity period of the same resource that covers the allocation's dates.")
+
+    def apply(self, data: dict[str, Any]) -> None:
+        changed = "period" in self.changed_data or data.get("top_up")
+        if changed and not (data.get("reason") or "").strip():
+            raise Refusal(_("Say why the allocation changes."), code="reason", field="reason")
+        if "period" in self.changed_data:
+            services.move_allocation(
+                allocation=self.instance, period=data["period"], actor=self.actor, reason=data["reason"]
             )
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-            return
-        obj.pk = obj.allocation.changes.latest("created_at").pk
+        if data.get("top_up"):
+            services.top_up_allocation(
+                allocation=self.instance, amount=data["top_up"], actor=self.actor, reason=data["reason"]
+            )
 
 
 @admin.register(Allocation)
-class AllocationAdmin(admin.ModelAdmin):
+class AllocationAdmin(ServiceFormAdmin):
+    form = AllocationForm
     list_display = ["project", "resource", "access_mode", "start", "end", "amount", "used_hours", "status"]
     list_select_related = ["project", "resource"]
     list_filter = ["status", "access_mode", "resource"]
     search_fields = ["project__code", "project__title"]
-    raw_id_fields = ["project", "period", "request", "renewal_of"]
-    readonly_fields = ["amount", "used_seconds", "latched_80", "latched_100", "arm_generation", "created_at"]
+    readonly_fields = [
+        "project",
+        "resource",
+        "request",
+        "renewal_of",
+        "access_mode",
+        "start",
+        "end",
+        "amount",
+        "status",
+        "used_seconds",
+        "latched_80",
+        "latched_100",
+        "created_at",
+    ]
+    fields = ("period", *readonly_fields, "top_up", "reason")
     inlines = [ChangeInline]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # allocations come from approved requests (capacity is checked there)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # the period's granted total and the ledger depend on it
 
 
 @admin.register(UsageRecord)
@@ -265,6 +498,9 @@ class UsageRecordAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # the charges and allocations' ledger totals are computed from it
 
 
 @admin.register(UsageBatch)

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cernai.core.audit import audited
@@ -162,6 +163,7 @@ class Project(models.Model):
         return f"{self.code}: {self.title}"
 
 
+@audited
 class ProjectMembership(models.Model):
     """A person in a project; managers are told about thresholds with the PI."""
 
@@ -230,7 +232,16 @@ class AllocationCall(models.Model):
 
 @audited
 class AllocationRequest(models.Model):
-    """A project's request for an amount of a resource over a period, reviewed then decided."""
+    """A project's request for an amount of a resource over a period, reviewed then decided.
+
+    A renewal asks, in an open call, for a new allocation that follows ``renews``; an extension asks
+    for more time (a later ``end``) or more quota (``amount``, possibly 0) on ``renews`` itself,
+    outside any call, and is reviewed under that allocation's access mode."""
+
+    class Kind(models.TextChoices):
+        NEW = "new", _("new allocation")
+        RENEWAL = "renewal", _("renewal")
+        EXTENSION = "extension", _("extension")
 
     class Status(models.TextChoices):
         SUBMITTED = "submitted", _("submitted")
@@ -238,7 +249,10 @@ class AllocationRequest(models.Model):
         APPROVED = "approved", _("approved")
         REJECTED = "rejected", _("rejected")
 
-    call = models.ForeignKey(AllocationCall, on_delete=models.PROTECT, related_name="requests")
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.NEW)
+    call = models.ForeignKey(
+        AllocationCall, null=True, blank=True, on_delete=models.PROTECT, related_name="requests", verbose_name=_("call")
+    )
     project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="requests")
     resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="requests")
     amount = models.PositiveBigIntegerField(_("amount requested"))
@@ -261,10 +275,45 @@ class AllocationRequest(models.Model):
 
     class Meta:
         ordering = ["-submitted_at"]
-        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="compute_request_positive")]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0) | Q(kind="extension"), name="compute_request_positive"),
+            # A call for new allocations and renewals; none for an extension, which names what it extends.
+            models.CheckConstraint(
+                condition=(Q(kind="extension") & Q(call__isnull=True) & Q(renews__isnull=False))
+                | (~Q(kind="extension") & Q(call__isnull=False)),
+                name="compute_request_call_or_extension",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.project.code}: {self.amount} {self.resource}"
+
+    @property
+    def access_mode(self) -> str:
+        """The mode whose reviews and durations apply: the call's, or for an extension its allocation's."""
+        return self.call.access_mode if self.call_id else self.renews.access_mode  # type: ignore[union-attr]
+
+
+@audited
+class ReviewerAssignment(models.Model):
+    """A reviewer asked by the secretariat for one kind of review of a request; a declared
+    conflict ends the assignment at once (the review, if any, then no longer counts)."""
+
+    request = models.ForeignKey(AllocationRequest, on_delete=models.CASCADE, related_name="assignments")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="compute_assignments")
+    kind = models.CharField(_("kind"), max_length=12, choices=ReviewKind.choices)
+    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    conflict_declared_at = models.DateTimeField(_("conflict declared at"), null=True, blank=True)
+    conflict_reason = models.TextField(_("conflict"), blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint(fields=["request", "reviewer", "kind"], name="compute_assignment_once")]
+        indexes = [models.Index(fields=["reviewer", "conflict_declared_at"], name="compute_assign_reviewer")]
+
+    def __str__(self) -> str:
+        return f"{self.reviewer} → {self.kind} review of {self.request_id}"
 
 
 @audited
@@ -349,6 +398,25 @@ class Allocation(models.Model):
     def blocked(self) -> bool:
         # The 100 % threshold of charging; an empty grant (amount 0) blocks from the start.
         return self.amount <= 0 or charging.usage_fraction_reached(self.used_seconds, self.amount, 100)
+
+    @property
+    def slurm_limit(self) -> str:
+        """The limit sites set on the project's Slurm account for this grant (rules.md §3)."""
+        tres = {Unit.GPU_HOURS: "gres/gpu", Unit.CORE_HOURS: "cpu"}.get(self.resource.unit)  # type: ignore[call-overload]
+        return f"GrpTRESMins={tres}={charging.grp_tres_mins(self.amount)}" if tres else ""
+
+    @property
+    def has_ended(self) -> bool:
+        return self.end < timezone.now().date()
+
+    @property
+    def state_label(self) -> str:
+        """What the page says: "ended" once the end date has passed, even before the expiry task ran."""
+        if self.has_ended:
+            return str(_("ended"))
+        if self.start > timezone.now().date():
+            return str(_("not started yet"))
+        return str(self.get_status_display())  # type: ignore[attr-defined]
 
 
 @audited

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
+from cernai.accounts import roles
 from cernai.core import registry
 
 from . import notifications  # noqa: F401  (registers the notification kinds)
@@ -18,10 +19,14 @@ def _has_projects(user: Any) -> bool:
 
 
 def _panel_context(user: Any) -> dict[str, Any]:
+    from django.utils import timezone
+
     from .models import Allocation
 
     allocations = (
-        Allocation.objects.filter(project__in=_projects(user), status=Allocation.Status.ACTIVE)
+        Allocation.objects.filter(
+            project__in=_projects(user), status=Allocation.Status.ACTIVE, end__gte=timezone.now().date()
+        )
         .select_related("project", "resource")
         .order_by("project__code", "pk")[:10]
     )
@@ -37,6 +42,26 @@ def _projects(user: Any) -> Any:
 registry.add_nav(
     registry.NavItem(_("Compute"), "compute:my_projects", lambda u: bool(u and u.is_authenticated), order=60)
 )
+
+
+def _reviews(user: Any) -> Any:
+    from .selectors import review_queue
+
+    return review_queue(user) if user and user.is_authenticated else None
+
+
+def _has_reviews(user: Any) -> bool:
+    queue = _reviews(user)
+    return queue is not None and queue.exists()
+
+
+def _review_roles(user: Any) -> list[str]:
+    """Reviewing an open allocation request is a reviewer's role (and needs a second factor)."""
+    return [roles.REVIEWER] if _has_reviews(user) else []
+
+
+registry.add_nav(registry.NavItem(_("Compute reviews"), "compute:review_queue", _has_reviews, order=63))
+registry.add_role_source(_review_roles)
 registry.add_nav(registry.NavItem(_("Allocations report"), "compute:transparency", lambda u: True, order=61))
 registry.add_nav(
     registry.NavItem(_("Utilisation"), "compute:staff_utilisation", lambda u: bool(u and u.is_staff), order=62)

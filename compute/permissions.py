@@ -30,13 +30,21 @@ def is_project_manager(user: Any, project: Project | None) -> bool:
 
 can_view_project = is_secretariat | is_project_member
 can_request_allocation = is_secretariat | is_project_manager
+# Members, renewals and extensions: the PI and the project's managers (and the secretariat).
+can_manage_project = can_request_allocation
 can_view_staff_pages = is_staff
 
 rules.add_perm("compute.view_project_usage", can_view_project)
 rules.add_perm("compute.request_allocation", can_request_allocation)
 rules.add_perm("compute.view_staff_pages", can_view_staff_pages)
 
-__all__ = ["can_request_allocation", "can_view_project", "can_view_staff_pages", "is_authenticated"]
+__all__ = [
+    "can_manage_project",
+    "can_request_allocation",
+    "can_view_project",
+    "can_view_staff_pages",
+    "is_authenticated",
+]
 
 # The secretariat runs compute from the admin: model permissions through `rules` rather than
 # per-user database grants. Usage records, batches and the ledger are read-only there.
@@ -57,5 +65,5 @@ for _model in (
 ):
     for _action in ("view", "add", "change", "delete"):
         rules.add_perm(f"compute.{_action}_{_model}", is_secretariat)
-for _model in ("usagerecord", "usagebatch", "monthlyusage", "requestreview"):
+for _model in ("usagerecord", "usagebatch", "monthlyusage", "requestreview", "reviewerassignment"):
     rules.add_perm(f"compute.view_{_model}", is_secretariat)

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from governance.selectors import member_states
@@ -20,8 +20,10 @@ from .models import (
     AllocationRequest,
     MonthlyUsage,
     Project,
+    RequestReview,
     Resource,
     ResourcePeriod,
+    ReviewerAssignment,
     Site,
     SlurmAccount,
     Unit,
@@ -319,3 +321,25 @@ def allocations_report() -> dict[str, Any]:
         "by_access_mode": mode_rows,
         "by_resource": resource_rows,
     }
+
+
+# --- reviews of allocation requests ----------------------------------------------------------------
+
+
+def active_assignments(user: Any) -> QuerySet[ReviewerAssignment]:
+    """The person's review assignments that still give access (no conflict declared)."""
+    return ReviewerAssignment.objects.filter(reviewer=user, conflict_declared_at__isnull=True)
+
+
+def review_queue(user: Any) -> QuerySet[ReviewerAssignment]:
+    """Open requests the person is asked to review, with their review if they recorded one."""
+    mine = RequestReview.objects.filter(
+        request=OuterRef("request"), reviewer=OuterRef("reviewer"), kind=OuterRef("kind")
+    )
+    return (
+        active_assignments(user)
+        .filter(request__status__in=[AllocationRequest.Status.SUBMITTED, AllocationRequest.Status.IN_REVIEW])
+        .select_related("request__project", "request__resource", "request__call")
+        .annotate(reviewed=Exists(mine))
+        .order_by("request__submitted_at", "pk")
+    )

@@ -16,9 +16,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import charging, selectors, services
-from .forms import AllocationRequestForm
+from .forms import AllocationRequestForm, MemberForm
 from .models import Allocation, Project, Unit
-from .permissions import can_request_allocation, can_view_project
+from .permissions import can_manage_project, can_request_allocation, can_view_project
 
 JOBS_PER_PAGE = 50
 # Beyond this page (50 million jobs) the answer is "not found" without asking the database.
@@ -85,6 +85,9 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
         "more_users": max(0, len(by_user) - TOP_USERS),
         "requests": project.requests.select_related("resource", "call").order_by("-submitted_at")[:20],
         "can_request": can_request_allocation(request.user, project),
+        "can_manage": can_manage_project(request.user, project),
+        "memberships": project.memberships.select_related("user").order_by("user__name", "pk"),
+        "member_form": MemberForm(prefix="member"),
     }
     return render(request, "compute/project_detail.html", context)
 

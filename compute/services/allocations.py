@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cernai.core.audit import audit_context
+from cernai.core.errors import Refusal
 from cernai.core.notifications import notify
 
 from .. import access_modes, charging
@@ -23,11 +24,11 @@ from ..models import (
     AllocationRequest,
     Project,
     ProjectMembership,
-    RequestReview,
     Resource,
     ResourcePeriod,
 )
 from .accounting import fire_thresholds, recompute_allocations
+from .reviews import missing_reviews
 
 
 def create_project(*, code: str, title: str, pi: Any, home_state: Any = None, actor: Any = None) -> Project:
@@ -63,10 +64,16 @@ def submit_request(
         errors.setdefault("end", []).append(problem)
     if amount <= 0:
         errors.setdefault("amount", []).append(_("Ask for a positive amount."))
+    if renews is not None:
+        if renews.project_id != project.pk or renews.resource_id != resource.pk:
+            errors.setdefault("resource", []).append(_("A renewal is for the same project and resource."))
+        if start <= renews.start:
+            errors.setdefault("start", []).append(_("A renewal starts after the allocation it renews."))
     if errors:
         raise ValidationError(errors)
     with transaction.atomic(), audit_context(actor=submitted_by, reason="allocation requested"):
         return AllocationRequest.objects.create(
+            kind=AllocationRequest.Kind.RENEWAL if renews else AllocationRequest.Kind.NEW,
             call=call,
             project=project,
             resource=resource,
@@ -79,40 +86,104 @@ def submit_request(
         )
 
 
-def add_review(
-    *,
-    request: AllocationRequest,
-    reviewer: Any,
-    kind: str,
-    verdict: str,
-    score: Any = None,
-    comment: str = "",
-) -> RequestReview:
-    """Record a technical or scientific review; the request moves to "in review"."""
-    if kind not in access_modes.required_reviews(request.call.access_mode):
-        raise ValidationError({"kind": [_("This access mode does not use that kind of review.")]})
-    if reviewer.pk == request.project.pi_id or request.project.memberships.filter(user=reviewer).exists():
-        raise ValidationError({"reviewer": [_("A member of the project cannot review its request.")]})
-    with transaction.atomic(), audit_context(actor=reviewer, reason=f"{kind} review"):
-        locked = AllocationRequest.objects.select_for_update().get(pk=request.pk)
-        if locked.status not in (AllocationRequest.Status.SUBMITTED, AllocationRequest.Status.IN_REVIEW):
-            raise ValidationError(_("This request has already been decided."))
-        review, _created = RequestReview.objects.update_or_create(
-            request=locked,
-            reviewer=reviewer,
-            kind=kind,
-            defaults={"verdict": verdict, "score": score, "comment": comment},
+def request_extension(
+    *, allocation: Allocation, amount: int, end: date, justification: str, submitted_by: Any
+) -> AllocationRequest:
+    """Ask for more quota (``amount`` more, possibly 0) and/or more time (a later ``end``) on a running
+    allocation; reviewed and decided like any request, under the allocation's access mode."""
+    today = timezone.now().date()
+    if allocation.end < today:
+        raise Refusal(_("This allocation has ended; request a renewal instead."), code="ended")
+    if amount < 0:
+        raise Refusal(_("Ask for 0 or more."), code="amount", field="amount")
+    if end < allocation.end:
+        raise Refusal(
+            _("The new end cannot be before the current end (%(end)s).") % {"end": allocation.end},
+            code="end",
+            field="end",
         )
-        if locked.status == AllocationRequest.Status.SUBMITTED:
-            locked.status = AllocationRequest.Status.IN_REVIEW
-            locked.save(update_fields=["status"])
-    return review
+    if amount == 0 and end == allocation.end:
+        raise Refusal(_("Ask for more quota, more time, or both."), code="nothing")
+    if end > allocation.period.end:
+        raise Refusal(
+            _("No capacity is defined for this resource after %(end)s.") % {"end": allocation.period.end},
+            code="capacity",
+            field="end",
+        )
+    problem = access_modes.duration_problem(allocation.access_mode, allocation.start, end)
+    if problem:
+        raise Refusal(problem, code="duration", field="end")
+    if not justification.strip():
+        raise Refusal(_("Say why the project needs it."), code="justification", field="justification")
+    with transaction.atomic(), audit_context(actor=submitted_by, reason="extension requested"):
+        Allocation.objects.select_for_update().get(pk=allocation.pk)  # one open extension at a time
+        pending = AllocationRequest.objects.filter(
+            renews=allocation,
+            kind=AllocationRequest.Kind.EXTENSION,
+            status__in=[AllocationRequest.Status.SUBMITTED, AllocationRequest.Status.IN_REVIEW],
+        )
+        if pending.exists():
+            raise Refusal(_("An extension of this allocation is already waiting for a decision."), code="pending")
+        return AllocationRequest.objects.create(
+            kind=AllocationRequest.Kind.EXTENSION,
+            call=None,
+            project=allocation.project,
+            resource=allocation.resource,
+            amount=amount,
+            start=allocation.start,
+            end=end,
+            justification=justification.strip(),
+            renews=allocation,
+            submitted_by=submitted_by,
+        )
 
 
-def missing_reviews(request: AllocationRequest) -> list[str]:
-    """The review kinds the request's access mode needs and does not have yet."""
-    done = set(request.reviews.values_list("kind", flat=True))
-    return [kind for kind in access_modes.required_reviews(request.call.access_mode) if kind not in done]
+def _decided_notice(request: AllocationRequest, *, approved: bool, note: str, amount: int = 0) -> None:
+    notify(
+        kind="compute.request_decided",
+        recipients=[request.project.pi, request.submitted_by],
+        dedupe_key=f"compute.request_decided:{request.pk}",
+        context={
+            "project": request.project.code,
+            "approved": approved,
+            "kind": request.kind,
+            "amount": amount,
+            "end": request.end,
+            "resource": str(request.resource),
+            "note": note,
+        },
+        url=reverse("compute:project_detail", args=[request.project.code]),
+    )
+
+
+def _locked_open_request(request: AllocationRequest) -> AllocationRequest:
+    locked = (
+        AllocationRequest.objects.select_for_update(of=("self",))
+        .select_related("call", "project__pi", "resource", "renews", "submitted_by")
+        .get(pk=request.pk)
+    )
+    if locked.status in (AllocationRequest.Status.APPROVED, AllocationRequest.Status.REJECTED):
+        raise Refusal(_("This request has already been decided."), code="status")
+    return locked
+
+
+def _not_enough_capacity(period: ResourcePeriod, grant: int) -> Refusal:
+    return Refusal(
+        _(
+            "Not enough capacity: %(resource)s has %(available)d of %(capacity)d left for "
+            "%(start)s to %(end)s; this grant needs %(grant)d."
+        )
+        % {
+            "resource": period.resource,
+            "available": period.available,
+            "capacity": period.capacity,
+            "start": period.start,
+            "end": period.end,
+            "grant": grant,
+        },
+        code="capacity",
+        field="amount",
+    )
 
 
 def approve_request(
@@ -121,77 +192,28 @@ def approve_request(
     """Grant the request (or ``amount`` of it) within the resource's capacity for the period.
 
     The capacity row is locked, so concurrent approvals are serialised and never exceed it (T12).
+    An extension adds its amount and time to the allocation it extends instead of creating one.
     """
-    with transaction.atomic(), audit_context(actor=actor, reason="allocation approved"):
-        locked = (
-            AllocationRequest.objects.select_for_update()
-            .select_related("call", "project", "resource")
-            .get(pk=request.pk)
-        )
-        if locked.status in (AllocationRequest.Status.APPROVED, AllocationRequest.Status.REJECTED):
-            raise ValidationError(_("This request has already been decided."))
+    with transaction.atomic(), audit_context(actor=actor, reason="allocation approved", justification=note):
+        locked = _locked_open_request(request)
         if require_reviews and (missing := missing_reviews(locked)):
-            raise ValidationError(
+            raise Refusal(
                 _("Reviews missing before a decision: %(kinds)s.")
-                % {"kinds": ", ".join(str(access_modes.ReviewKind(k).label) for k in missing)}
+                % {"kinds": ", ".join(str(access_modes.ReviewKind(k).label) for k in missing)},
+                code="reviews",
             )
         grant = amount if amount is not None else locked.amount
-        if grant <= 0:
-            raise ValidationError({"amount": [_("Grant a positive amount.")]})
-        period = (
-            ResourcePeriod.objects.select_for_update()
-            .filter(resource=locked.resource, start__lte=locked.start, end__gte=locked.end)
-            .order_by("start")
-            .first()
-        )
-        if period is None:
-            raise ValidationError(_("No capacity is defined for this resource over the requested period."))
-        if period.granted + grant > period.capacity:
-            raise ValidationError(
-                _(
-                    "Not enough capacity: %(resource)s has %(available)d of %(capacity)d left for "
-                    "%(start)s to %(end)s; this grant needs %(grant)d."
-                )
-                % {
-                    "resource": locked.resource,
-                    "available": period.available,
-                    "capacity": period.capacity,
-                    "start": period.start,
-                    "end": period.end,
-                    "grant": grant,
-                }
-            )
-        ResourcePeriod.objects.filter(pk=period.pk).update(granted=F("granted") + grant)
-        allocation = Allocation.objects.create(
-            project=locked.project,
-            period=period,
-            resource=locked.resource,
-            request=locked,
-            renewal_of=locked.renews,
-            access_mode=locked.call.access_mode,
-            start=locked.start,
-            end=locked.end,
-            amount=grant,
-        )
-        AllocationChange.objects.create(
-            allocation=allocation, kind=AllocationChange.Kind.GRANT, amount=grant, actor=actor, reason=note
-        )
+        if grant < 0 or (grant == 0 and locked.kind != AllocationRequest.Kind.EXTENSION):
+            raise Refusal(_("Grant a positive amount."), code="amount", field="amount")
+        if locked.kind == AllocationRequest.Kind.EXTENSION:
+            allocation = _extend(locked, grant=grant, actor=actor, note=note)
+        else:
+            allocation = _new_allocation(locked, grant=grant, actor=actor, note=note)
         locked.status = AllocationRequest.Status.APPROVED
         locked.decided_at = timezone.now()
         locked.decision_note = note
         locked.save(update_fields=["status", "decided_at", "decision_note"])
-        notify(
-            kind="compute.request_decided",
-            recipients=[locked.project.pi, locked.submitted_by],
-            dedupe_key=f"compute.request_decided:{locked.pk}",
-            context={
-                "project": locked.project.code,
-                "approved": True,
-                "amount": grant,
-                "resource": str(locked.resource),
-            },
-            url=reverse("compute:project_detail", args=[locked.project.code]),
-        )
+        _decided_notice(locked, approved=True, note=note, amount=grant)
         # Usage already reported for the project's account counts against the new grant at once.
         recompute_allocations([allocation.pk])
         fire_thresholds([allocation.pk])
@@ -199,49 +221,157 @@ def approve_request(
     return allocation
 
 
+def _new_allocation(locked: AllocationRequest, *, grant: int, actor: Any, note: str) -> Allocation:
+    period = (
+        ResourcePeriod.objects.select_for_update()
+        .select_related("resource")
+        .filter(resource=locked.resource, start__lte=locked.start, end__gte=locked.end)
+        .order_by("start")
+        .first()
+    )
+    if period is None:
+        raise Refusal(_("No capacity is defined for this resource over the requested period."), code="capacity")
+    if period.granted + grant > period.capacity:
+        raise _not_enough_capacity(period, grant)
+    ResourcePeriod.objects.filter(pk=period.pk).update(granted=F("granted") + grant)
+    allocation = Allocation.objects.create(
+        project=locked.project,
+        period=period,
+        resource=locked.resource,
+        request=locked,
+        renewal_of=locked.renews,
+        access_mode=locked.access_mode,
+        start=locked.start,
+        end=locked.end,
+        amount=grant,
+    )
+    AllocationChange.objects.create(
+        allocation=allocation, kind=AllocationChange.Kind.GRANT, amount=grant, actor=actor, reason=note
+    )
+    return allocation
+
+
+def _extend(locked: AllocationRequest, *, grant: int, actor: Any, note: str) -> Allocation:
+    """More time (up to the end of the allocation's capacity period and its access mode) and quota."""
+    allocation = Allocation.objects.select_for_update().get(renewal_requests=locked)
+    period = ResourcePeriod.objects.select_for_update().select_related("resource").get(pk=allocation.period_id)
+    end = max(locked.end, allocation.end)
+    if end > period.end:
+        raise Refusal(
+            _("No capacity is defined for this resource after %(end)s.") % {"end": period.end},
+            code="capacity",
+            field="end",
+        )
+    problem = access_modes.duration_problem(allocation.access_mode, allocation.start, end)
+    if problem:
+        raise Refusal(problem, code="duration", field="end")
+    if grant:
+        _add_to_grant(allocation, period, grant, actor=actor, reason=note)
+    if end != allocation.end:
+        allocation.end = end
+        allocation.status = Allocation.Status.ACTIVE if end >= timezone.now().date() else allocation.status
+        allocation.save(update_fields=["end", "status"])
+    return allocation
+
+
 def reject_request(*, request: AllocationRequest, actor: Any, note: str) -> AllocationRequest:
     """Refuse the request, with the reason told to the PI."""
-    with transaction.atomic(), audit_context(actor=actor, reason="allocation rejected"):
-        locked = AllocationRequest.objects.select_for_update().select_related("project").get(pk=request.pk)
-        if locked.status in (AllocationRequest.Status.APPROVED, AllocationRequest.Status.REJECTED):
-            raise ValidationError(_("This request has already been decided."))
+    note = note.strip()
+    if not note:
+        raise Refusal(_("Give the reason for the rejection; it is sent to the PI."), code="note", field="note")
+    with transaction.atomic(), audit_context(actor=actor, reason="allocation rejected", justification=note):
+        locked = _locked_open_request(request)
         locked.status = AllocationRequest.Status.REJECTED
         locked.decided_at = timezone.now()
         locked.decision_note = note
         locked.save(update_fields=["status", "decided_at", "decision_note"])
-        notify(
-            kind="compute.request_decided",
-            recipients=[locked.project.pi, locked.submitted_by],
-            dedupe_key=f"compute.request_decided:{locked.pk}",
-            context={"project": locked.project.code, "approved": False, "note": note},
-            url=reverse("compute:project_detail", args=[locked.project.code]),
-        )
+        _decided_notice(locked, approved=False, note=note)
     return locked
 
 
 def top_up_allocation(*, allocation: Allocation, amount: int, actor: Any, reason: str = "") -> Allocation:
     """Add ``amount`` to a grant within capacity; latches above the new level are re-armed."""
     if amount <= 0:
-        raise ValidationError({"amount": [_("A top-up must be positive.")]})
-    with transaction.atomic(), audit_context(actor=actor, reason="allocation topped up"):
+        raise Refusal(_("A top-up must be positive."), code="amount", field="amount")
+    with transaction.atomic(), audit_context(actor=actor, reason="allocation topped up", justification=reason):
         locked = Allocation.objects.select_for_update().get(pk=allocation.pk)
-        period = ResourcePeriod.objects.select_for_update().get(pk=locked.period_id)
-        if period.granted + amount > period.capacity:
-            raise ValidationError(
-                _("Not enough capacity: %(available)d left, the top-up needs %(amount)d.")
-                % {"available": period.available, "amount": amount}
+        period = ResourcePeriod.objects.select_for_update().select_related("resource").get(pk=locked.period_id)
+        _add_to_grant(locked, period, amount, actor=actor, reason=reason)
+    return locked
+
+
+def _add_to_grant(locked: Allocation, period: ResourcePeriod, amount: int, *, actor: Any, reason: str) -> None:
+    """Within the locked period's capacity; a latch stays set only while usage is at its level of the new grant."""
+    if period.granted + amount > period.capacity:
+        raise _not_enough_capacity(period, amount)
+    ResourcePeriod.objects.filter(pk=period.pk).update(granted=F("granted") + amount)
+    new_amount = locked.amount + amount
+    used = locked.used_seconds
+    locked.amount = new_amount
+    locked.latched_80 = charging.usage_fraction_reached(used, new_amount, 80)
+    locked.latched_100 = charging.usage_fraction_reached(used, new_amount, 100)
+    locked.arm_generation += 1
+    locked.status = Allocation.Status.ACTIVE if locked.end >= timezone.now().date() else locked.status
+    locked.save(update_fields=["amount", "latched_80", "latched_100", "arm_generation", "status"])
+    AllocationChange.objects.create(
+        allocation=locked, kind=AllocationChange.Kind.TOP_UP, amount=amount, actor=actor, reason=reason
+    )
+
+
+def move_allocation(*, allocation: Allocation, period: ResourcePeriod, actor: Any, reason: str) -> Allocation:
+    """Book the allocation against another capacity period of the same resource that covers its dates
+    and has room for it; both periods' granted totals move with it."""
+    if not reason.strip():
+        raise Refusal(_("Say why the allocation moves."), code="reason", field="reason")
+    with transaction.atomic(), audit_context(actor=actor, reason="allocation moved", justification=reason):
+        locked = Allocation.objects.select_for_update().get(pk=allocation.pk)
+        # Both rows locked in id order, so two moves in opposite directions cannot deadlock.
+        periods = {
+            p.pk: p
+            for p in ResourcePeriod.objects.select_for_update()
+            .select_related("resource")
+            .filter(pk__in=[locked.period_id, period.pk])
+            .order_by("pk")
+        }
+        target = periods[period.pk]
+        if target.pk == locked.period_id:
+            return locked
+        if target.resource_id != locked.resource_id:
+            raise Refusal(
+                _("That period is of %(other)s; this allocation is of %(resource)s and stays so.")
+                % {"other": target.resource, "resource": periods[locked.period_id].resource},
+                code="resource",
+                field="period",
             )
-        ResourcePeriod.objects.filter(pk=period.pk).update(granted=F("granted") + amount)
-        new_amount = locked.amount + amount
-        used = locked.used_seconds
-        locked.amount = new_amount
-        # Re-arm: a latch stays set only while usage is still at or above its level of the new grant.
-        locked.latched_80 = charging.usage_fraction_reached(used, new_amount, 80)
-        locked.latched_100 = charging.usage_fraction_reached(used, new_amount, 100)
-        locked.arm_generation += 1
-        locked.status = Allocation.Status.ACTIVE if locked.end >= timezone.now().date() else locked.status
-        locked.save(update_fields=["amount", "latched_80", "latched_100", "arm_generation", "status"])
-        AllocationChange.objects.create(
-            allocation=locked, kind=AllocationChange.Kind.TOP_UP, amount=amount, actor=actor, reason=reason
-        )
+        if not (target.start <= locked.start and locked.end <= target.end):
+            raise Refusal(
+                _("That period (%(start)s to %(end)s) does not cover the allocation's dates.")
+                % {"start": target.start, "end": target.end},
+                code="dates",
+                field="period",
+            )
+        if target.granted + locked.amount > target.capacity:
+            refusal = _not_enough_capacity(target, locked.amount)
+            refusal.field = "period"
+            raise refusal
+        ResourcePeriod.objects.filter(pk=locked.period_id).update(granted=F("granted") - locked.amount)
+        ResourcePeriod.objects.filter(pk=target.pk).update(granted=F("granted") + locked.amount)
+        locked.period = target
+        locked.save(update_fields=["period"])
+    return locked
+
+
+def set_period_capacity(*, period: ResourcePeriod, capacity: int, actor: Any) -> ResourcePeriod:
+    """Change what can be granted over a period; never below what is already granted."""
+    with transaction.atomic(), audit_context(actor=actor, reason="capacity changed"):
+        locked = ResourcePeriod.objects.select_for_update().get(pk=period.pk)
+        if capacity < locked.granted:
+            raise Refusal(
+                _("%(granted)d is already granted over this period; the capacity cannot be less.")
+                % {"granted": locked.granted},
+                code="capacity",
+                field="capacity",
+            )
+        locked.capacity = capacity
+        locked.save(update_fields=["capacity"])
     return locked

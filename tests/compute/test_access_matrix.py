@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
+from compute import services
 from tests.access import Row, check_matrix
 from tests.factories import UserFactory
 
@@ -26,9 +29,23 @@ def test_compute_access_matrix(
     applicant: Any,
     site_fox: str,
     site_national: str,
+    reviewer: Any,
 ) -> None:
-    factories.make_call([gpu_period.resource])
+    call = factories.make_call([gpu_period.resource])
     outsider = UserFactory(email="outsider@example.org")
+    allocation = factories.grant(project, gpu_period, 100, actor=secretariat)
+    start = timezone.now().date()
+    open_request = services.submit_request(
+        call=call,
+        project=project,
+        resource=gpu_period.resource,
+        amount=10,
+        start=start,
+        end=start + timedelta(days=90),
+        justification="x",
+        submitted_by=pi,
+    )
+    assignment = services.assign_reviewer(request=open_request, reviewer=reviewer, kind="technical", actor=secretariat)
     clients: dict[str | None, Client] = {
         None: Client(),
         "pi": login(pi),
@@ -36,6 +53,7 @@ def test_compute_access_matrix(
         "secretariat": login(secretariat),
         "applicant": login(applicant),
         "outsider": login(outsider),
+        "reviewer": login(reviewer),
         "site_fox": token_client(site_fox),
         "site_national": token_client(site_national),
     }
@@ -58,6 +76,38 @@ def test_compute_access_matrix(
             {None: "login", "pi": 200, "member": 403, "secretariat": 200, "outsider": 404},
         ),
         Row("/compute/projects/nope/", {"pi": 404, "secretariat": 404}),
+        *(
+            Row(
+                f"/compute/projects/llm-alignment/allocations/{allocation.pk}/{action}/",
+                {None: "login", "pi": 200, "member": 403, "secretariat": 200, "outsider": 404, "reviewer": 404},
+            )
+            for action in ("renew", "extend")
+        ),
+        Row("/compute/projects/llm-alignment/members/", {None: "login", "pi": 405, "secretariat": 405}),
+        Row(
+            "/compute/projects/llm-alignment/members/",
+            {"member": 403, "outsider": 404, "reviewer": 404},
+            method="post",
+            data={"member-email": "x@example.org", "member-role": "member"},
+        ),
+        Row(
+            f"/compute/projects/llm-alignment/members/{member.pk}/remove/",
+            {None: "login", "member": 403, "outsider": 404},
+            method="post",
+        ),
+        Row("/compute/reviews/", {None: "login", **dict.fromkeys(people, 200), "reviewer": 200}),
+        Row(
+            f"/compute/reviews/{assignment.pk}/",
+            {None: "login", "reviewer": 200, "pi": 404, "member": 404, "secretariat": 404, "outsider": 404},
+        ),
+        Row(f"/compute/reviews/{assignment.pk}/conflict/", {"reviewer": 405, "outsider": 405}),
+        *(
+            Row(
+                f"/admin/compute/allocationrequest/{open_request.pk}/{action}/",
+                {None: 302, "pi": 302, "reviewer": 302, "secretariat": 200},
+            )
+            for action in ("assign", "decide")
+        ),
         Row("/compute/staff/utilisation/", {None: 302, "pi": 302, "member": 302, "secretariat": 200}),
         Row("/compute/staff/unmatched/", {None: 302, "pi": 302, "secretariat": 200}),
         Row("/compute/staff/rematch/", {"secretariat": 405}),

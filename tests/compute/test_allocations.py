@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -14,6 +15,7 @@ from django.db.models import Sum
 from django.test import TestCase
 from django.utils import timezone
 
+from cernai.core.errors import Refusal
 from cernai.core.models import Notification
 from compute import access_modes, services
 from compute.access_modes import AccessMode, ReviewKind
@@ -67,29 +69,69 @@ def regular_request(project: Any, gpu_period: Any, amount: int = 5000) -> Alloca
     )
 
 
+def review(request: AllocationRequest, reviewer: Any, kind: str, actor: Any, **fields: Any) -> Any:
+    assignment = services.assign_reviewer(request=request, reviewer=reviewer, kind=kind, actor=actor)
+    return services.record_review(assignment=assignment, reviewer=reviewer, verdict="support", **fields)
+
+
 def test_regular_requests_need_technical_and_scientific_review(
     project: Any, gpu_period: Any, secretariat: Any, reviewer: Any
 ) -> None:
     request = regular_request(project, gpu_period)
-    with pytest.raises(ValidationError, match="Technical review, Scientific peer review"):
+    with pytest.raises(Refusal, match="Technical review, Scientific peer review"):
         services.approve_request(request=request, actor=secretariat)
-    services.add_review(request=request, reviewer=reviewer, kind=ReviewKind.TECHNICAL, verdict="support")
-    with pytest.raises(ValidationError, match="Scientific peer review"):
+    review(request, reviewer, ReviewKind.TECHNICAL, secretariat)
+    with pytest.raises(Refusal, match="Scientific peer review"):
         services.approve_request(request=request, actor=secretariat)
-    services.add_review(request=request, reviewer=reviewer, kind=ReviewKind.SCIENTIFIC, verdict="support", score=4.5)
+    review(request, reviewer, ReviewKind.SCIENTIFIC, secretariat, score=Decimal("4.5"))
     with TestCase.captureOnCommitCallbacks(execute=True):
-        allocation = services.approve_request(request=request, actor=secretariat)
+        allocation = services.approve_request(request=request, actor=secretariat, note="Strong case.")
     assert allocation.amount == 5000
     assert ResourcePeriod.objects.get().granted == 5000
-    assert Notification.objects.filter(kind="compute.request_decided", recipient=project.pi).count() == 1
-    with pytest.raises(ValidationError, match="already been decided"):
+    notice = Notification.objects.get(kind="compute.request_decided", recipient=project.pi)
+    assert "Strong case." in notice.body_text
+    with pytest.raises(Refusal, match="already been decided"):
         services.approve_request(request=request, actor=secretariat)
 
 
-def test_project_members_cannot_review_their_own_request(project: Any, gpu_period: Any, member: Any) -> None:
+def test_a_review_stops_counting_once_its_reviewer_declares_a_conflict(
+    project: Any, gpu_period: Any, secretariat: Any, reviewer: Any
+) -> None:
     request = regular_request(project, gpu_period)
-    with pytest.raises(ValidationError, match="member of the project"):
-        services.add_review(request=request, reviewer=member, kind=ReviewKind.TECHNICAL, verdict="support")
+    technical = review(request, reviewer, ReviewKind.TECHNICAL, secretariat)
+    review(request, UserFactory(), ReviewKind.SCIENTIFIC, secretariat)
+    assert services.missing_reviews(request) == []
+    assignment = request.assignments.get(reviewer=reviewer)
+    services.declare_conflict(assignment=assignment, reviewer=reviewer, reason="I co-authored with the PI.")
+    assert services.missing_reviews(request) == [ReviewKind.TECHNICAL]
+    with pytest.raises(Refusal, match="do not have access"):
+        services.record_review(assignment=assignment, reviewer=reviewer, verdict="support")
+    # The declared conflict also bars assigning the same person again.
+    with pytest.raises(Refusal, match="declared a conflict"):
+        services.assign_reviewer(request=request, reviewer=reviewer, kind=technical.kind, actor=secretariat)
+
+
+@pytest.mark.parametrize("who", ["pi", "member"])
+def test_project_people_cannot_be_assigned_to_review_their_own_request(
+    project: Any, gpu_period: Any, secretariat: Any, who: str
+) -> None:
+    request = regular_request(project, gpu_period)
+    person = project.pi if who == "pi" else project.memberships.get(role="member").user
+    with pytest.raises(Refusal, match="cannot review this request") as caught:
+        services.assign_reviewer(request=request, reviewer=person, kind=ReviewKind.TECHNICAL, actor=secretariat)
+    assert caught.value.field == "reviewer"
+    assert not request.assignments.exists()
+
+
+def test_a_rejection_needs_a_reason_and_the_reason_reaches_the_pi(
+    project: Any, gpu_period: Any, secretariat: Any
+) -> None:
+    request = regular_request(project, gpu_period)
+    with pytest.raises(Refusal, match="reason"):
+        services.reject_request(request=request, actor=secretariat, note="  ")
+    services.reject_request(request=request, actor=secretariat, note="The scaling plan is missing.")
+    notice = Notification.objects.get(kind="compute.request_decided", recipient=project.pi)
+    assert "not approved" in notice.body_text and "The scaling plan is missing." in notice.body_text
 
 
 def test_requests_outside_the_call_window_or_mode_are_refused(project: Any, gpu_period: Any) -> None:
@@ -125,10 +167,10 @@ def test_requests_outside_the_call_window_or_mode_are_refused(project: Any, gpu_
 def test_capacity_refusal_names_what_is_left(project: Any, fox: Any, secretariat: Any) -> None:
     period = factories.make_resource(fox, capacity=1000)
     factories.grant(project, period, 900, actor=secretariat)
-    with pytest.raises(ValidationError, match=r"Not enough capacity: .* has 100 of 1000 left"):
+    with pytest.raises(Refusal, match=r"Not enough capacity: .* has 100 of 1000 left"):
         factories.grant(project, period, 200, actor=secretariat)
     allocation = Allocation.objects.get()
-    with pytest.raises(ValidationError, match="100 left"):
+    with pytest.raises(Refusal, match=r"100 of 1000 left .* needs 101"):
         services.top_up_allocation(allocation=allocation, amount=101, actor=secretariat)
 
 
@@ -160,8 +202,8 @@ def test_t12_fifty_concurrent_approvals_never_exceed_capacity(project: Any, fox:
             barrier.wait()
             services.approve_request(request=request, actor=secretariat, require_reviews=False)
             result = "ok"
-        except ValidationError as exc:
-            result = " ".join(exc.messages)
+        except Refusal as exc:
+            result = str(exc)
         finally:
             close_old_connections()
             connection.close()
@@ -268,5 +310,7 @@ def test_unknown_reviewer_kind_is_refused(project: Any, gpu_period: Any) -> None
         justification="x",
         submitted_by=project.pi,
     )
-    with pytest.raises(ValidationError, match="does not use"):
-        services.add_review(request=request, reviewer=UserFactory(), kind=ReviewKind.SCIENTIFIC, verdict="support")
+    with pytest.raises(Refusal, match="does not use"):
+        services.assign_reviewer(
+            request=request, reviewer=UserFactory(), kind=ReviewKind.SCIENTIFIC, actor=project.pi
+        )
