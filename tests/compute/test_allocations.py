@@ -311,6 +311,4 @@ def test_unknown_reviewer_kind_is_refused(project: Any, gpu_period: Any) -> None
         submitted_by=project.pi,
     )
     with pytest.raises(Refusal, match="does not use"):
-        services.assign_reviewer(
-            request=request, reviewer=UserFactory(), kind=ReviewKind.SCIENTIFIC, actor=project.pi
-        )
+        services.assign_reviewer(request=request, reviewer=UserFactory(), kind=ReviewKind.SCIENTIFIC, actor=project.pi)
