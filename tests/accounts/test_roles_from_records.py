@@ -18,7 +18,6 @@ from cernai.core.demo import demo_totp_secret
 from governance.models import Appointment, MemberState, Vote
 from tests import factories
 from tests.admin_forms import messages_of, post_form
-from tests.governance.conftest import france, make_ballot, members, session  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.django_db
 MFA_SETUP = "/accounts/2fa/totp/activate/"
@@ -52,7 +51,7 @@ def test_an_appointment_in_the_admin_gives_no_vote_until_the_person_sets_up_mfa(
     secretariat: Any,
     login: Any,
     france: MemberState,
-    make_ballot: Any,  # noqa: F811
+    make_ballot: Any,
 ) -> None:
     ballot = make_ballot()
     person = factories.UserFactory(email="new.delegate@example.org", name="Nouveau Délégué")  # no second factor
@@ -75,7 +74,7 @@ def test_an_ended_term_ends_the_role_and_its_access(
     secretariat: Any,
     login: Any,
     france: MemberState,
-    make_ballot: Any,  # noqa: F811
+    make_ballot: Any,
 ) -> None:
     ballot = make_ballot()
     person = factories.UserFactory(email="leaving.delegate@example.org", name="Louise Leaving", mfa=True)
@@ -98,7 +97,7 @@ def test_an_ended_term_ends_the_role_and_its_access(
     assert client.get("/governance/").status_code in {302, 403}
 
 
-def test_a_group_named_after_a_role_gives_nothing(france: MemberState, make_ballot: Any) -> None:  # noqa: F811
+def test_a_group_named_after_a_role_gives_nothing(france: MemberState, make_ballot: Any) -> None:
     ballot = make_ballot()
     person = factories.UserFactory(email="group.only@example.org", mfa=True)
     for name in (roles.DELEGATE, roles.CHAIR, roles.REVIEWER, roles.ADVISER):
@@ -129,7 +128,7 @@ def test_an_appointment_handed_to_someone_else_in_the_admin_requires_their_mfa(
     secretariat: Any,
     login: Any,
     france: MemberState,
-    make_ballot: Any,  # noqa: F811
+    make_ballot: Any,
 ) -> None:
     """The case of the issue: the appointment's person changed in its admin form (no service adds a group)."""
     ballot = make_ballot()
