@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
+
+from cernai.core.audit import audited
 
 
 class EmailUserManager(UserManager["User"]):
@@ -63,3 +66,38 @@ class User(AbstractUser):
 
     def get_short_name(self) -> str:
         return self.name.split(" ")[0] if self.name else self.email
+
+
+# The trail of who holds which power and which sign-in factors (issue 8 §3). Password hashes, last
+# sign-in times and authenticator secrets stay out of it.
+audited(User, exclude=["password", "last_login"])
+audited(User.groups.through, model_name="UserGroupEvent", app_label="accounts")
+audited(User.user_permissions.through, model_name="UserPermissionEvent", app_label="accounts")
+audited(Authenticator, exclude=["data"], model_name="AuthenticatorEvent", app_label="accounts")
+
+
+@audited
+class AccountRecovery(models.Model):
+    """The secretariat started account recovery for a person: who, for whom, why, and whether the
+    second factor was declared lost. The person completes it themselves from their own mailbox."""
+
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="recoveries", verbose_name=_("person")
+    )
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="recoveries_started",
+        verbose_name=_("started by"),
+    )
+    reason = models.TextField(_("reason"))
+    second_factor_lost = models.BooleanField(_("second factor lost"), default=False)
+    created_at = models.DateTimeField(_("started at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("account recovery")
+        verbose_name_plural = _("account recoveries")
+
+    def __str__(self) -> str:
+        return f"{self.person} ({self.created_at:%Y-%m-%d})"
