@@ -12,10 +12,15 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.urls import reverse
+from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from cernai.core.errors import Refusal
+
+from . import services
 from .models import User
 
 # A second factor is the person's own: it is added and removed by them in their account pages, or
@@ -41,6 +46,19 @@ class UserCreationForm(forms.ModelForm):
         if commit:
             user.save()
         return user
+
+
+class RecoveryForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Why, and how the person asked (for example: phoned the secretariat from the number on file)."),
+    )
+    second_factor_lost = forms.BooleanField(
+        label=_("Second factor lost"),
+        required=False,
+        help_text=_("Removes their second factors and ends their sessions; they set up a new one at sign-in."),
+    )
 
 
 class AuthenticatorInline(admin.TabularInline):
@@ -139,6 +157,46 @@ class UserAdmin(BaseUserAdmin):
                 ),
             )
         return super().user_change_password(request, id, form_url)
+
+    def get_urls(self) -> list[Any]:
+        recovery = path(
+            "<int:pk>/recovery/", self.admin_site.admin_view(self.recovery_view), name="accounts_user_recovery"
+        )
+        return [recovery, *super().get_urls()]
+
+    def recovery_view(self, request: HttpRequest, pk: int) -> HttpResponse:
+        """Account recovery: an audited reason, a reset link to the person's own address."""
+        person = get_object_or_404(User, pk=pk)
+        if not self.has_change_permission(request, person):
+            return self._refuse(request, person, _STAFF_ONLY)
+        form = RecoveryForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                services.start_recovery(
+                    actor=request.user,
+                    person=person,
+                    reason=form.cleaned_data["reason"],
+                    second_factor_lost=form.cleaned_data["second_factor_lost"],
+                    request=request,
+                )
+            except Refusal as refusal:
+                form.add_error(refusal.field if refusal.field in form.fields else None, refusal.message)
+            else:
+                self.message_user(
+                    request,
+                    gettext("A password reset link was sent to %(email)s. The person completes the recovery.")
+                    % {"email": person.email},
+                    messages.SUCCESS,
+                )
+                return HttpResponseRedirect(reverse("admin:accounts_user_change", args=[person.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.opts,
+            "person": person,
+            "form": form,
+            "title": gettext("Account recovery"),
+        }
+        return TemplateResponse(request, "admin/accounts/user/recovery.html", context)
 
     def _refuse(self, request: HttpRequest, obj: Any, message: Any) -> HttpResponse:
         self.message_user(request, message, messages.ERROR)
