@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -68,12 +67,10 @@ class User(AbstractUser):
         return self.name.split(" ")[0] if self.name else self.email
 
 
-# The trail of who holds which power and which sign-in factors (issue 8 §3). Password hashes, last
-# sign-in times and authenticator secrets stay out of it.
+# The trail of who holds which power (issue 8 §3). Password hashes and sign-in times stay out of it.
 audited(User, exclude=["password", "last_login"])
 audited(User.groups.through, model_name="UserGroupEvent", app_label="accounts")
 audited(User.user_permissions.through, model_name="UserPermissionEvent", app_label="accounts")
-audited(Authenticator, exclude=["data"], model_name="AuthenticatorEvent", app_label="accounts")
 
 
 @audited
@@ -101,3 +98,37 @@ class AccountRecovery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.person} ({self.created_at:%Y-%m-%d})"
+
+
+@audited
+class SignInFactorChange(models.Model):
+    """A second factor added, removed or reset (allauth's MFA signals, and account recovery). The
+    authenticators themselves belong to allauth; this record is the trail of their changes."""
+
+    class Action(models.TextChoices):
+        ADDED = "added", _("added")
+        REMOVED = "removed", _("removed")
+        RESET = "reset", _("reset")
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="factor_changes", verbose_name=_("person")
+    )
+    kind = models.CharField(_("kind of factor"), max_length=20)
+    action = models.CharField(_("action"), max_length=8, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("done by"),
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("sign-in factor change")
+        verbose_name_plural = _("sign-in factor changes")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.kind} {self.action}"

@@ -60,3 +60,33 @@ for _perm in (
     "pghistory.view_events",
 ):
     rules.add_perm(_perm, is_secretariat)
+
+
+def may_use_app(app_label: str) -> Any:
+    """Django's admin shows an app (index, sidebar, the app's own page and breadcrumb link) to a
+    person with a module permission; with permissions granted by `rules`, that is: staff with a
+    view or change permission on one of the app's models."""
+
+    @rules.predicate(name=f"may use {app_label}")
+    def uses(user: Any) -> bool:
+        from django.apps import apps
+
+        if not (user and user.is_authenticated and user.is_active and user.is_staff):
+            return False
+        models = apps.get_app_config(app_label).get_models()
+        return any(
+            user.has_perm(f"{app_label}.{action}_{model._meta.model_name}")
+            for model in models
+            for action in ("view", "change")
+        )
+
+    return uses
+
+
+def register_module_permissions() -> None:
+    """One module permission per installed app that does not define its own (AccountsConfig.ready)."""
+    from django.apps import apps
+
+    for config in apps.get_app_configs():
+        if not rules.perm_exists(config.label):
+            rules.add_perm(config.label, may_use_app(config.label))

@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from cernai.core.audit import audit_context
 from cernai.core.errors import Refusal
 
-from .models import AccountRecovery, User
+from .models import AccountRecovery, SignInFactorChange, User
 
 
 def start_recovery(
@@ -50,7 +50,15 @@ def start_recovery(
             person=locked, started_by=actor, reason=reason, second_factor_lost=second_factor_lost
         )
         if second_factor_lost:
-            Authenticator.objects.filter(user=locked).delete()
+            for authenticator in Authenticator.objects.filter(user=locked):
+                SignInFactorChange.objects.create(
+                    user=locked,
+                    kind=authenticator.type,
+                    action=SignInFactorChange.Action.REMOVED,
+                    actor=actor,
+                    reason=reason,
+                )
+                authenticator.delete()
             # A new password hash changes the session hash: every session of the account ends.
             locked.set_unusable_password()
             locked.save(update_fields=["password"])

@@ -12,7 +12,7 @@ from allauth.mfa.models import Authenticator
 from django.core import mail
 from django.test import Client
 
-from cernai.accounts.models import AccountRecovery, AuthenticatorEvent
+from cernai.accounts.models import AccountRecovery, SignInFactorChange
 from cernai.core.models import Notification
 from tests import factories
 from tests.admin_forms import form_fields, messages_of, post_form
@@ -62,11 +62,11 @@ def test_second_factor_lost_removes_it_ends_sessions_and_mails_the_person_a_link
 
     recovery = AccountRecovery.objects.get(person=person)
     assert (recovery.started_by, recovery.second_factor_lost) == (secretariat, True)
-    removed = AuthenticatorEvent.objects.filter(user=person, pgh_label="delete")
-    assert removed.count() == 2  # TOTP and recovery codes
-    context = removed.first().pgh_context.metadata  # type: ignore[union-attr]
-    assert context["justification"] == "Lost her phone; called from the number on file."
-    assert context["actor"] == secretariat.pk
+    removed = SignInFactorChange.objects.filter(user=person, action="removed")
+    assert sorted(removed.values_list("kind", flat=True)) == ["recovery_codes", "totp"]
+    assert {(c.actor, c.reason) for c in removed} == {(secretariat, "Lost her phone; called from the number on file.")}
+    event = SignInFactorChange.pgh_event_model.objects.filter(pgh_obj=removed.first()).get()  # type: ignore[attr-defined]
+    assert event.pgh_context.metadata["actor"] == secretariat.pk  # and in the append-only trail
 
 
 def test_a_recovery_without_a_reason_is_refused_and_changes_nothing(secretariat: Any, person: Any, login: Any) -> None:
