@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from cernai.accounts.models import AccountRecovery
+from cernai.accounts.models import AccountRecovery, SignInFactorChange
 from cernai.core.demo import current_totp_code, demo_totp_secret
 from governance.models import Appointment, MemberState
 from tests.factories import UserFactory, has_mfa
@@ -70,6 +70,11 @@ def test_delegate_loses_phone_secretariat_starts_recovery_delegate_completes_it(
     page.get_by_role("button", name="Activate").click()
     expect(page.get_by_text("Authenticator app activated.")).to_be_visible()
     assert has_mfa(delegate)
+    trail = SignInFactorChange.objects.filter(user=delegate)
+    assert set(trail.values_list("action", "kind", "actor")) >= {
+        ("removed", "totp", staff.pk),
+        ("added", "totp", delegate.pk),
+    }
 
     page.goto(f"{live_server.url}/governance/")
     expect(page.get_by_role("heading", level=1)).to_be_visible()
