@@ -18,6 +18,7 @@ from django.urls import path, reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from cernai.core.admin import AuditTrailMixin
 from cernai.core.errors import Refusal
 
 from . import services
@@ -90,7 +91,7 @@ GRANTS = ("is_staff", "is_superuser", "groups", "user_permissions")
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditTrailMixin, BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "name", "nationality", "home_institution", "is_staff", "is_active"]
     list_filter = ["is_staff", "is_active", "groups", "language"]

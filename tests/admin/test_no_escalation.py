@@ -177,3 +177,14 @@ def test_there_is_no_way_to_sign_in_as_someone_else() -> None:
     routed = patterns(get_resolver())
     assert routed  # the walk saw the site
     assert not [r for r in routed if any(w in r.lower() for w in words)]
+
+
+def test_a_persons_history_page_shows_the_audit_trail_with_who(secretariat: Any, person: Any, login: Any) -> None:
+    client = login(secretariat)
+    post_form(client, change_url(person), {"name": "Dora D. Delegate"})
+    history = client.get(f"/admin/accounts/user/{person.pk}/history/")
+    assert history.status_code == 200
+    html = history.content.decode()
+    assert 'id="audit-trail"' in html
+    assert "Dora D. Delegate" in html and "secretariat@example.org" in html
+    assert "pbkdf2" not in html and "argon2" not in html  # no password hash in the trail
