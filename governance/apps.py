@@ -7,3 +7,4 @@ class GovernanceConfig(AppConfig):
 
     def ready(self) -> None:
         from . import navigation  # noqa: F401  (registers menu entries and dashboard panels)
+        from . import roles  # noqa: F401  (registers where this app's roles come from)

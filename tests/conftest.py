@@ -39,7 +39,12 @@ def secretariat(db: Any) -> Any:
 
 @pytest.fixture
 def chair(db: Any) -> Any:
-    return factories.UserFactory(email="chair@example.org", name="Claire Chair", groups=["Council chair"], mfa=True)
+    """Chairs the Council (the role follows from that record, not from a group)."""
+    from governance.models import Council
+
+    user = factories.UserFactory(email="chair@example.org", name="Claire Chair", mfa=True)
+    Council.objects.update_or_create(name="Council", defaults={"chair": user})
+    return user
 
 
 @pytest.fixture

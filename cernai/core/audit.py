@@ -20,12 +20,17 @@ from typing import Any
 import pghistory
 
 
-def audited[M](model: type[M]) -> type[M]:
-    """Record every insert, update and delete of ``model`` in its append-only event table."""
+def audited[M](model: type[M] | None = None, **options: Any) -> Any:
+    """Record every insert, update and delete of ``model`` in its append-only event table.
+
+    Used bare (``@audited``) or with pghistory's options: ``exclude`` keeps secrets such as password
+    hashes out of the trail; ``model_name`` and ``app_label`` place the events of another package's
+    model (allauth's authenticators, the user-group links) in one of ours.
+    """
     tracker = pghistory.track(
-        pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), append_only=True
+        pghistory.InsertEvent(), pghistory.UpdateEvent(), pghistory.DeleteEvent(), append_only=True, **options
     )
-    return tracker(model)  # type: ignore[no-any-return]
+    return tracker if model is None else tracker(model)
 
 
 @contextmanager

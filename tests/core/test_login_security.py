@@ -156,21 +156,50 @@ def test_recovery_codes_are_single_use(reviewer: Any, form_login: Any) -> None:
     assert signed_in_as(other) == reviewer.pk
 
 
+def _chairs(user: Any) -> None:
+    from governance.models import Council
+
+    Council.objects.create(name="Council of the test", chair=user)
+
+
+def _delegate(user: Any) -> None:
+    import datetime as dt
+
+    from governance.models import Appointment, MemberState
+
+    state = MemberState.objects.create(name="Freedonia", iso2="FD")
+    Appointment.objects.create(state=state, user=user, role=Appointment.Role.SCIENTIFIC, start=dt.date(2020, 1, 1))
+
+
+def _reviewer(user: Any) -> None:
+    from fellowships import services
+    from tests.fellowships import factories as fellowships_factories
+
+    fellowships_factories.member_states()
+    application = fellowships_factories.filled_application(fellowships_factories.CallFactory())
+    application = services.submit_application(application=application, actor=application.applicant)
+    report = services.assign_reviewers(applications=[application], reviewers=[user], actor=None)
+    assert report.created
+
+
 @pytest.mark.parametrize(
-    ("groups", "staff"),
+    ("groups", "staff", "record"),
     [
-        ([], True),
-        ([roles.SECRETARIAT], False),
-        ([roles.CHAIR], False),
-        ([roles.DELEGATE], False),
-        ([roles.REVIEWER], False),
+        ([], True, None),
+        ([roles.SECRETARIAT], False, None),
+        ([], False, _chairs),
+        ([], False, _delegate),
+        ([], False, _reviewer),
     ],
     ids=["staff", "secretariat", "chair", "delegate", "reviewer"],
 )
 def test_roles_without_mfa_are_sent_to_set_it_up_and_can_still_reach_mfa_and_sign_out(
-    db: Any, groups: list[str], staff: bool
+    db: Any, groups: list[str], staff: bool, record: Any
 ) -> None:
+    """Roles follow from records (appointment, chair, review assignment): so does the second factor."""
     user = factories.UserFactory(email="nomfa@example.org", groups=groups, is_staff=staff)
+    if record:
+        record(user)
     client = Client()
     client.force_login(user)
     for path in ("/dashboard/", "/notifications/", "/profile/", "/"):
