@@ -6,5 +6,7 @@ class FellowshipsConfig(AppConfig):
     verbose_name = "Fellowships"
 
     def ready(self) -> None:
-        from . import navigation  # noqa: F401  (registers menu entries and dashboard panels)
-        from . import roles  # noqa: F401  (registers where this app's roles come from)
+        from . import (
+            navigation,  # noqa: F401  (registers menu entries and dashboard panels)
+            roles,  # noqa: F401  (registers where this app's roles come from)
+        )

@@ -3,6 +3,7 @@ attachment an adviser, chairing a council the chair. Registered in apps.ready().
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -20,7 +21,7 @@ def roles_from_governance(user: Any) -> set[str]:
     """One query: which governance roles ``user`` holds today."""
     today = timezone.localdate()
     person = OuterRef("pk")
-    flags = (
+    flags: Mapping[str, object] = (
         get_user_model()
         .objects.filter(pk=user.pk)
         .annotate(

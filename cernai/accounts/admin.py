@@ -67,7 +67,7 @@ class AuthenticatorInline(admin.TabularInline):
 
     model = Authenticator
     fields = ["type", "created_at", "last_used_at"]
-    readonly_fields = fields
+    readonly_fields = ["type", "created_at", "last_used_at"]
     extra = 0
     can_delete = False
     verbose_name = _("second factor")
@@ -118,11 +118,11 @@ class UserAdmin(AuditTrailMixin, BaseUserAdmin):
             return super().get_fieldsets(request, obj)
         return self.staff_add_fieldsets if obj is None else self.staff_fieldsets
 
-    def get_form(self, request: HttpRequest, obj: Any = None, **kwargs: Any) -> Any:
+    def get_form(self, request: HttpRequest, obj: Any | None = None, change: bool = False, **kwargs: Any) -> Any:
         if obj is None and not request.user.is_superuser:
             kwargs["form"] = UserCreationForm
-            return admin.ModelAdmin.get_form(self, request, obj, **kwargs)
-        return super().get_form(request, obj, **kwargs)
+            return admin.ModelAdmin.get_form(self, request, obj, change=change, **kwargs)
+        return super().get_form(request, obj, change=change, **kwargs)
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if request.user.is_superuser:

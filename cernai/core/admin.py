@@ -45,7 +45,7 @@ class AuditTrailMixin:
     made in the admin, by a service, a task or raw SQL, with who and why) instead of Django's
     LogEntry, which only the admin's own saves fill. For ModelAdmins of ``@audited`` models."""
 
-    object_history_template = "admin/audit_trail.html"
+    audit_trail_template = "admin/audit_trail.html"
 
     def history_view(self, request: HttpRequest, object_id: str, extra_context: Any = None) -> Any:
         obj = self.get_object(request, object_id)  # type: ignore[attr-defined]
@@ -72,7 +72,7 @@ class AuditTrailMixin:
             "rows": rows,
             **(extra_context or {}),
         }
-        return TemplateResponse(request, self.object_history_template, context)
+        return TemplateResponse(request, self.audit_trail_template, context)
 
 
 def _actor_id(context: dict[str, Any] | None) -> Any:
