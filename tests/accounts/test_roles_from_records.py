@@ -17,7 +17,7 @@ from cernai.accounts import roles
 from cernai.core.demo import demo_totp_secret
 from governance.models import Appointment, MemberState, Vote
 from tests import factories
-from tests.admin_forms import messages_of, post_form
+from tests.admin_forms import form_fields, messages_of, post_form
 
 pytestmark = pytest.mark.django_db
 MFA_SETUP = "/accounts/2fa/totp/activate/"
@@ -130,15 +130,20 @@ def test_an_appointment_handed_to_someone_else_in_the_admin_requires_their_mfa(
     france: MemberState,
     make_ballot: Any,
 ) -> None:
-    """The case of the issue: the appointment's person changed in its admin form (no service adds a group)."""
+    """The case of the issue, now closed in the admin: an appointment's person cannot be swapped in its
+    form; the seat changes hands by ending the term and appointing the successor, whose vote then
+    waits for their own second factor."""
     ballot = make_ballot()
     first = factories.UserFactory(email="first.delegate@example.org", mfa=True)
     appointment = appoint_in_admin(secretariat, login, france, first)
-    successor = factories.UserFactory(email="successor@example.org", name="Sylvie Successor")  # no second factor
     url = f"/admin/governance/appointment/{appointment.pk}/change/"
-    response = post_form(login(secretariat), url, {"user": str(successor.pk)})
+    assert "user" not in form_fields(login(secretariat), url)
+
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    response = post_form(login(secretariat), url, {"end": yesterday.isoformat()})
     assert response.status_code == 200, messages_of(response)
-    assert Appointment.objects.get(pk=appointment.pk).user_id == successor.pk
+    successor = factories.UserFactory(email="successor@example.org", name="Sylvie Successor")  # no second factor
+    appoint_in_admin(secretariat, login, france, successor, start=timezone.localdate().isoformat())
 
     _, response = vote(successor, ballot)
     assert response.status_code == 302 and response["Location"] == MFA_SETUP

@@ -6,6 +6,7 @@ it visited has a violation. Use ``browser_login`` to sign in as a persona (TOTP 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,13 @@ def page(page: Page, live_server: Any) -> Any:
 
 
 def fill_totp(page: Page, secret: str) -> None:
+    """Type the current code, as a person would: not one about to expire (allauth accepts only the
+    current 30-second window, and the form is posted a moment later, on a busy machine seconds later)."""
+    from allauth.mfa import app_settings
+
+    left = app_settings.TOTP_PERIOD - time.time() % app_settings.TOTP_PERIOD
+    if left < 8:
+        time.sleep(left + 0.1)
     page.get_by_label("Code").fill(current_totp_code(secret))
 
 

@@ -34,13 +34,16 @@ def council() -> dict[str, Any]:
         file=files.store_upload(upload=upload, owner=secretariat, purpose="paper"),
     )
     ballot = BallotFactory(motion=MotionFactory(item=item, title="Adopt the medium-term plan"))
+    chair = UserFactory(email="chair@example.org", name="Claire Chair", mfa=True)
+    session.council.chair = chair  # the chair's role follows from chairing the Council
+    session.council.save(update_fields=["chair"])
     return {
         "france": france,
         "others": others,
         "session": session,
         "ballot": ballot,
         "sci": appoint(france, Appointment.Role.SCIENTIFIC, name="Fanny Science"),
-        "chair": UserFactory(email="chair@example.org", name="Claire Chair", groups=["Council chair"], mfa=True),
+        "chair": chair,
     }
 
 

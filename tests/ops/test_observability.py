@@ -108,7 +108,9 @@ def test_the_request_id_follows_the_request_into_its_task_and_the_workers_log(
     application = filled_application(call, applicant)
     client = Client()
     client.force_login(applicant)
-    response = client.post(f"/fellowships/applications/{application.pk}/submit/", HTTP_X_REQUEST_ID="lb-4711")
+    response = client.post(
+        f"/fellowships/applications/{application.pk}/submit/", {"confirm": "on"}, HTTP_X_REQUEST_ID="lb-4711"
+    )
     assert response.status_code == 302 and response["X-Request-ID"] == "lb-4711"
     confirmation = Notification.objects.get(recipient=applicant, kind="fellowships.application_submitted")
     with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=30):

@@ -107,7 +107,7 @@ def test_t18_with_redis_down_people_sign_in_vote_apply_and_use_the_api(
     assert form_login(fellow, applicant.email).status_code == 302
     assert fellow.get(f"/fellowships/applications/{application.pk}/").status_code == 200
     with django_capture_on_commit_callbacks(execute=True):
-        submitted = fellow.post(f"/fellowships/applications/{application.pk}/submit/")
+        submitted = fellow.post(f"/fellowships/applications/{application.pk}/submit/", {"confirm": "on"})
     assert submitted.status_code == 302
     application.refresh_from_db()
     assert application.status == Application.Status.SUBMITTED
