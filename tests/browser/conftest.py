@@ -88,14 +88,23 @@ def page(page: Page, live_server: Any) -> Any:
     assert seen, "no page was loaded, so nothing was checked for accessibility"
 
 
+_LAST_WINDOW: dict[str, int] = {}
+
+
 def fill_totp(page: Page, secret: str) -> None:
-    """Type the current code, as a person would: not one about to expire (allauth accepts only the
-    current 30-second window, and the form is posted a moment later, on a busy machine seconds later)."""
+    """Type the current code as a person would: never one about to expire (allauth accepts only the
+    current 30-second window, and the form is posted a moment later), and never the code already
+    used for this authenticator (a code signs in once: signing in again waits for the next one)."""
     from allauth.mfa import app_settings
 
-    left = app_settings.TOTP_PERIOD - time.time() % app_settings.TOTP_PERIOD
-    if left < 8:
+    period = app_settings.TOTP_PERIOD
+    while True:
+        now = time.time()
+        window, left = int(now // period), period - now % period
+        if left >= 8 and window > _LAST_WINDOW.get(secret, -1):
+            break
         time.sleep(left + 0.1)
+    _LAST_WINDOW[secret] = window
     page.get_by_label("Code").fill(current_totp_code(secret))
 
 
