@@ -98,12 +98,11 @@ def fill_totp(page: Page, secret: str) -> None:
     from allauth.mfa import app_settings
 
     period = app_settings.TOTP_PERIOD
-    while True:
-        now = time.time()
-        window, left = int(now // period), period - now % period
-        if left >= 8 and window > _LAST_WINDOW.get(secret, -1):
-            break
+    now = time.time()
+    window, left = int(now // period), period - now % period
+    if left < 8 or _LAST_WINDOW.get(secret) == window:  # wait once, for the next code
         time.sleep(left + 0.1)
+        window += 1
     _LAST_WINDOW[secret] = window
     page.get_by_label("Code").fill(current_totp_code(secret))
 
