@@ -351,8 +351,8 @@ LOGGING: dict[str, Any] = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
-# Workers log through the same configuration (JSON, request ids), not Celery's own.
-CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# Workers log through this same configuration, not Celery's own (the setup_logging receiver in
+# cernai/celery.py).
 
 # --- probes and metrics -----------------------------------------------------------------------
 # /metrics answers a bearer token (METRICS_TOKEN) or a scraper whose socket address is in these

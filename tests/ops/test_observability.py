@@ -5,14 +5,12 @@ from __future__ import annotations
 
 import copy
 import json
-import logging.config
 import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from celery.contrib.testing.worker import start_worker
-from django.conf import settings
 from django.db import connection
 from django.db.migrations.recorder import MigrationRecorder
 from django.test import Client
@@ -107,9 +105,6 @@ def real_queue() -> Iterator[None]:
 def test_the_request_id_follows_the_request_into_its_task_and_the_workers_log(
     states: None, call: Any, applicant: Any, real_queue: None, capfd: Any
 ) -> None:
-    # Bind the log handlers to this test's stderr (an earlier test's captured stream may still hold
-    # them): the assertion reads the JSON lines a worker writes to its stderr.
-    logging.config.dictConfig(settings.LOGGING)
     application = filled_application(call, applicant)
     client = Client()
     client.force_login(applicant)
