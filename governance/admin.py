@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from cernai.accounts.permissions import is_secretariat
 from cernai.core.files import store_upload
 
-from . import selectors, services
+from . import papers, selectors, services
 from .models import (
     Adviser,
     AgendaItem,
@@ -28,6 +28,7 @@ from .models import (
     Council,
     ElectorateEntry,
     MemberState,
+    Minutes,
     Motion,
     Paper,
     Programme,
@@ -179,14 +180,57 @@ class AttendanceInline(admin.StackedInline):
         return False
 
 
+class SessionForm(forms.ModelForm):
+    send_convocation = forms.BooleanField(
+        label=_("Send the convocation"),
+        required=False,
+        help_text=_("Sends the agenda to the session's members, once, before the session starts."),
+    )
+
+    class Meta:
+        model = Session
+        fields = ["council", "title", "starts_at", "location", "closed"]
+
+
 @admin.register(Session)
 class SessionAdmin(SecretariatAdmin):
-    list_display = ["title", "council", "starts_at", "closed"]
+    form = SessionForm
+    list_display = ["title", "council", "starts_at", "closed", "convened"]
     list_filter = ["closed", "council"]
-    list_select_related = ["council"]
+    list_select_related = ["council", "convocation"]
     search_fields = ["title"]
     date_hierarchy = "starts_at"
     inlines = [AgendaItemInline, AttendanceInline]
+
+    @admin.display(description=_("convocation"))
+    def convened(self, obj: Session) -> str:
+        convocation = getattr(obj, "convocation", None)
+        if convocation is None:
+            return str(_("not sent"))
+        return str(_("sent on %(date)s") % {"date": convocation.sent_at.strftime("%Y-%m-%d %H:%M")})
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = ["council", "title", "starts_at", "location", "closed"]
+        if obj is not None and getattr(obj, "convocation", None) is not None:
+            return [*fields, "convened"]
+        return [*fields, "send_convocation"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ["convened"] if obj is not None and getattr(obj, "convocation", None) is not None else []
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        if form.cleaned_data.get("send_convocation"):  # after the agenda items are saved
+            try:
+                convocation = papers.send_convocation(actor=request.user, session_id=form.instance.pk)
+            except services.GovernanceError as exc:
+                self.message_user(request, exc.message, messages.ERROR)
+            else:
+                self.message_user(
+                    request,
+                    _("The convocation is sent to %(n)d members.") % {"n": convocation.recipients},
+                    messages.SUCCESS,
+                )
 
     def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
         if formset.model is not Attendance:
@@ -203,19 +247,36 @@ class SessionAdmin(SecretariatAdmin):
 
 
 class PaperForm(forms.ModelForm):
+    """A paper's draft: its item, title, classification and file. Once published (papers.publish_paper)
+    its symbol is given and its item, classification and file are fixed."""
+
     upload = forms.FileField(label=_("PDF file"), required=False)
 
     class Meta:
         model = Paper
-        fields = ["item", "title"]
+        fields = ["item", "title", "classification"]
+
+    def clean(self) -> Any:
+        data = super().clean() or {}
+        paper = self.instance
+        if paper.published_at is not None:
+            fixed = [name for name in ("item", "classification") if name in self.changed_data]
+            if fixed or data.get("upload"):
+                raise ValidationError(
+                    _("Paper %(symbol)s is published: its item, classification and file are fixed.")
+                    % {"symbol": paper.symbol}
+                )
+        if paper.file_id is None and not data.get("upload") and (self.has_changed() or paper.pk is None):
+            self.add_error("upload", _("Choose the PDF file of the paper."))
+        return data
 
 
 class PaperInline(admin.StackedInline):
     model = Paper
     form = PaperForm
     extra = 1
-    fields = ["title", "upload", "file"]
-    readonly_fields = ["file"]
+    fields = ["title", "classification", "upload", "symbol", "published_at", "file"]
+    readonly_fields = ["symbol", "published_at", "file"]
 
 
 @admin.register(AgendaItem)
@@ -234,18 +295,42 @@ class AgendaItemAdmin(SecretariatAdmin):
         super().save_formset(request, form, formset, change)
 
 
+class PaperAdminForm(PaperForm):
+    publish = forms.BooleanField(
+        label=_("Publish this paper"),
+        required=False,
+        help_text=_("Gives it its symbol and announces it to the session's members. It cannot be undone."),
+    )
+
+
 @admin.register(Paper)
 class PaperAdmin(SecretariatAdmin):
-    form = PaperForm
-    list_display = ["title", "item"]
+    form = PaperAdminForm
+    list_display = ["symbol", "title", "classification", "item", "published_at"]
+    list_filter = ["classification"]
     list_select_related = ["item__session"]
-    search_fields = ["title"]
+    search_fields = ["title", "symbol"]
+    readonly_fields = ["symbol", "published_at"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None and obj.published_at is not None:
+            return ["symbol", "published_at", "item", "title", "classification"]
+        return ["item", "title", "classification", "upload", "publish"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is not None and obj.published_at is not None:
+            return ["symbol", "published_at", "item", "classification"]
+        return self.readonly_fields
 
     def save_model(self, request: HttpRequest, obj: Paper, form: Any, change: bool) -> None:
         upload = form.cleaned_data.get("upload")
         if upload:
             obj.file = store_upload(upload=upload, owner=request.user, purpose="paper")
         super().save_model(request, obj, form, change)
+        if form.cleaned_data.get("publish"):
+            published = papers.publish_paper(actor=request.user, paper_id=obj.pk)
+            obj.refresh_from_db()
+            self.message_user(request, _("Paper %(symbol)s is published and announced.") % {"symbol": published.symbol})
 
 
 class RatificationForm(forms.ModelForm):
@@ -471,3 +556,82 @@ class VoteAdmin(SecretariatAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
+
+
+class MinutesForm(forms.ModelForm):
+    """Drafting (text) is a plain edit while the minutes are a draft; approval and publication are
+    recorded through governance/papers.py."""
+
+    approve_at = forms.ModelChoiceField(
+        label=_("Record their approval at the session"),
+        queryset=Session.objects.none(),
+        required=False,
+        help_text=_("A later session of the same body that has begun. The approval cannot be undone."),
+    )
+    publish = forms.BooleanField(
+        label=_("Publish the minutes"),
+        required=False,
+        help_text=_("The public part goes into the public register; the closed part stays with those entitled."),
+    )
+
+    class Meta:
+        model = Minutes
+        fields = ["session", "public_part", "closed_part"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        minuted = self.instance.session if self.instance.pk else None
+        if "approve_at" in self.fields and minuted is not None:
+            self.fields["approve_at"].queryset = Session.objects.filter(
+                council=minuted.council_id, starts_at__gt=minuted.starts_at
+            ).order_by("starts_at")
+
+    def clean_approve_at(self) -> Any:
+        at_session = self.cleaned_data.get("approve_at")
+        if at_session is not None:
+            try:
+                papers.check_minutes_approval(minutes=self.instance, at_session=at_session)
+            except services.GovernanceError as exc:
+                raise ValidationError(exc.message, code=exc.code) from exc
+        return at_session
+
+
+@admin.register(Minutes)
+class MinutesAdmin(SecretariatAdmin):
+    form = MinutesForm
+    list_display = ["session", "status", "approved_at_session", "published_at"]
+    list_filter = ["status"]
+    list_select_related = ["session", "approved_at_session"]
+    search_fields = ["session__title"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ["session", "public_part", "closed_part"]
+        record = ["status", "approved_at_session", "approved_at", "approved_by", "published_at"]
+        if obj.status == Minutes.Status.DRAFT:
+            return ["session", "public_part", "closed_part", *record, "approve_at"]
+        if obj.status == Minutes.Status.APPROVED:
+            return ["session", "public_part", "closed_part", *record, "publish"]
+        return ["session", "public_part", "closed_part", *record]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        record = ["status", "approved_at_session", "approved_at", "approved_by", "published_at"]
+        if obj is None:
+            return record
+        if obj.status == Minutes.Status.DRAFT:
+            return ["session", *record]
+        return ["session", "public_part", "closed_part", *record]  # approved text is fixed
+
+    def save_model(self, request: HttpRequest, obj: Minutes, form: Any, change: bool) -> None:
+        super().save_model(request, obj, form, change)
+        try:
+            at_session = form.cleaned_data.get("approve_at")
+            if at_session is not None:
+                papers.approve_minutes(actor=request.user, minutes_id=obj.pk, at_session_id=at_session.pk)
+                self.message_user(request, _("The approval of the minutes is recorded."))
+            if form.cleaned_data.get("publish"):
+                papers.publish_minutes(actor=request.user, minutes_id=obj.pk)
+                self.message_user(request, _("The minutes are published."))
+        except services.GovernanceError as exc:
+            self.message_user(request, exc.message, messages.ERROR)
+        obj.refresh_from_db()

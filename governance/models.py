@@ -247,19 +247,48 @@ class AgendaItem(models.Model):
 
 @audited
 class Paper(models.Model):
-    """A document for an agenda item, stored as a private file."""
+    """A document for an agenda item, stored as a private file. Drafted by the secretariat, then
+    published (governance/papers.py): publication gives it its symbol and announces it. Who may
+    read it follows from its classification (governance/papers.py ``readable_papers``)."""
+
+    class Classification(models.TextChoices):
+        PUBLIC = "public", _("public")
+        RESTRICTED = "restricted", _("restricted to delegations")
+        CLOSED = "closed", _("closed session")
 
     item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="papers")
     title = models.CharField(_("title"), max_length=300)
     file = models.ForeignKey("core.PrivateFile", on_delete=models.PROTECT, related_name="+")
+    classification = models.CharField(
+        _("classification"),
+        max_length=10,
+        choices=Classification.choices,
+        default=Classification.RESTRICTED,
+        help_text=_(
+            "Public: anyone. Restricted: delegations, advisers and the secretariat. "
+            "Closed session: those entitled to attend the closed session."
+        ),
+    )
+    # Given at publication from the session's PaperCounter: "<body>/<session>/<n>", never reused.
+    number = models.PositiveIntegerField(_("number in the session"), null=True, blank=True, editable=False)
+    symbol = models.CharField(_("symbol"), max_length=40, blank=True, editable=False)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, editable=False)
 
     class Meta:
-        ordering = ["item", "title"]
+        ordering = ["item", "number", "title"]
         verbose_name = _("paper")
         verbose_name_plural = _("papers")
+        constraints = [
+            models.UniqueConstraint(fields=["symbol"], condition=~models.Q(symbol=""), name="paper_symbol_unique"),
+            models.CheckConstraint(
+                condition=(models.Q(published_at__isnull=True, symbol="", number__isnull=True))
+                | (models.Q(published_at__isnull=False, number__isnull=False) & ~models.Q(symbol="")),
+                name="paper_published_has_symbol",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return self.title
+        return f"{self.symbol} {self.title}" if self.symbol else self.title
 
 
 @audited
@@ -540,3 +569,85 @@ class SecretChoice(models.Model):
 
     def __str__(self) -> str:
         return self.receipt
+
+
+class PaperCounter(models.Model):
+    """The last paper number given in a session; publishing locks this row to take the next one."""
+
+    session = models.OneToOneField(Session, on_delete=models.CASCADE, primary_key=True, related_name="paper_counter")
+    last = models.PositiveIntegerField(_("last number given"), default=0)
+
+    class Meta:
+        verbose_name = _("paper counter")
+        verbose_name_plural = _("paper counters")
+
+    def __str__(self) -> str:
+        return f"{self.session}: {self.last}"
+
+
+@audited
+class Convocation(models.Model):
+    """The convocation of a session, sent once to its members before it starts, with the agenda as sent."""
+
+    session = models.OneToOneField(Session, on_delete=models.PROTECT, related_name="convocation")
+    sent_at = models.DateTimeField(_("sent at"))
+    sent_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    agenda = models.TextField(_("agenda as sent"))
+    recipients = models.PositiveIntegerField(_("recipients"), default=0)
+
+    class Meta:
+        verbose_name = _("convocation")
+        verbose_name_plural = _("convocations")
+
+    def __str__(self) -> str:
+        return f"{self.session} ({self.sent_at:%Y-%m-%d})"
+
+
+@audited
+class Minutes(models.Model):
+    """A session's minutes: drafted by the secretariat, approved at a later session of the same body,
+    then published: the public part in the register, the closed part for those entitled."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        APPROVED = "approved", _("approved")
+        PUBLISHED = "published", _("published")
+
+    session = models.OneToOneField(Session, on_delete=models.PROTECT, related_name="minutes")
+    public_part = models.TextField(_("public part"))
+    closed_part = models.TextField(
+        _("closed part"), blank=True, help_text=_("Only for those entitled to attend the closed session.")
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
+    approved_at_session = models.ForeignKey(
+        Session,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="approved_minutes",
+        verbose_name=_("approved at session"),
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-session__starts_at"]
+        verbose_name = _("minutes")
+        verbose_name_plural = _("minutes")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="draft")
+                | models.Q(approved_at_session__isnull=False, approved_at__isnull=False),
+                name="minutes_approved_at_a_session",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="published") | models.Q(published_at__isnull=False),
+                name="minutes_published_at",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(_("Minutes of %(session)s") % {"session": self.session})

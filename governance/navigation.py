@@ -8,6 +8,7 @@ from cernai.core.registry import DashboardPanel, NavItem, add_dashboard_panel, a
 
 from . import (
     notifications,  # noqa: F401  (registers the notification kinds)
+    papers,
     permissions,  # noqa: F401  (registers the rules permissions)
     selectors,
 )
@@ -28,5 +29,5 @@ add_dashboard_panel(
         "governance/partials/dashboard_panel.html", selectors.sees_council_business, _council_panel, order=10
     )
 )
-# Papers of a session are served by core's permission-checked download view to those who see the session.
-add_file_access_check(selectors.may_read_paper)
+# Papers are served to exactly their readers (governance/papers.py readable_papers), here and in core's file view.
+add_file_access_check(papers.may_read_paper_file)

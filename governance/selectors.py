@@ -310,12 +310,3 @@ def open_ballots_with_status(user: Any) -> list[dict[str, Any]]:
         }
         for b in ballots
     ]
-
-
-def may_read_paper(user: Any, private_file: Any) -> bool:
-    """A paper's file may be downloaded by whoever sees its session (registered as a file access check)."""
-    from .models import Paper
-
-    if private_file.purpose != "paper" or not sees_council_business(user):
-        return False
-    return Paper.objects.filter(file=private_file, item__session__in=visible_sessions(user)).exists()

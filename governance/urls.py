@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_papers
 
 app_name = "governance"
 
@@ -20,4 +20,7 @@ urlpatterns = [
     path("register/feed/", views.ResolutionFeed(), name="register_feed"),
     path("register/<int:pk>/", views.resolution_detail, name="resolution"),
     path("member-states/", views.member_states, name="member_states"),
+    path("papers/<int:pk>/", views_papers.paper_download, name="paper_download"),
+    path("register/documents/", views_papers.register_documents, name="register_documents"),
+    path("register/minutes/<int:pk>/", views_papers.minutes_detail, name="minutes"),
 ]

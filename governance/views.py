@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from cernai.accounts.permissions import is_secretariat
 
-from . import selectors, services
+from . import papers, selectors, services
 from .forms import VoteForm
 from .models import Ballot, Choice, ElectorateEntry, JointKey, MemberState, Motion, Vote
 from .permissions import runs_ballots, sees_council_business
@@ -50,7 +50,10 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A session's agenda, papers, motions and ballots, and the delegation's check-in."""
     _require_council(request.user)
     session = get_object_or_404(selectors.visible_sessions(request.user), pk=pk)
-    items = session.items.prefetch_related("papers", "motions__ballots")
+    documents = papers.session_documents(request.user, session)
+    items = list(session.items.prefetch_related("motions__ballots"))
+    for item in items:  # only the papers this person may read (papers.readable_papers)
+        item.readable_papers = documents["papers_by_item"].get(item.pk, [])  # type: ignore[attr-defined]
     state = selectors.represented_state(request.user)
     attendances = session.attendances.select_related("state")
     context = {
@@ -60,6 +63,7 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_check_in": selectors.active_appointment(request.user) is not None,
         "attendances": list(attendances) if runs_ballots(request.user) else [],
         "runs": runs_ballots(request.user),
+        **documents,
     }
     return render(request, "governance/session_detail.html", context)
 
