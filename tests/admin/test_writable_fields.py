@@ -71,7 +71,9 @@ ALLOWED: dict[str, set[str]] = {
     },
     "fellowships.hostsite": {"city", "country", "kind", "name"},
     "fellowships.programme": {"description", "kind", "name"},
-    "governance.agendaitem": {"description", "position", "session", "title", "papers.item", "papers.title"},
+    "governance.agendaitem": {
+        "description", "position", "session", "title", "papers.classification", "papers.item", "papers.title",
+    },
     "governance.ballot": {"closes_at", "mode", "motion", "opens_at", "secrecy", "electorate.ballot"},
     "governance.council": {"chair", "name", "quorum_required", "weighted_rule"},
     "governance.memberstate": {
@@ -79,7 +81,8 @@ ALLOWED: dict[str, set[str]] = {
         "authorisations.reference", "authorisations.state", "authorisations.valid_from", "authorisations.valid_until",
     },
     "governance.motion": {"item", "kind", "programme", "text", "title", "ratifications.motion"},
-    "governance.paper": {"item", "title"},
+    "governance.minutes": {"closed_part", "public_part", "session"},  # drafting; approval/publication: papers.py
+    "governance.paper": {"classification", "item", "title"},  # classification fixed once published
     "governance.programme": {"name", "participants"},
     "governance.session": {
         "council", "location", "starts_at", "title",

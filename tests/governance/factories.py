@@ -97,3 +97,32 @@ def grow_electorate(ballot: Ballot, n: int) -> None:
         [ElectorateEntry(ballot=ballot, state=s, reason="entitled", counts_in_all=True, present=True) for s in extra]
     )
     Ballot.objects.filter(pk=ballot.pk).update(entitled_count=n, all_count=n, present_count=n)
+
+
+def make_paper(
+    item: AgendaItem,
+    title: str,
+    *,
+    classification: str = "restricted",
+    publish: bool = True,
+    owner: Any = None,
+    content: bytes | None = None,
+) -> Any:
+    """A paper stored as the secretariat's upload and, unless ``publish=False``, published through
+    the service (numbered and announced) as the admin does."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from cernai.core import files
+    from governance import papers
+    from governance.models import Paper
+
+    upload = SimpleUploadedFile(f"{title[:20]}.pdf", content or b"%PDF-1.4 " + title.encode())
+    paper = Paper.objects.create(
+        item=item,
+        title=title,
+        classification=classification,
+        file=files.store_upload(upload=upload, owner=owner, purpose="paper"),
+    )
+    if publish:
+        paper = papers.publish_paper(actor=owner, paper_id=paper.pk)
+    return paper

@@ -5,14 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from cernai.core import files
 from governance import services
-from governance.models import Appointment, Ballot, MemberState, Paper
+from governance.models import Appointment, Ballot, MemberState
 from tests.access import Row, check_matrix
-from tests.governance.factories import SessionFactory, appoint
+from tests.governance.factories import SessionFactory, appoint, make_paper
 
 pytestmark = pytest.mark.django_db
 
@@ -47,20 +45,10 @@ def test_access_matrix(
     services.close_ballot(actor=None, ballot_id=secret_closed.pk)
     services.publish_result(actor=None, ballot_id=secret_closed.pk)
 
-    open_paper = Paper.objects.create(
-        item=open_ballot.motion.item,
-        title="Budget paper",
-        file=files.store_upload(
-            upload=SimpleUploadedFile("budget.pdf", b"%PDF-1.4 b"), owner=secretariat, purpose="paper"
-        ),
-    )
-    closed_paper = Paper.objects.create(
-        item=closed_ballot.motion.item,
-        title="In camera paper",
-        file=files.store_upload(
-            upload=SimpleUploadedFile("camera.pdf", b"%PDF-1.4 c"), owner=secretariat, purpose="paper"
-        ),
-    )
+    open_paper = make_paper(open_ballot.motion.item, "Budget paper", owner=secretariat)
+    closed_paper = make_paper(closed_ballot.motion.item, "In camera paper", owner=secretariat)
+    public_paper = make_paper(closed_ballot.motion.item, "Press release", owner=secretariat, classification="public")
+    closed_class = make_paper(open_ballot.motion.item, "Staff", owner=secretariat, classification="closed")
 
     everyone = {
         None: 200,
@@ -114,6 +102,12 @@ def test_access_matrix(
         # Papers: whoever sees the session downloads them (issue 9 §4: they were a 404 for delegates).
         Row(f"/files/{open_paper.file_id}/", {**council, "applicant": 404}),
         Row(f"/files/{closed_paper.file_id}/", {**members_only, "applicant": 404}),
+        # Issue 9 item 5: the paper's own download answers by its classification (papers.readable_papers).
+        Row(f"/governance/papers/{open_paper.pk}/", {**council, None: 404, "applicant": 404}),
+        Row(f"/governance/papers/{closed_paper.pk}/", {**members_only, None: 404, "applicant": 404}),
+        Row(f"/governance/papers/{closed_class.pk}/", {**members_only, None: 404, "applicant": 404}),
+        Row(f"/governance/papers/{public_paper.pk}/", everyone),
+        Row("/governance/register/documents/", everyone),
         # Publishing an open ballot is refused by the service (redirect with a message), so nothing changes.
         Row(f"/governance/ballots/{open_ballot.pk}/publish/", transition, method="post"),
         Row(

@@ -26,11 +26,12 @@ WRITABLE = {
     "adviser add": ["end", "start", "state", "user"],  # NOT YET ROUTED
     "adviser change": ["end", "start", "state", "user"],  # NOT YET ROUTED
     "agendaitem add": [
-        "description", "papers.id", "papers.item", "papers.title", "papers.upload", "position", "session", "title",
+        "description", "papers.classification", "papers.id", "papers.item", "papers.title", "papers.upload",
+        "position", "session", "title",
     ],
-    "agendaitem change": [
-        "description", "papers.DELETE", "papers.id", "papers.item", "papers.title", "papers.upload", "position",
-        "session", "title",
+    "agendaitem change": [  # a published paper's classification and file are refused by PaperForm.clean
+        "description", "papers.DELETE", "papers.classification", "papers.id", "papers.item", "papers.title",
+        "papers.upload", "position", "session", "title",
     ],
     "appointment add": ["end", "role", "start", "state", "user"],  # appoint_delegate
     "appointment change": ["end"],  # end_appointment
@@ -48,19 +49,20 @@ WRITABLE = {
     ],
     "motion add": ["item", "kind", "programme", "request_circulated_on", "text", "title"],
     "motion change": ["text", "title"],  # draft motion whose ballot opened: status, number, rule read-only
-    "paper add": ["item", "title", "upload"],
-    "paper change": ["item", "title", "upload"],
+    "minutes add": ["closed_part", "public_part", "session"],  # drafting; approve/publish through papers.py
+    "paper add": ["classification", "item", "publish", "title", "upload"],  # publish: papers.publish_paper
+    "paper change": ["classification", "item", "publish", "title", "upload"],  # a draft; fixed once published
     "programme add": ["name", "participants"],
     "programme change": ["name", "participants"],  # NOT YET ROUTED (who votes on programme matters)
     "session add": [
         "attendances.id", "attendances.session", "attendances.state", "closed", "council", "items.description",
-        "items.id", "items.position", "items.session", "items.title", "location", "starts_at_0", "starts_at_1",
-        "title",
+        "items.id", "items.position", "items.session", "items.title", "location", "send_convocation",
+        "starts_at_0", "starts_at_1", "title",
     ],
     "session change": [  # attendances: add-only, through check_in; "closed": NOT YET ROUTED
         "attendances.id", "attendances.session", "attendances.state", "closed", "council", "items.DELETE",
         "items.description", "items.id", "items.position", "items.session", "items.title", "location",
-        "starts_at_0", "starts_at_1", "title",
+        "send_convocation", "starts_at_0", "starts_at_1", "title",
     ],
 }  # fmt: skip
 

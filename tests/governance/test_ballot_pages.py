@@ -9,11 +9,9 @@ from typing import Any
 
 import pytest
 from django.contrib.messages import get_messages
-from django.core.files.uploadedfile import SimpleUploadedFile
 
-from cernai.core import files
-from governance.models import Appointment, Ballot, MemberState, Paper
-from tests.governance.factories import appoint
+from governance.models import Appointment, Ballot, MemberState
+from tests.governance.factories import appoint, make_paper
 
 pytestmark = pytest.mark.django_db
 
@@ -137,15 +135,10 @@ def test_delegates_download_the_papers_of_their_sessions(
     delegates: dict[str, Any], session: Any, secretariat: Any, login: Any, make_ballot: Any
 ) -> None:
     ballot = make_ballot()
-    upload = SimpleUploadedFile("plan.pdf", b"%PDF-1.4 medium-term plan")
-    Paper.objects.create(
-        item=ballot.motion.item,
-        title="Medium-term plan",
-        file=files.store_upload(upload=upload, owner=secretariat, purpose="paper"),
-    )
+    make_paper(ballot.motion.item, "Medium-term plan", owner=secretariat, content=b"%PDF-1.4 medium-term plan")
     client = login(delegates["FR"][0])
     page = client.get(f"/governance/sessions/{session.pk}/").content.decode()
-    link = re.search(r'href="(/files/[^"]+)">Medium-term plan', page).group(1)  # type: ignore[union-attr]
+    link = re.search(r'href="(/governance/papers/\d+/)">Medium-term plan', page).group(1)  # type: ignore[union-attr]
     response = client.get(link)
     assert response.status_code == 200
     assert b"".join(response.streaming_content).startswith(b"%PDF-1.4 medium-term plan")
