@@ -581,10 +581,10 @@ class MinutesForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         minuted = self.instance.session if self.instance.pk else None
-        if "approve_at" in self.fields and minuted is not None:
-            self.fields["approve_at"].queryset = Session.objects.filter(
-                council=minuted.council_id, starts_at__gt=minuted.starts_at
-            ).order_by("starts_at")
+        field = self.fields.get("approve_at")
+        if isinstance(field, forms.ModelChoiceField) and minuted is not None:
+            later = Session.objects.filter(council=minuted.council_id, starts_at__gt=minuted.starts_at)
+            field.queryset = later.order_by("starts_at")
 
     def clean_approve_at(self) -> Any:
         at_session = self.cleaned_data.get("approve_at")
