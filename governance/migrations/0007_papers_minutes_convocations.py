@@ -5,6 +5,25 @@ import pgtrigger.compiler
 import pgtrigger.migrations
 from django.conf import settings
 from django.db import migrations, models
+from django.utils import timezone
+
+
+def publish_existing_papers(apps, schema_editor):
+    """Papers stored before classification were readable by whoever saw their session: keep them
+    readable (restricted, published) and give them their symbols, in the order they were added."""
+    Paper = apps.get_model("governance", "Paper")
+    PaperCounter = apps.get_model("governance", "PaperCounter")
+    now = timezone.now()
+    last: dict[int, int] = {}
+    papers = Paper.objects.filter(published_at__isnull=True).select_related("item__session__council")
+    for paper in papers.order_by("item__session_id", "pk"):
+        session = paper.item.session
+        number = last.get(session.pk, 0) + 1
+        last[session.pk] = number
+        body = "".join(w[0] for w in session.council.name.split() if w[:1].isalpha()).upper()[:8] or "X"
+        paper.number, paper.symbol, paper.published_at = number, f"{body}/{session.pk}/{number}", now
+        paper.save(update_fields=["number", "symbol", "published_at"])
+    PaperCounter.objects.bulk_create([PaperCounter(session_id=pk, last=n) for pk, n in last.items()])
 
 
 class Migration(migrations.Migration):
@@ -275,4 +294,5 @@ class Migration(migrations.Migration):
             model_name='minutesevent',
             trigger=pgtrigger.compiler.Trigger(name='append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='5735a1e016c597a7a306939310dd75d9ec1cedae', operation='UPDATE OR DELETE', pgid='pgtrigger_append_only_f27af', table='governance_minutesevent', when='BEFORE')),
         ),
+        migrations.RunPython(publish_existing_papers, migrations.RunPython.noop),
     ]
