@@ -30,7 +30,13 @@ def _panel_context(user: Any) -> dict[str, Any]:
         .select_related("project", "resource")
         .order_by("project__code", "pk")[:10]
     )
-    return {"allocations": list(allocations)}
+    from .selectors import storage_use
+
+    allocations = list(allocations)
+    storage = storage_use(allocations)  # no query without a storage allocation
+    for allocation in allocations:
+        allocation.storage = storage.get(allocation.pk)  # type: ignore[attr-defined]
+    return {"allocations": allocations}
 
 
 def _projects(user: Any) -> Any:

@@ -210,6 +210,7 @@ def test_the_project_page_and_the_public_report_show_storage_charged_in_tb_days(
     assert "<td>2026-11</td><td>2</td><td>2.500</td>" in page
     assert 'id="storage-rule"' in page
     assert "1.000 / 2 TB (50.0 %)" in login(pi).get("/compute/").content.decode()
+    assert "1.000 / 2 TB (50.0 %)" in login(pi).get("/dashboard/").content.decode()
 
     data = Client().get("/api/v1/compute/reports/allocations/").json()
     [row] = [r for r in data["by_resource"] if r["key"] == str(a.resource_id)]
@@ -229,3 +230,28 @@ def test_the_project_page_in_french_names_the_storage_units(
     post_storage(token_client(site_fox), [report("2026-11-19", TB)])
     page = login(pi).get(f"/compute/projects/{project.code}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "To-jours" in page and "Quota de 2 To" in page
+
+
+@time_machine.travel(NOW, tick=False)
+def test_hostile_shapes_are_refused_one_by_one_never_a_server_error(project: Any, site_fox: str) -> None:
+    reply = post_storage(
+        token_client(site_fox),
+        [
+            report("2026-11-19", 10**40),  # a JSON integer beyond any column
+            {"cluster": ["fox"], "account": "ec85", "date": "2026-11-19", "used_bytes": 1},
+            {"cluster": "fox", "account": None, "date": "2026-11-19", "used_bytes": 1},
+            {"cluster": "fox", "account": "ec85", "date": 20261119, "used_bytes": 1},
+            report("\uff12\uff10\uff12\uff16-11-19", 1),  # non-ASCII (full-width) digits
+            report("2026-11-19", "\uff11\uff12"),
+            report("2026-11-19", {"TB": 1}),
+            report("2026-11-19", None),
+            {"cluster": "fox", "account": "ec85", "date": "2026-11-19\x00", "used_bytes": 1},
+        ],
+    )
+    assert reply.status_code == 200, reply.content
+    body = reply.json()
+    assert [r["index"] for r in body["rejected_records"]] == list(range(9))
+    assert all(
+        r["reason"].split(":")[0] in {"cluster", "account", "date", "used_bytes"} for r in body["rejected_records"]
+    )
+    assert StorageUsage.objects.count() == 0
