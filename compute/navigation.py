@@ -22,17 +22,15 @@ def _panel_context(user: Any) -> dict[str, Any]:
     from django.utils import timezone
 
     from .models import Allocation
+    from .selectors import storage_use
 
-    allocations = (
+    allocations = list(
         Allocation.objects.filter(
             project__in=_projects(user), status=Allocation.Status.ACTIVE, end__gte=timezone.now().date()
         )
         .select_related("project", "resource")
         .order_by("project__code", "pk")[:10]
     )
-    from .selectors import storage_use
-
-    allocations = list(allocations)
     storage = storage_use(allocations)  # no query without a storage allocation
     for allocation in allocations:
         allocation.storage = storage.get(allocation.pk)  # type: ignore[attr-defined]
