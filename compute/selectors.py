@@ -9,7 +9,7 @@ from datetime import date
 from typing import Any
 
 from django.db import connection
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from governance.selectors import member_states
@@ -331,6 +331,18 @@ def resource_utilisation() -> list[dict[str, Any]]:
 
 def unmatched_records() -> QuerySet[UsageRecord]:
     return UsageRecord.objects.filter(matched=False).select_related("cluster").order_by("-received_at", "-id")
+
+
+def unmatched_storage(limit: int = 200) -> list[dict[str, Any]]:
+    """Storage reports of Slurm accounts no project holds on their cluster (charged to nobody until
+    staff register the account: storage is matched when read, so nothing needs re-matching)."""
+    known = SlurmAccount.objects.filter(cluster_id=OuterRef("cluster_id"), name=OuterRef("account"))
+    return list(
+        StorageUsage.objects.filter(~Exists(known))
+        .values("cluster__name", "account")
+        .annotate(days=Count("id"), last_day=Max("day"))
+        .order_by("-last_day", "cluster__name", "account")[:limit]
+    )
 
 
 def pending_requests() -> QuerySet[AllocationRequest]:

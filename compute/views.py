@@ -203,7 +203,8 @@ def staff_utilisation(request: HttpRequest) -> HttpResponse:
 @staff_member_required
 def staff_unmatched(request: HttpRequest) -> HttpResponse:
     records = list(selectors.unmatched_records()[:200])
-    return render(request, "compute/staff_unmatched.html", {"records": records})
+    storage = selectors.unmatched_storage()
+    return render(request, "compute/staff_unmatched.html", {"records": records, "storage": storage})
 
 
 @staff_member_required

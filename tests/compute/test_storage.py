@@ -255,3 +255,22 @@ def test_hostile_shapes_are_refused_one_by_one_never_a_server_error(project: Any
         r["reason"].split(":")[0] in {"cluster", "account", "date", "used_bytes"} for r in body["rejected_records"]
     )
     assert StorageUsage.objects.count() == 0
+
+
+@time_machine.travel(NOW, tick=False)
+def test_unmatched_storage_is_listed_to_staff_and_counts_once_the_account_is_registered(
+    project: Any, fox: Any, site_fox: str, storage_allocation: Any, login: Any, secretariat: Any
+) -> None:
+    from compute import selectors
+    from compute.models import SlurmAccount
+
+    reply = post_storage(token_client(site_fox), [report("2026-11-19", TB, account="ec99")]).json()
+    assert (reply["created"], reply["unmatched"]) == (1, 1)
+    staff = login(secretariat)
+    page = staff.get("/compute/staff/unmatched/").content.decode()
+    assert "<td>fox</td><td>ec99</td><td>1</td><td>2026-11-19</td>" in page
+    assert selectors.storage_use([storage_allocation])[storage_allocation.pk].byte_days == 0
+
+    SlurmAccount.objects.create(project=project, cluster=fox, name="ec99")
+    assert "<td>ec99</td>" not in staff.get("/compute/staff/unmatched/").content.decode()
+    assert selectors.storage_use([storage_allocation])[storage_allocation.pk].byte_days == TB
