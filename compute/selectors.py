@@ -337,12 +337,13 @@ def unmatched_storage(limit: int = 200) -> list[dict[str, Any]]:
     """Storage reports of Slurm accounts no project holds on their cluster (charged to nobody until
     staff register the account: storage is matched when read, so nothing needs re-matching)."""
     known = SlurmAccount.objects.filter(cluster_id=OuterRef("cluster_id"), name=OuterRef("account"))
-    return list(
+    rows = (
         StorageUsage.objects.filter(~Exists(known))
         .values("cluster__name", "account")
         .annotate(days=Count("id"), last_day=Max("day"))
         .order_by("-last_day", "cluster__name", "account")[:limit]
     )
+    return [dict(row) for row in rows]
 
 
 def pending_requests() -> QuerySet[AllocationRequest]:
