@@ -11,13 +11,16 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from django.db import connection, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from cernai.core.audit import audit_context
+from cernai.core.notifications import notify
 
-from .. import charging
+from .. import charging, selectors
 from ..charging import BatchError, RecordError, StorageReport
-from ..models import Cluster, Site, SiteToken, SlurmAccount, StorageUsage, UsageBatch
+from ..models import Allocation, Cluster, Site, SiteToken, SlurmAccount, StorageUsage, Unit, UsageBatch
+from .accounting import THRESHOLDS, allocations_for_pairs, recipients_by_allocation
 from .ingest import IngestResult, close_after_days
 
 
@@ -121,4 +124,45 @@ def ingest_storage(
         result.unchanged = len(accepted) - len(flags)
         batch.counts = {"storage": True, **{k: v for k, v in result.as_reply().items() if k != "rejected_records"}}
         batch.save(update_fields=["counts"])
+        pairs = {(clusters[r.cluster].pk, r.account) for _, r, _ in accepted.values()}
+        fire_storage_thresholds(allocations_for_pairs(pairs))
     return result
+
+
+def fire_storage_thresholds(allocation_ids: list[int]) -> list[tuple[int, int]]:
+    """Latch and announce 80 % and 100 % of each storage allocation's quota, judged on the occupancy of
+    its latest reported day: one message per threshold and arming (a conditional UPDATE sets the
+    latch, so replays and concurrent batches send nothing more). A top-up re-arms the latches."""
+    storage = list(
+        Allocation.objects.select_related("project__pi", "resource")
+        .filter(pk__in=allocation_ids, resource__unit=Unit.STORAGE_TB, amount__gt=0, status=Allocation.Status.ACTIVE)
+        .order_by("pk")
+    )
+    uses = selectors.storage_use(storage)
+    fired: list[tuple[int, int]] = []
+    for allocation in storage:
+        use = uses[allocation.pk]
+        for percent in THRESHOLDS:
+            if use.occupied_bytes * 100 < percent * allocation.amount * charging.BYTES_PER_TB:
+                continue
+            field = f"latched_{percent}"
+            if Allocation.objects.filter(pk=allocation.pk, **{field: False}).update(**{field: True}):
+                fired.append((allocation.pk, percent))
+    recipients = recipients_by_allocation(storage)
+    by_pk = {a.pk: a for a in storage}
+    for allocation_id, percent in fired:
+        allocation, use = by_pk[allocation_id], uses[allocation_id]
+        notify(
+            kind=f"compute.storage_{percent}",
+            recipients=recipients[allocation_id],
+            dedupe_key=f"compute.storage:{allocation_id}:{allocation.arm_generation}:{percent}",
+            context={
+                "project": allocation.project.code,
+                "title": allocation.project.title,
+                "used": f"{use.occupied_tb:.3f}",
+                "granted": allocation.amount,
+                "day": use.as_of.isoformat() if use.as_of else "",
+            },
+            url=reverse("compute:project_detail", args=[allocation.project.code]),
+        )
+    return fired

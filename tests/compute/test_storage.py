@@ -274,3 +274,41 @@ def test_unmatched_storage_is_listed_to_staff_and_counts_once_the_account_is_reg
     SlurmAccount.objects.create(project=project, cluster=fox, name="ec99")
     assert "<td>ec99</td>" not in staff.get("/compute/staff/unmatched/").content.decode()
     assert selectors.storage_use([storage_allocation])[storage_allocation.pk].byte_days == TB
+
+
+@time_machine.travel(NOW, tick=False)
+def test_80_and_100_percent_of_the_storage_quota_are_announced_once_each(
+    project: Any, site_fox: str, storage_allocation: Any, member: Any, mailoutbox: list[Any]
+) -> None:
+    """rules §3's thresholds on a 2 TB quota, judged on the latest reported day: 1.5 TB → nothing;
+    1.6 TB → one 80 % message to the PI and managers; the same batch again → nothing more; 2.0 TB →
+    one 100 % message."""
+    from django.test import TestCase
+
+    from cernai.core.models import Notification
+
+    member.compute_memberships.update(role="manager")
+    site = token_client(site_fox)
+
+    def send(reports: list[dict[str, Any]]) -> None:
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            assert post_storage(site, reports).json()["rejected"] == 0
+
+    def messages(kind: str) -> list[Any]:
+        return list(Notification.objects.filter(kind=kind).order_by("recipient_id"))
+
+    send([report("2026-11-17", 1_500_000_000_000)])
+    assert messages("compute.storage_80") == []
+    send([report("2026-11-18", 1_600_000_000_000)])
+    sent = messages("compute.storage_80")
+    assert {n.recipient for n in sent} == {project.pi, member}
+    send([report("2026-11-18", 1_600_000_000_000)])
+    send([report("2026-11-18", 1_700_000_000_000)])
+    assert len(messages("compute.storage_80")) == 2 and messages("compute.storage_100") == []
+    send([report("2026-11-19", 2 * TB)])
+    assert len(messages("compute.storage_100")) == 2
+    send([report("2026-11-19", 2 * TB)])
+    assert len(messages("compute.storage_100")) == 2 and len(messages("compute.storage_80")) == 2
+    emails = [m for m in mailoutbox if "storage quota" in m.subject]
+    assert any("fills 80 % of its storage quota" in m.subject for m in emails)
+    assert any("occupied 2.000 TB of its 2 TB storage quota on 2026-11-19" in m.body for m in emails)
