@@ -505,3 +505,8 @@ def tb(used_bytes: int) -> float:
 def storage_percent(used_bytes: int, granted_tb: int) -> float:
     """Occupancy as a percentage of a quota in TB."""
     return 100 * used_bytes / (granted_tb * BYTES_PER_TB) if granted_tb > 0 else 0.0
+
+
+def storage_fraction_reached(occupied_bytes: int, granted_tb: int, percent: int) -> bool:
+    """Whether an occupancy reached ``percent`` % of a quota in TB, in exact integers."""
+    return granted_tb > 0 and occupied_bytes * 100 >= percent * granted_tb * BYTES_PER_TB

@@ -143,7 +143,7 @@ def fire_storage_thresholds(allocation_ids: list[int]) -> list[tuple[int, int]]:
     for allocation in storage:
         use = uses[allocation.pk]
         for percent in THRESHOLDS:
-            if use.occupied_bytes * 100 < percent * allocation.amount * charging.BYTES_PER_TB:
+            if not charging.storage_fraction_reached(use.occupied_bytes, allocation.amount, percent):
                 continue
             field = f"latched_{percent}"
             if Allocation.objects.filter(pk=allocation.pk, **{field: False}).update(**{field: True}):

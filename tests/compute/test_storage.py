@@ -278,11 +278,17 @@ def test_unmatched_storage_is_listed_to_staff_and_counts_once_the_account_is_reg
 
 @time_machine.travel(NOW, tick=False)
 def test_80_and_100_percent_of_the_storage_quota_are_announced_once_each(
-    project: Any, site_fox: str, storage_allocation: Any, member: Any, mailoutbox: list[Any]
+    project: Any,
+    site_fox: str,
+    storage_allocation: Any,
+    member: Any,
+    mailoutbox: list[Any],
+    login: Any,
+    secretariat: Any,
 ) -> None:
     """rules §3's thresholds on a 2 TB quota, judged on the latest reported day: 1.5 TB → nothing;
     1.6 TB → one 80 % message to the PI and managers; the same batch again → nothing more; 2.0 TB →
-    one 100 % message."""
+    one 100 % message; a top-up re-arms the latches above the new level."""
     from django.test import TestCase
 
     from cernai.core.models import Notification
@@ -309,6 +315,21 @@ def test_80_and_100_percent_of_the_storage_quota_are_announced_once_each(
     assert len(messages("compute.storage_100")) == 2
     send([report("2026-11-19", 2 * TB)])
     assert len(messages("compute.storage_100")) == 2 and len(messages("compute.storage_80")) == 2
+    # The secretariat tops the quota up to 4 TB on the allocation's admin page: 2.0 TB is 50 % of it,
+    # so both latches are re-armed and 3.3 TB (82.5 %) is announced again, once.
+    from tests.admin_forms import post_form
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        post_form(
+            login(secretariat),
+            f"/admin/compute/allocation/{storage_allocation.pk}/change/",
+            {"top_up": "2", "reason": "a second dataset"},
+        )
+    storage_allocation.refresh_from_db()
+    assert storage_allocation.amount == 4
+    assert not storage_allocation.latched_80 and not storage_allocation.latched_100
+    send([report("2026-11-20", 3_300_000_000_000)])
+    assert len(messages("compute.storage_80")) == 4 and len(messages("compute.storage_100")) == 2
     emails = [m for m in mailoutbox if "storage quota" in m.subject]
     assert any("fills 80 % of its storage quota" in m.subject for m in emails)
     assert any("occupied 2.000 TB of its 2 TB storage quota on 2026-11-19" in m.body for m in emails)
