@@ -1,6 +1,7 @@
 """The machine API of compute (design.md, a contract) and its public report, at /api/v1/compute/.
 
 * ``POST usage/`` — a site posts sacct records (JSON or ``sacct --parsable2`` text) with its token.
+* ``POST storage/`` — a site posts storage occupancy per Slurm account and day (JSON) with its token.
 * ``GET sites/<site>/limits/`` — per Slurm account grants, usage, GrpTRESMins and ``blocked``;
   ``?format=sacctmgr`` gives the command file.
 * ``GET reports/allocations/`` — public: allocations by member state, access mode and resource.
@@ -26,7 +27,7 @@ from rest_framework.views import APIView
 
 from . import charging, selectors
 from .models import Site, SiteToken
-from .services import authenticate_token, ingest_usage
+from .services import authenticate_token, ingest_storage, ingest_usage
 
 
 class SiteTokenAuthentication(authentication.BaseAuthentication):
@@ -148,6 +149,36 @@ SACCT_TEXT_SCHEMA: dict[str, Any] = {
 }
 
 
+_STORAGE_HELP = {
+    "cluster": "The Slurm cluster name (one of the token's site). Required.",
+    "account": "The Slurm account whose storage this is. Required; with cluster and date, the report's key.",
+    "date": "The day measured, the cluster's local calendar date YYYY-MM-DD (not in the future). Required.",
+    "used_bytes": "Bytes the account occupied that day: a whole number (ASCII digits, or a JSON integer), "
+    "at most 100 PB (10^17). Required.",
+}
+# As for sacct records, a report's content is checked report by report (rejected with its index and
+# reason, the rest stored); the schema constrains the batch's shape and names the fields.
+STORAGE_BATCH_SCHEMA: dict[str, Any] = {
+    "type": "object",
+    "required": ["reports"],
+    "properties": {
+        "reports": {
+            "type": "array",
+            "maxItems": charging.MAX_BATCH,
+            "items": {
+                "type": "object",
+                "description": "One day's storage occupancy of one Slurm account on one cluster. A report "
+                "that is invalid (or names another field) is rejected on its own, with its index and reason.",
+                "properties": {
+                    name: {"description": help_text, **({"type": "string"} if name != "used_bytes" else {})}
+                    for name, help_text in _STORAGE_HELP.items()
+                },
+            },
+        }
+    },
+}
+
+
 class RejectedRecord(serializers.Serializer):
     index = serializers.IntegerField()
     reason = serializers.CharField()
@@ -194,7 +225,8 @@ class ReportRow(serializers.Serializer):
     allocations = serializers.IntegerField()
     gpu_hours = serializers.IntegerField()
     core_hours = serializers.IntegerField()
-    storage_tb = serializers.IntegerField()
+    storage_tb = serializers.IntegerField(help_text="TB of storage granted (a quota).")
+    storage_tb_days = serializers.FloatField(help_text="Storage charged so far, in TB-days (10^12 bytes x days).")
     gpu_share = serializers.FloatField(help_text="Percentage of all GPU-hours granted.")
     contribution_share = serializers.FloatField(allow_null=True, required=False)
 
@@ -202,6 +234,7 @@ class ReportRow(serializers.Serializer):
 class AllocationsReport(serializers.Serializer):
     total_gpu_hours = serializers.IntegerField()
     total_core_hours = serializers.IntegerField()
+    total_storage_tb_days = serializers.FloatField()
     by_member_state = ReportRow(many=True)
     by_access_mode = ReportRow(many=True)
     by_resource = ReportRow(many=True)
@@ -271,6 +304,62 @@ class UsageIngestView(APIView):
         return Response({**result.as_reply(), "batch": result.batch_id})
 
 
+STORAGE_EXAMPLE = {
+    "reports": [
+        {"cluster": "fox", "account": "ec85", "date": "2026-11-29", "used_bytes": 412000000000000},
+        {"cluster": "fox", "account": "ec85", "date": "2026-11-30", "used_bytes": "415500000000000"},
+    ]
+}
+
+
+class StorageIngestView(APIView):
+    """Post storage occupancy of the token's site (charged in TB-days)."""
+
+    authentication_classes = [SiteTokenAuthentication, authentication.SessionAuthentication]
+    permission_classes = [IsSiteOrStaff]
+    parser_classes = [parsers.JSONParser]
+
+    @extend_schema(
+        operation_id="compute_storage_create",
+        summary="Post a batch of storage usage reports (bytes per Slurm account and day)",
+        description=(
+            'JSON `{"reports": [{"cluster", "account", "date", "used_bytes"}, ...]}` (at most 5,000). '
+            "Idempotent on (cluster, account, date): a re-sent day replaces the stored value. Each reported "
+            "day is charged as that day's occupancy for one day, in TB-days (10^12 bytes x days), in the "
+            "month of the date. A closed month is refused to sites (the secretariat may back-fill it, marked "
+            "late). Rejected reports are listed with their index and reason; a malformed batch is refused "
+            "whole (400) and nothing of it is stored."
+        ),
+        request={"application/json": STORAGE_BATCH_SCHEMA},
+        responses={
+            200: UsageReply,
+            400: OpenApiResponse(ErrorReply, description="Malformed batch: nothing stored."),
+            401: OpenApiResponse(ErrorReply, description="No or an unknown site token."),
+            403: OpenApiResponse(ErrorReply, description="Not a site token or staff."),
+            415: OpenApiResponse(ErrorReply, description="Not JSON."),
+        },
+        examples=[OpenApiExample("two days of one account", value=STORAGE_EXAMPLE, request_only=True)],
+    )
+    def post(self, request: Request) -> Response:
+        try:
+            reports = charging.check_storage_batch(request.data)
+        except charging.BatchError as exc:
+            return _malformed(exc.reasons)
+        token = request.auth if isinstance(request.auth, SiteToken) else None
+        try:
+            result = ingest_storage(
+                reports=reports,
+                site=token.site if token else None,
+                token=token,
+                staff_user=None if token else request.user,
+            )
+        except charging.BatchError as exc:
+            return _malformed(exc.reasons)
+        except DataError as exc:  # a value PostgreSQL refuses: the whole batch was rolled back
+            return _malformed([str(exc)[:300]])
+        return Response({**result.as_reply(), "batch": result.batch_id})
+
+
 class SiteLimitsView(APIView):
     """Limits of a site's Slurm accounts, for ``sacctmgr``."""
 
@@ -324,6 +413,7 @@ class AllocationsReportView(APIView):
 
 urlpatterns = [
     path("usage/", UsageIngestView.as_view(), name="compute-usage"),
+    path("storage/", StorageIngestView.as_view(), name="compute-storage"),
     path("sites/<slug:site>/limits/", SiteLimitsView.as_view(), name="compute-site-limits"),
     path("reports/allocations/", AllocationsReportView.as_view(), name="compute-reports-allocations"),
 ]

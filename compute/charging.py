@@ -405,3 +405,108 @@ def usage_fraction_reached(used_seconds: int, granted_hours: int, percent: int) 
 def grp_tres_mins(granted_hours: int) -> int:
     """Slurm's GrpTRESMins value for a grant in hours."""
     return granted_hours * 60
+
+
+# --- storage (a usage feed of its own: rules.md §3 is silent on storage) ----------------------------
+#
+# Decision (documented in the README): a storage allocation grants a *quota* in TB (10**12 bytes,
+# decimal) held over its period. Sites report, per Slurm account and day, the bytes the account
+# occupies on the cluster's storage (the day is the cluster's local calendar date). Each reported day
+# is charged as that day's occupancy for one day: the charge is in **TB-days** (stored exactly as
+# byte-days), booked in the calendar month of the day. A day without a report charges nothing, and a
+# re-sent day replaces the earlier value. What the page compares with the quota is the occupancy on
+# the latest reported day of the allocation's period. Closed months and late back-fills follow the
+# same rule as jobs (only the secretariat may change a closed month; its reports are marked late).
+
+STORAGE_FIELDS: tuple[str, ...] = ("cluster", "account", "date", "used_bytes")
+BYTES_PER_TB = 10**12
+# 100 PB in one account is not a real report; 366 days of it still fit a bigint sum per allocation.
+MAX_STORAGE_BYTES = 10**17
+_BYTES = re.compile(r"[0-9]{1,30}", re.ASCII)
+_DAY = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", re.ASCII)
+
+
+@dataclass(frozen=True)
+class StorageReport:
+    """A validated storage report: bytes occupied by one Slurm account on one cluster on one day."""
+
+    cluster: str
+    account: str
+    day: date
+    used_bytes: int
+
+    @property
+    def key(self) -> tuple[str, str, date]:
+        return (self.cluster, self.account, self.day)
+
+
+def parse_storage_report(raw: Mapping[str, Any], timezone_name: str, *, now: datetime) -> StorageReport:
+    """Validate one storage report (``cluster``, ``account``, ``date``, ``used_bytes``).
+
+    ``date`` is YYYY-MM-DD, from EARLIEST_YEAR to the cluster's local date now (CLOCK_SKEW allowed);
+    ``used_bytes`` is a whole number of bytes in ASCII digits, at most MAX_STORAGE_BYTES."""
+    for name in raw:
+        if name not in STORAGE_FIELDS:
+            raise RecordError(f"{name}: unknown field; a report has {', '.join(STORAGE_FIELDS)}")
+    cluster = _name(raw, "cluster")
+    if not cluster:
+        raise RecordError("cluster: is required")
+    account = _name(raw, "account")
+    if not account:
+        raise RecordError("account: is required (the Slurm account whose storage this is)")
+    day_text = _text(raw, "date", required=True)
+    if not _DAY.fullmatch(day_text):
+        raise RecordError(f"date: {day_text!r} is not a date like 2026-11-30")
+    try:
+        day = date.fromisoformat(day_text)
+    except ValueError:
+        raise RecordError(f"date: {day_text!r} is not a date like 2026-11-30") from None
+    if day.year < EARLIEST_YEAR:
+        raise RecordError(f"date: {day_text!r} is before {EARLIEST_YEAR}")
+    local_today = (now + CLOCK_SKEW).astimezone(ZoneInfo(timezone_name)).date()
+    if day > local_today:
+        raise RecordError(f"date: {day_text!r} is in the future")
+    value = raw.get("used_bytes", "")
+    text = str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else "?"
+    if not _BYTES.fullmatch(text):
+        raise RecordError(f"used_bytes: {value!r} is not a whole number of bytes")
+    used = int(text)
+    if used > MAX_STORAGE_BYTES:
+        raise RecordError(f"used_bytes: {used} is more than {MAX_STORAGE_BYTES:,} bytes (100 PB, not a real report)")
+    return StorageReport(cluster=cluster, account=account, day=day, used_bytes=used)
+
+
+def check_storage_batch(body: Any) -> list[Mapping[str, Any]]:
+    """The reports of a JSON batch ``{"reports": [...]}``; a malformed batch raises BatchError."""
+    if not isinstance(body, dict) or "reports" not in body:
+        raise BatchError(['the body must be a JSON object {"reports": [...]}'])
+    reports = body["reports"]
+    if not isinstance(reports, list):
+        raise BatchError(["reports: must be a list"])
+    if len(reports) > MAX_BATCH:
+        raise BatchError([f"reports: too many ({len(reports)}; at most {MAX_BATCH} per batch)"])
+    bad = [f"reports[{i}]: must be an object of {', '.join(STORAGE_FIELDS)}" for i, r in enumerate(reports)
+           if not isinstance(r, dict)]  # fmt: skip
+    if bad:
+        raise BatchError(bad[:50])
+    return reports
+
+
+def tb_days(byte_days: int) -> float:
+    """TB-days for display (the charge is kept exactly, in byte-days)."""
+    return byte_days / BYTES_PER_TB
+
+
+def tb(used_bytes: int) -> float:
+    """TB (10**12 bytes) for display."""
+    return used_bytes / BYTES_PER_TB
+
+
+def storage_percent(used_bytes: int, granted_tb: int) -> float:
+    """Occupancy as a percentage of a quota in TB."""
+    return 100 * used_bytes / (granted_tb * BYTES_PER_TB) if granted_tb > 0 else 0.0
+
+
+def storage_fraction_reached(occupied_bytes: int, granted_tb: int, percent: int) -> bool:
+    """Whether an occupancy reached ``percent`` % of a quota in TB, in exact integers."""
+    return granted_tb > 0 and occupied_bytes * 100 >= percent * granted_tb * BYTES_PER_TB

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ from .models import (
     Site,
     SiteToken,
     SlurmAccount,
+    StorageUsage,
     Unit,
     UsageRecord,
 )
@@ -52,6 +54,10 @@ JOBS = Path(settings.BASE_DIR) / "data" / "sacct" / "jobs.psv"
 LIVE_FILE = Path(settings.BASE_DIR) / "var" / "demo" / "fox-this-month.psv"
 # Job ids of the live demo file start here, far above fox's real ones, so they are new records.
 LIVE_JOB_ID_BASE = 900_000_000
+STORAGE_FILE = Path(settings.BASE_DIR) / "var" / "demo" / "fox-storage-today.json"
+# The demo project's storage on fox: 40 TB of its 50 TB quota, growing by 0.25 TB a day.
+DEMO_STORAGE_BYTES = 40 * charging.BYTES_PER_TB
+DEMO_STORAGE_GROWTH = charging.BYTES_PER_TB // 4
 DEMO_ACCOUNT = "ac10001"
 DEMO_LOGINS = ("uc-10001", "uc-10002", "uc-10008", "uc-10013", "uc-10018")
 
@@ -88,7 +94,7 @@ def seed(personas: dict[str, Any]) -> list[tuple[str, str]]:
 
     gpu = _period(fox, Unit.GPU_HOURS, "fox GPU-hours", 400_000)
     cores = _period(fox, Unit.CORE_HOURS, "fox core-hours", 30_000_000)
-    _period(fox, Unit.STORAGE_TB, "fox project storage", 2_000)
+    storage = _period(fox, Unit.STORAGE_TB, "fox project storage", 2_000)
 
     now = timezone.now()
     call, created = AllocationCall.objects.get_or_create(
@@ -156,12 +162,18 @@ def seed(personas: dict[str, Any]) -> list[tuple[str, str]]:
 
     _live_allocation(call, gpu, project, pi, staff)
     live_file = write_live_file(timezone.now())
+    storage_file = _live_storage(call, storage, project, pi, staff)
     return [
         ("Site token (flagship, cluster fox)", raw),
         (
             "Post usage",
             f"curl -H 'Authorization: Token {raw}' -H 'Content-Type: text/plain' "
             f"--data-binary @{live_file.relative_to(settings.BASE_DIR)} http://127.0.0.1:8000/api/v1/compute/usage/",
+        ),
+        (
+            "Post storage",
+            f"curl -H 'Authorization: Token {raw}' -H 'Content-Type: application/json' "
+            f"--data-binary @{storage_file.relative_to(settings.BASE_DIR)} http://127.0.0.1:8000/api/v1/compute/storage/",
         ),
         ("Compute project of pi@cernai.example", "/compute/projects/llm-alignment/"),
     ]
@@ -185,6 +197,46 @@ def _live_allocation(call: AllocationCall, gpu: ResourcePeriod, project: Project
         submitted_by=pi,
     )
     services.approve_request(request=request, actor=staff, require_reviews=False, note="demo")
+
+
+def _live_storage(call: AllocationCall, storage: ResourcePeriod, project: Project, pi: Any, staff: Any) -> Path:
+    """A 50 TB storage allocation of the demo project running this month, the last days of its
+    occupancy on fox (stored as the site would report them), and today's report as a file to post."""
+    today = timezone.now().astimezone(ZoneInfo("Europe/Oslo")).date()
+    allocation = Allocation.objects.filter(
+        project=project, resource=storage.resource, start__lte=today, end__gte=today
+    ).first()
+    if allocation is None:
+        start = today.replace(day=1)
+        request = AllocationRequest.objects.create(
+            call=call,
+            project=project,
+            resource=storage.resource,
+            amount=50,
+            start=start,
+            end=min(start + timedelta(days=364), storage.end),
+            justification="Checkpoints and evaluation datasets of the alignment suite.",
+            submitted_by=pi,
+        )
+        allocation = services.approve_request(request=request, actor=staff, require_reviews=False, note="demo")
+    stored = set(
+        StorageUsage.objects.filter(cluster=storage.resource.cluster, account=DEMO_ACCOUNT).values_list(
+            "day", flat=True
+        )
+    )
+    days = [allocation.start + timedelta(days=n) for n in range((today - allocation.start).days)]
+    days = [d for d in days if d not in stored]  # seeding again adds nothing
+
+    def occupancy(day: date) -> int:
+        return DEMO_STORAGE_BYTES + DEMO_STORAGE_GROWTH * (day - allocation.start).days
+
+    reports = [{"cluster": "fox", "account": DEMO_ACCOUNT, "date": str(d), "used_bytes": occupancy(d)} for d in days]
+    if reports:
+        services.ingest_storage(reports=reports, site=None, staff_user=staff)
+    today_report = {"cluster": "fox", "account": DEMO_ACCOUNT, "date": str(today), "used_bytes": occupancy(today)}
+    STORAGE_FILE.parent.mkdir(parents=True, exist_ok=True)
+    STORAGE_FILE.write_text(json.dumps({"reports": [today_report]}, indent=2) + "\n", encoding="utf-8")
+    return STORAGE_FILE
 
 
 def write_live_file(now: datetime) -> Path:

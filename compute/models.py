@@ -596,3 +596,34 @@ class LedgerDelta(models.Model):
 
     def __str__(self) -> str:
         return f"batch {self.batch_id}: {self.account}@{self.cluster_id} {self.month:%Y-%m}"
+
+
+# Storage reports are one row per account and day: the trail keeps their replacements and late bookings.
+@pghistory.track(
+    pghistory.UpdateEvent("storage.replaced"),
+    pghistory.InsertEvent("storage.late", condition=pgtrigger.Q(new__late=True)),
+    append_only=True,
+    exclude=["last_batch"],
+)
+class StorageUsage(models.Model):
+    """Bytes a Slurm account occupied on a cluster's storage on one day (the cluster's local date), as
+    the site reported it; keyed by (cluster, account, day). Charged as TB-days (charging.py)."""
+
+    cluster = models.ForeignKey(Cluster, on_delete=models.PROTECT, related_name="storage_reports")
+    account = models.CharField(max_length=64)
+    day = models.DateField()
+    used_bytes = models.BigIntegerField()
+    late = models.BooleanField(default=False)
+    last_batch = models.ForeignKey(UsageBatch, null=True, on_delete=models.SET_NULL, related_name="+")
+    received_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-day", "cluster", "account"]
+        constraints = [
+            models.UniqueConstraint(fields=["cluster", "account", "day"], name="compute_storage_key"),
+            models.CheckConstraint(condition=Q(used_bytes__gte=0), name="compute_storage_nonneg"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account}@{self.cluster_id} {self.day}"

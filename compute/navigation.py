@@ -22,15 +22,19 @@ def _panel_context(user: Any) -> dict[str, Any]:
     from django.utils import timezone
 
     from .models import Allocation
+    from .selectors import storage_use
 
-    allocations = (
+    allocations = list(
         Allocation.objects.filter(
             project__in=_projects(user), status=Allocation.Status.ACTIVE, end__gte=timezone.now().date()
         )
         .select_related("project", "resource")
         .order_by("project__code", "pk")[:10]
     )
-    return {"allocations": list(allocations)}
+    storage = storage_use(allocations)  # no query without a storage allocation
+    for allocation in allocations:
+        allocation.storage = storage.get(allocation.pk)  # type: ignore[attr-defined]
+    return {"allocations": allocations}
 
 
 def _projects(user: Any) -> Any:

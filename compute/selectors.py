@@ -8,7 +8,8 @@ from dataclasses import asdict, dataclass
 from datetime import date
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db import connection
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
 
 from governance.selectors import member_states
@@ -26,6 +27,7 @@ from .models import (
     ReviewerAssignment,
     Site,
     SlurmAccount,
+    StorageUsage,
     Unit,
     UsageRecord,
 )
@@ -244,6 +246,67 @@ def cumulative_series(monthly: list[dict[str, Any]], key: str) -> list[float]:
     return series
 
 
+@dataclass
+class StorageUse:
+    """A storage allocation's use: TB-days charged in its period (exact byte-days, per month) and the
+    occupancy on the latest reported day, against the quota in TB (charging.py's storage rule)."""
+
+    granted_tb: int
+    byte_days: int = 0
+    as_of: date | None = None
+    occupied_bytes: int = 0
+    months: list[dict[str, Any]] | None = None
+
+    @property
+    def tb_days(self) -> float:
+        return charging.tb_days(self.byte_days)
+
+    @property
+    def occupied_tb(self) -> float:
+        return charging.tb(self.occupied_bytes)
+
+    @property
+    def percent_of_quota(self) -> float:
+        return charging.storage_percent(self.occupied_bytes, self.granted_tb)
+
+
+def storage_use(allocations: list[Allocation]) -> dict[int, StorageUse]:
+    """Per storage allocation (the others are left out): what its project's Slurm accounts on its
+    cluster reported for the days of its period, in one query."""
+    storage = [a for a in allocations if a.resource.unit == Unit.STORAGE_TB]
+    uses = {a.pk: StorageUse(granted_tb=a.amount, months=[]) for a in storage}
+    if not storage:
+        return uses
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""
+            WITH per_day AS (
+                SELECT a.id AS allocation_id, s.day, sum(s.used_bytes) AS bytes
+                FROM compute_allocation a
+                JOIN compute_resource res ON res.id = a.resource_id
+                JOIN compute_slurmaccount sa ON sa.project_id = a.project_id AND sa.cluster_id = res.cluster_id
+                JOIN {StorageUsage._meta.db_table} s
+                  ON s.cluster_id = sa.cluster_id AND s.account = sa.name AND s.day BETWEEN a.start AND a."end"
+                WHERE a.id = ANY(%s)
+                GROUP BY a.id, s.day
+            )
+            SELECT allocation_id, date_trunc('month', day)::date AS month, sum(bytes), count(*), max(day),
+                   (array_agg(bytes ORDER BY day DESC))[1]
+            FROM per_day GROUP BY 1, 2 ORDER BY 1, 2
+            """,  # noqa: S608 (the table name is the model's)
+            [list(uses)],
+        )
+        for allocation_id, month, byte_days, days, last_day, last_bytes in cursor.fetchall():
+            use = uses[allocation_id]
+            use.byte_days += int(byte_days)
+            use.as_of, use.occupied_bytes = last_day, int(last_bytes)
+            assert use.months is not None
+            use.months.append(
+                {"month": month, "days": days, "byte_days": int(byte_days), "tb_days": charging.tb_days(int(byte_days))}
+            )
+    return uses
+
+
 # --- staff ---------------------------------------------------------------------------------------
 
 
@@ -270,6 +333,19 @@ def unmatched_records() -> QuerySet[UsageRecord]:
     return UsageRecord.objects.filter(matched=False).select_related("cluster").order_by("-received_at", "-id")
 
 
+def unmatched_storage(limit: int = 200) -> list[dict[str, Any]]:
+    """Storage reports of Slurm accounts no project holds on their cluster (charged to nobody until
+    staff register the account: storage is matched when read, so nothing needs re-matching)."""
+    known = SlurmAccount.objects.filter(cluster_id=OuterRef("cluster_id"), name=OuterRef("account"))
+    rows = (
+        StorageUsage.objects.filter(~Exists(known))
+        .values("cluster__name", "account")
+        .annotate(days=Count("id"), last_day=Max("day"))
+        .order_by("-last_day", "cluster__name", "account")[:limit]
+    )
+    return [dict(row) for row in rows]
+
+
 def pending_requests() -> QuerySet[AllocationRequest]:
     return AllocationRequest.objects.filter(
         status__in=[AllocationRequest.Status.SUBMITTED, AllocationRequest.Status.IN_REVIEW]
@@ -284,19 +360,34 @@ def allocations_report() -> dict[str, Any]:
     base = Allocation.objects.values("resource__unit")
     units = {Unit.GPU_HOURS: "gpu_hours", Unit.CORE_HOURS: "core_hours", Unit.STORAGE_TB: "storage_tb"}
 
+    # Storage charged (TB-days, from the sites' storage reports) per storage allocation, grouped below.
+    storage = list(Allocation.objects.filter(resource__unit=Unit.STORAGE_TB).select_related("resource", "project"))
+    used = storage_use(storage)
+    storage_keys = {
+        "resource__unit": lambda a: a.resource.unit,
+        "project__home_state": lambda a: a.project.home_state_id,
+        "access_mode": lambda a: a.access_mode,
+        "resource": lambda a: a.resource_id,
+    }
+
     def grouped(field: str) -> dict[Any, dict[str, int]]:
         out: dict[Any, dict[str, int]] = defaultdict(lambda: {"allocations": 0, **dict.fromkeys(units.values(), 0)})
         for row in base.values(field, "resource__unit").annotate(total=Sum("amount"), n=Count("id")):
             cell = out[row[field]]
             cell[units[row["resource__unit"]]] += row["total"]
             cell["allocations"] += row["n"]
+        byte_days: dict[Any, int] = defaultdict(int)
+        for allocation in storage:
+            byte_days[storage_keys[field](allocation)] += used[allocation.pk].byte_days
+        for key, cell in out.items():
+            cell["storage_tb_days"] = round(charging.tb_days(byte_days[key]), 3)  # type: ignore[assignment]
         return out
 
     totals = grouped("resource__unit")
     total_gpu = sum(c["gpu_hours"] for c in totals.values())
     total_core = sum(c["core_hours"] for c in totals.values())
 
-    empty = {"allocations": 0, **dict.fromkeys(units.values(), 0)}
+    empty = {"allocations": 0, **dict.fromkeys(units.values(), 0), "storage_tb_days": 0}
 
     def row(key: str, label: str, cell: dict[str, int]) -> dict[str, Any]:
         share = round(100 * cell["gpu_hours"] / total_gpu, 2) if total_gpu else 0.0
@@ -317,6 +408,7 @@ def allocations_report() -> dict[str, Any]:
     return {
         "total_gpu_hours": total_gpu,
         "total_core_hours": total_core,
+        "total_storage_tb_days": round(sum(c["storage_tb_days"] for c in totals.values()), 3),
         "by_member_state": state_rows,
         "by_access_mode": mode_rows,
         "by_resource": resource_rows,

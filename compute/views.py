@@ -37,9 +37,11 @@ def _visible_project(request: HttpRequest, code: str) -> Project:
 @login_required
 def my_projects(request: HttpRequest) -> HttpResponse:
     projects = list(selectors.projects_for(request.user).order_by("code")[:200])
-    allocations = Allocation.objects.filter(project__in=projects).select_related("resource", "project")
+    allocations = list(Allocation.objects.filter(project__in=projects).select_related("resource", "project"))
+    storage = selectors.storage_use(allocations)
     by_project: dict[int, list[Allocation]] = {}
     for allocation in allocations:
+        allocation.storage = storage.get(allocation.pk)  # type: ignore[attr-defined]
         by_project.setdefault(allocation.project_id, []).append(allocation)
     rows = [{"project": p, "allocations": by_project.get(p.pk, [])} for p in projects]
     return render(request, "compute/my_projects.html", {"rows": rows})
@@ -70,6 +72,9 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
     by_user = selectors.project_usage_by_user(accounts)
     allocations = list(project.allocations.select_related("resource__cluster").order_by("-start", "pk"))
     cells = selectors.project_usage_by_cluster_month(accounts)
+    storage = selectors.storage_use(allocations)
+    for a in allocations:
+        a.storage = storage.get(a.pk)  # type: ignore[attr-defined]
     charts = []
     for a in allocations:
         if a.resource.unit in (Unit.GPU_HOURS, Unit.CORE_HOURS):
@@ -80,6 +85,7 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
         "accounts": accounts,
         "allocations": allocations,
         "charts": charts,
+        "storage_allocations": [a for a in allocations if a.pk in storage],
         "monthly": monthly,
         "by_user": by_user[:TOP_USERS],
         "more_users": max(0, len(by_user) - TOP_USERS),
@@ -197,7 +203,8 @@ def staff_utilisation(request: HttpRequest) -> HttpResponse:
 @staff_member_required
 def staff_unmatched(request: HttpRequest) -> HttpResponse:
     records = list(selectors.unmatched_records()[:200])
-    return render(request, "compute/staff_unmatched.html", {"records": records})
+    storage = selectors.unmatched_storage()
+    return render(request, "compute/staff_unmatched.html", {"records": records, "storage": storage})
 
 
 @staff_member_required

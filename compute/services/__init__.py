@@ -15,6 +15,7 @@ from .allocations import (
 from .ingest import IngestResult, ingest_usage
 from .projects import add_member, remove_member
 from .reviews import assign_reviewer, declare_conflict, missing_reviews, record_review
+from .storage import ingest_storage
 from .tokens import authenticate_token, create_site_token, revoke_site_token
 
 __all__ = [
@@ -28,6 +29,7 @@ __all__ = [
     "create_site_token",
     "declare_conflict",
     "expire_allocations",
+    "ingest_storage",
     "ingest_usage",
     "missing_reviews",
     "move_allocation",

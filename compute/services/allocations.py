@@ -16,7 +16,7 @@ from cernai.core.audit import audit_context
 from cernai.core.errors import Refusal
 from cernai.core.notifications import notify
 
-from .. import access_modes, charging
+from .. import access_modes, charging, selectors
 from ..models import (
     Allocation,
     AllocationCall,
@@ -26,6 +26,7 @@ from ..models import (
     ProjectMembership,
     Resource,
     ResourcePeriod,
+    Unit,
 )
 from .accounting import fire_thresholds, recompute_allocations
 from .reviews import missing_reviews
@@ -308,8 +309,13 @@ def _add_to_grant(locked: Allocation, period: ResourcePeriod, amount: int, *, ac
     new_amount = locked.amount + amount
     used = locked.used_seconds
     locked.amount = new_amount
-    locked.latched_80 = charging.usage_fraction_reached(used, new_amount, 80)
-    locked.latched_100 = charging.usage_fraction_reached(used, new_amount, 100)
+    if locked.resource.unit == Unit.STORAGE_TB:  # a quota: judged on the latest reported day's occupancy
+        occupied = selectors.storage_use([locked])[locked.pk].occupied_bytes
+        locked.latched_80 = charging.storage_fraction_reached(occupied, new_amount, 80)
+        locked.latched_100 = charging.storage_fraction_reached(occupied, new_amount, 100)
+    else:
+        locked.latched_80 = charging.usage_fraction_reached(used, new_amount, 80)
+        locked.latched_100 = charging.usage_fraction_reached(used, new_amount, 100)
     locked.arm_generation += 1
     locked.status = Allocation.Status.ACTIVE if locked.end >= timezone.now().date() else locked.status
     locked.save(update_fields=["amount", "latched_80", "latched_100", "arm_generation", "status"])

@@ -1,10 +1,11 @@
 """The usage pages as a PI sees them: each allocation's chart covers its own period, the page says
 how a job straddling an allocation's end is charged, the jobs page labels its times with their zone,
-and a page number past the last answers "not found"."""
+a page number past the last answers "not found", an ended allocation says "ended", and storage
+reported by the site is shown against its quota in TB-days (and in the public report)."""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -13,6 +14,7 @@ from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
+from compute.models import Unit
 from tests.compute import factories
 from tests.compute.conftest import (  # noqa: F401  (fixtures shared with the compute tests)
     flagship,
@@ -111,3 +113,52 @@ def test_jobs_page_labels_times_with_their_zone_and_a_page_past_the_last_is_not_
     for number in ("2", "99999999999999999999", "1000001"):
         response = page.goto(f"{live_server.url}/compute/projects/{project.code}/jobs/?page={number}")
         assert response is not None and response.status == 404, number
+
+
+def test_storage_reported_by_the_site_is_shown_against_its_quota_and_an_ended_allocation_says_ended(
+    page: Page,
+    live_server: Any,
+    browser_login: Any,
+    pi: Any,
+    project: Any,
+    fox: Any,
+    gpu_period: Any,
+    secretariat: Any,
+    site_fox: str,
+) -> None:
+    today = timezone.now().date()
+    ended = factories.grant(
+        project, gpu_period, 10, actor=secretariat, start=today - timedelta(days=100), end=today - timedelta(days=1)
+    )
+    storage_period = factories.make_resource(fox, unit=Unit.STORAGE_TB, capacity=2_000)
+    storage = factories.grant(
+        project, storage_period, 2, actor=secretariat, start=today - timedelta(days=10), end=today + timedelta(days=300)
+    )
+    # The site's storage feed: 1.5 TB yesterday, 1.0 TB today (fox's local dates are today or later).
+    yesterday = str(today - timedelta(days=1))
+    reply = token_client(site_fox).post(
+        "/api/v1/compute/storage/",
+        {
+            "reports": [
+                {"cluster": "fox", "account": "ec85", "date": yesterday, "used_bytes": 15 * 10**11},
+                {"cluster": "fox", "account": "ec85", "date": str(today), "used_bytes": 10**12},
+            ]
+        },
+        content_type="application/json",
+    )
+    assert (reply.json()["created"], reply.json()["rejected"]) == (2, 0), reply.json()
+
+    browser_login(page, pi)
+    page.goto(f"{live_server.url}/compute/projects/{project.code}/")
+    expect(page.get_by_test_id(f"state-{ended.pk}")).to_have_text("ended")
+    expect(page.get_by_test_id(f"used-{storage.pk}")).to_contain_text("1.000 TB on")
+    expect(page.locator(f"#allocation-{storage.pk}")).to_contain_text("50.0 %")
+    section = page.get_by_role("region", name=f"Storage: {storage.resource}")
+    expect(section.get_by_test_id(f"storage-summary-{storage.pk}")).to_contain_text(
+        "Quota 2 TB; 2.500 TB-days charged from"
+    )
+    expect(page.locator("#storage-rule")).to_contain_text("charged in TB-days")
+
+    page.get_by_role("link", name="Allocations report").first.click()
+    expect(page.locator("#storage-rule")).to_contain_text("Storage used so far: 2.500 TB-days.")
+    expect(page.locator(f"#resource-{storage.resource_id}")).to_contain_text("2.500")

@@ -70,3 +70,98 @@ def test_submit_after_confirming_withdraw_another_and_file_a_return_report(
     assert placement.report_submitted_at is not None and placement.returned_country == "PT"
     assert Application.objects.get(pk=to_submit.pk).status == "submitted"
     assert Application.objects.get(pk=to_withdraw.pk).status == "withdrawn"
+
+
+def on_disk(private_file: Any) -> bool:
+    from django.core.files.storage import default_storage
+
+    from cernai.core.files import STORAGE_DIR
+
+    return bool(default_storage.exists(f"{STORAGE_DIR}/{private_file.stored_name}"))
+
+
+def test_a_replaced_cv_is_deleted_a_referee_link_is_bounded_and_the_steps_are_french(
+    page: Page, live_server: Any, browser_login: Any
+) -> None:
+    """Issue 11 in the browser: the applicant replaces her CV (the old file is deleted), invites a
+    referee whose private link takes three uploads, each replacing the last, and reads the steps in
+    French after choosing the language."""
+    from cernai.core.models import PrivateFile
+    from fellowships.models import Referee
+
+    factories.member_states()
+    fellow = UserFactory(email="ana@example.org", name="Ana Applicant", nationality="PT", home_country="PT")
+    application = factories.filled_application(factories.CallFactory(title="Exchange C"), fellow)
+    first_cv = application.cv
+    assert on_disk(first_cv)
+
+    browser_login(page, fellow)
+    page.goto(f"{live_server.url}/fellowships/applications/{application.pk}/step/4/")
+    page.get_by_label("CV (PDF)").set_input_files(
+        {"name": "cv-2026.pdf", "mimeType": "application/pdf", "buffer": factories.PDF}
+    )
+    page.get_by_role("button", name="Upload", exact=True).click()
+    expect(page.get_by_role("link", name="cv-2026.pdf")).to_be_visible()
+    assert not PrivateFile.objects.filter(pk=first_cv.pk).exists() and not on_disk(first_cv)
+
+    page.get_by_label("Referee's name").fill("Prof. Rosa Referee")
+    page.get_by_label("Referee's email").fill("rosa@uni.example")
+    page.get_by_role("button", name="Invite the referee").click()
+    expect(page.get_by_role("cell", name="Prof. Rosa Referee")).to_be_visible()
+
+    # French: the step names follow the language chosen on the page.
+    page.get_by_label("Language").select_option("fr")
+    page.get_by_role("button", name="Change language").click()
+    steps = page.get_by_role("navigation", name="Étapes")
+    for name in ("Détails", "Projet", "Carrière et séjours", "Vérifier et soumettre"):
+        expect(steps).to_contain_text(name)
+    expect(steps.locator("[aria-current=step]")).to_have_text("Documents et référents")
+    page.get_by_label("Langue").select_option("en")
+    page.get_by_role("button", name="Changer de langue").click()
+    expect(page.get_by_role("navigation", name="Steps")).to_contain_text("Career and stays")
+
+    # The referee has no account: the emailed private link, in a browser without a session.
+    referee = Referee.objects.get(application=application)
+    link = f"{live_server.url}/fellowships/referee/{services.referee_token(referee)}/"
+    page.context.clear_cookies()
+    letters = []
+    for n in range(3):
+        page.goto(link)
+        page.get_by_label("Reference letter (PDF)").set_input_files(
+            {"name": f"letter-{n}.pdf", "mimeType": "application/pdf", "buffer": factories.PDF}
+        )
+        page.get_by_role("button", name="Upload the letter").click()
+        expect(page.get_by_text("Thank you: your letter was received.")).to_be_visible()
+        referee.refresh_from_db()
+        letters.append(referee.letter)
+    page.goto(link)
+    expect(page.get_by_text("This link takes no more uploads; the last letter received is kept.")).to_be_visible()
+    expect(page.get_by_label("Reference letter (PDF)")).to_have_count(0)
+    assert [letter.original_name for letter in letters] == ["letter-0.pdf", "letter-1.pdf", "letter-2.pdf"]
+    assert on_disk(letters[-1]) and not any(on_disk(old) for old in letters[:2])
+    assert PrivateFile.objects.filter(purpose="fellowships.letter").count() == 1
+
+
+def test_circulation_sets_associate_states_apart(page: Page, live_server: Any) -> None:
+    """The public circulation page: a fellow who returned to Ukraine (an associate member state) is
+    not counted as returning to a member state."""
+    factories.member_states()
+    staff = UserFactory(email="sia@example.org", name="Sia Staff", is_staff=True, groups=["Secretariat"], mfa=True)
+    call = factories.CallFactory(places=3)
+    people = [UserFactory(nationality=c, home_country=c) for c in ("PT", "UA", "FR")]
+    applications = [
+        factories.scored(factories.submitted_application(call, p), factories.FUNDABLE, factories.FUNDABLE)
+        for p in people
+    ]
+    services.decide_in_bulk(decisions={a.pk: "accepted" for a in applications}, actor=staff)
+    Placement.objects.update(status=Placement.Status.COMPLETED)
+    placements = list(Placement.objects.order_by("application_id"))
+    back = placements[0].end + timedelta(days=30)
+    Placement.objects.filter(pk=placements[0].pk).update(returned_country="PT", returned_on=back)
+    Placement.objects.filter(pk=placements[1].pk).update(returned_country="UA", returned_on=back)
+
+    page.goto(f"{live_server.url}/fellowships/circulation/")
+    expect(page.get_by_role("heading", name="Circulation of fellows")).to_be_visible()
+    expect(page.get_by_text("33.3 % (1 of 3 completed placements)")).to_be_visible()
+    expect(page.get_by_text("Returned to an associate member state within 12 months")).to_be_visible()
+    expect(page.get_by_role("cell", name="Ukraine (associate member state)")).to_be_visible()

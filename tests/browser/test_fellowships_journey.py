@@ -141,3 +141,39 @@ def test_exchange_from_application_to_decision(
     expect(page.locator("#application-status")).to_have_text("Accepted")
     expect(page.get_by_text("Return report due")).to_be_visible()
     assert any("Decision on your application" in m.subject for m in mailoutbox)
+
+
+def test_a_blind_reviewer_downloads_the_plan_without_its_metadata_and_sees_the_rubric(
+    page: Page, live_server: Any, browser_login: Any, reviewer: Any
+) -> None:
+    """rules §2 (blind calls) as the reviewer meets it: the review page shows the rubric and the
+    plan only; the plan the browser downloads names nobody in its metadata."""
+    from cernai.core.files import store_upload
+    from fellowships import services
+
+    factories.member_states()
+    applicant = UserFactory(email="ana@example.org", name="Ana Applicant", nationality="PT", home_country="PT")
+    staff = UserFactory(email="sia@example.org", name="Sia Staff", is_staff=True, groups=["Secretariat"], mfa=True)
+    application = factories.filled_application(factories.CallFactory(title="Blind exchange", blind=True), applicant)
+    named_plan = factories.make_pdf({"/Author": "Ana Applicant", "/Creator": "Ana's laptop", "/Title": "Ana's plan"})
+    application.plan_file = store_upload(
+        upload=factories.pdf("ana-applicant-plan.pdf", named_plan), owner=applicant, purpose="fellowships.plan_file"
+    )
+    application.save()
+    services.submit_application(application=application, actor=applicant)
+    services.assign_reviewers(applications=[application], reviewers=[reviewer], actor=staff)
+
+    browser_login(page, reviewer)
+    page.goto(f"{live_server.url}/fellowships/reviews/")
+    page.get_by_role("link", name=application.title).first.click()
+    expect(page.get_by_text("its author and other metadata were removed")).to_be_visible()
+    expect(page.get_by_role("link", name="CV (PDF)")).to_have_count(0)
+    for rubric in ("Excellence", "Impact", "Implementation", "threshold is 70.0 %"):
+        expect(page.locator("main")).to_contain_text(rubric)
+    expect(page.locator("main")).not_to_contain_text("Ana Applicant")
+    with page.expect_download() as download_info:
+        page.get_by_role("link", name="Research plan (PDF)").click()
+    body = Path(download_info.value.path()).read_bytes()
+    assert body.startswith(b"%PDF")
+    for identifying in (b"Ana", b"/Author", b"/Creator"):
+        assert identifying not in body, identifying

@@ -117,6 +117,7 @@ def test_compute_access_matrix(
         ),
         Row("/api/v1/compute/sites/national/limits/", {"site_fox": 403, "site_national": 200, "secretariat": 200}),
         Row("/api/v1/compute/usage/", {None: 401, "pi": 403, "applicant": 403}, method="post", data={}),
+        Row("/api/v1/compute/storage/", {None: 401, "pi": 403, "applicant": 403}, method="post", data={}),
     ]
     check_matrix(rows, clients)
 

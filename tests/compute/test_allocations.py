@@ -312,3 +312,37 @@ def test_unknown_reviewer_kind_is_refused(project: Any, gpu_period: Any) -> None
     )
     with pytest.raises(Refusal, match="does not use"):
         services.assign_reviewer(request=request, reviewer=UserFactory(), kind=ReviewKind.SCIENTIFIC, actor=project.pi)
+
+
+def test_a_job_straddling_the_allocations_end_is_charged_to_it_in_full(
+    project: Any, gpu_period: Any, secretariat: Any, site_fox: str
+) -> None:
+    """rules §3 and the page's explanation: a job counts against the allocation whose period it
+    started in, all of it, also the hours after the end; a job started after the end does not."""
+    import time_machine
+
+    from .conftest import post_json, token_client
+
+    with time_machine.travel("2026-11-20T12:00:00Z", tick=False):
+        allocation = factories.grant(
+            project, gpu_period, 100, actor=secretariat, start=date(2026, 11, 1), end=date(2026, 11, 15)
+        )
+        straddling = factories.job(  # 15 Nov 20:00 in Oslo (19:00 UTC) for 10 hours: 5 of them after the end
+            JobIDRaw="8001",
+            JobID="8001",
+            Submit="2026-11-15T19:00:00",
+            Start="2026-11-15T20:00:00",
+            End="2026-11-16T06:00:00",
+            ElapsedRaw="36000",
+        )
+        after = factories.job(
+            JobIDRaw="8002",
+            JobID="8002",
+            Submit="2026-11-16T09:00:00",
+            Start="2026-11-16T10:00:00",
+            End="2026-11-16T11:00:00",
+            ElapsedRaw="3600",
+        )
+        assert post_json(token_client(site_fox), [straddling, after]).json()["created"] == 2
+    allocation.refresh_from_db()
+    assert allocation.used_seconds == 4 * 36000

@@ -1,7 +1,8 @@
 """T14 for the machine API with a real site token: schemathesis sends generated (and deliberately
-invalid) batches to POST /api/v1/compute/usage/ and GET .../limits/ as the site fox. The records are
-steered to the site's own cluster so that the fuzzed values reach the parser and the database, not
-just the "unknown cluster" refusal. No answer may be a server error."""
+invalid) batches to POST /api/v1/compute/usage/, POST /api/v1/compute/storage/ and GET .../limits/
+as the site fox. The records and storage reports are steered to the site's own cluster so that the
+fuzzed values reach the parser and the database, not just the "unknown cluster" refusal. No answer
+may be a server error."""
 
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ from tests.test_api_schema import keep_test_connection  # noqa: F401  (fixture, 
 # ruff: noqa: F811
 
 schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", application).include(
-    path_regex=r"^/api/v1/compute/(usage|sites)/"
+    path_regex=r"^/api/v1/compute/(usage|storage|sites)/"
 )
 schema.config.generation.update(
     modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE],
@@ -36,7 +37,11 @@ schema.config.generation.update(
 
 
 def test_the_fuzzed_operations_are_the_machine_api() -> None:
-    assert {"/api/v1/compute/sites/{site}/limits/", "/api/v1/compute/usage/"} <= set(schema.raw_schema["paths"])
+    assert {
+        "/api/v1/compute/sites/{site}/limits/",
+        "/api/v1/compute/usage/",
+        "/api/v1/compute/storage/",
+    } <= set(schema.raw_schema["paths"])
 
 
 @pytest.mark.django_db
@@ -49,6 +54,10 @@ def test_the_usage_api_never_answers_a_server_error(
         for record in case.body["records"][::2]:
             if isinstance(record, dict):
                 record["Cluster"] = "fox"
+    if isinstance(case.body, dict) and isinstance(case.body.get("reports"), list):
+        for report in case.body["reports"][::2]:
+            if isinstance(report, dict):
+                report["cluster"] = "fox"
     if "site" in (case.path_parameters or {}):
         case.path_parameters["site"] = "flagship"
     response = case.call(headers={"Authorization": f"Token {site_fox}"})

@@ -111,7 +111,9 @@ def test_the_printed_curl_line_stores_and_charges_records_the_first_time(
     jobs = len(body.decode().splitlines()) - 1
     assert jobs >= 10
     today = timezone.localdate()
-    live = Allocation.objects.get(project__code="llm-alignment", end__gte=today, start__lte=today)
+    live = Allocation.objects.get(
+        project__code="llm-alignment", end__gte=today, start__lte=today, resource__unit="gpu_hours"
+    )
     used_before = live.used_seconds
 
     client = Client()
@@ -124,3 +126,23 @@ def test_the_printed_curl_line_stores_and_charges_records_the_first_time(
     assert live.used_seconds > used_before, "the demo jobs were stored but not charged to the running allocation"
     again = client.post("/api/v1/compute/usage/", body, content_type="text/plain", **auth).json()
     assert (again["created"], again["unchanged"]) == (0, jobs), again
+
+
+@pytest.mark.django_db
+def test_the_printed_storage_curl_line_reports_today_and_the_project_shows_it(seeded: Any) -> None:
+    """The second curl line `make run` prints posts today's storage of the demo project: one new
+    report, charged with the days the demo already holds to the running 50 TB storage allocation."""
+    from django.conf import settings
+
+    from compute import selectors
+    from compute.models import Allocation
+
+    curl = next(line for line in seeded[0].splitlines() if "/api/v1/compute/storage/" in line)
+    token = re.search(r"Token (\S+)'", curl).group(1)  # type: ignore[union-attr]
+    path = settings.BASE_DIR / re.search(r"--data-binary @(\S+)", curl).group(1)  # type: ignore[union-attr]
+    client = Client(HTTP_AUTHORIZATION=f"Token {token}")
+    reply = client.post("/api/v1/compute/storage/", path.read_bytes(), content_type="application/json").json()
+    assert (reply["created"], reply["rejected"], reply["unmatched"]) == (1, 0, 0), reply
+    storage = Allocation.objects.get(project__code="llm-alignment", resource__unit="storage_tb")
+    use = selectors.storage_use([storage])[storage.pk]
+    assert use.as_of is not None and 80.0 <= use.percent_of_quota < 100.0
