@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -490,12 +491,8 @@ class ElectionForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 5}),
         help_text=_("One name per line, in ballot-paper order."),
     )
-    opens_at = forms.SplitDateTimeField(
-        label=_("scheduled opening"), required=False, widget=admin.widgets.AdminSplitDateTime
-    )
-    closes_at = forms.SplitDateTimeField(
-        label=_("scheduled closing"), required=False, widget=admin.widgets.AdminSplitDateTime
-    )
+    opens_at = forms.SplitDateTimeField(label=_("scheduled opening"), required=False, widget=AdminSplitDateTime)
+    closes_at = forms.SplitDateTimeField(label=_("scheduled closing"), required=False, widget=AdminSplitDateTime)
 
     class Meta:
         model = Election
@@ -510,7 +507,7 @@ class ElectionForm(forms.ModelForm):
             raise ValidationError(exc.message, code=exc.code) from exc
 
     def clean(self) -> Any:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("opens_at") and data.get("closes_at") and data["closes_at"] <= data["opens_at"]:
             self.add_error("closes_at", _("The scheduled closing must come after the scheduled opening."))
         return data

@@ -29,7 +29,9 @@ class CandidateVoteForm(forms.Form):
 
     def __init__(self, *args: Any, choices: dict[str, str], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["choice"].choices = list(choices.items())
+        field = self.fields["choice"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = list(choices.items())
 
 
 def _election_for(request: HttpRequest, pk: int) -> Election:
@@ -154,9 +156,11 @@ def _transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
     if not runs_ballots(request.user):
         raise PermissionDenied
     ballot_id = request.POST.get("ballot", "")
-    election_round = ElectionRound.objects.filter(
-        election=election, ballot_id=int(ballot_id) if ballot_id.isdigit() else None
-    ).first()
+    election_round = (
+        ElectionRound.objects.filter(election=election, ballot_id=int(ballot_id)).first()
+        if ballot_id.isdigit()
+        else None
+    )
     if election_round is None:
         messages.error(request, _("Choose a round of this election."))
         return redirect("governance:election", pk=election.pk)
