@@ -10,6 +10,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.widgets import AdminSplitDateTime
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -25,7 +26,9 @@ from .models import (
     Appointment,
     Attendance,
     Ballot,
+    Candidate,
     Council,
+    Election,
     ElectorateEntry,
     MemberState,
     Minutes,
@@ -635,3 +638,117 @@ class MinutesAdmin(SecretariatAdmin):
         except services.GovernanceError as exc:
             self.message_user(request, exc.message, messages.ERROR)
         obj.refresh_from_db()
+
+
+# --- elections (governance/elections.py) ---------------------------------------------------------
+
+
+class ElectionForm(forms.ModelForm):
+    """Setting up an election: the agenda item, the office and the candidates, one per line. The
+    service creates the election's motion, its candidates and the first round's secret ballot."""
+
+    item = forms.ModelChoiceField(
+        label=_("agenda item"), queryset=AgendaItem.objects.select_related("session").order_by("-session__starts_at")
+    )
+    candidates = forms.CharField(
+        label=_("candidates"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("One name per line, in ballot-paper order."),
+    )
+    opens_at = forms.SplitDateTimeField(label=_("scheduled opening"), required=False, widget=AdminSplitDateTime)
+    closes_at = forms.SplitDateTimeField(label=_("scheduled closing"), required=False, widget=AdminSplitDateTime)
+
+    class Meta:
+        model = Election
+        fields = ["office"]
+
+    def clean_candidates(self) -> list[str]:
+        from . import elections
+
+        try:
+            return elections.clean_candidates(self.cleaned_data.get("candidates") or "")
+        except services.GovernanceError as exc:
+            raise ValidationError(exc.message, code=exc.code) from exc
+
+    def clean(self) -> Any:
+        data = super().clean() or {}
+        if data.get("opens_at") and data.get("closes_at") and data["closes_at"] <= data["opens_at"]:
+            self.add_error("closes_at", _("The scheduled closing must come after the scheduled opening."))
+        return data
+
+
+class CandidateInline(admin.TabularInline):
+    """The candidates, fixed when the election is set up (every round's ballot paper lists them)."""
+
+    model = Candidate
+    extra = 0
+    can_delete = False
+    fields = ["position", "name"]
+    readonly_fields = ["position", "name"]
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+
+@admin.register(Election)
+class ElectionAdmin(SecretariatAdmin):
+    """Elections are set up here and run from their page (or the ballot actions): each round is a
+    secret ballot of the election's motion; results, status and the person elected follow from the
+    rounds, so they are read-only."""
+
+    list_display = ["office", "motion", "status", "elected"]
+    list_filter = ["status"]
+    list_select_related = ["motion", "elected"]
+    search_fields = ["office", "motion__title", "candidates__name"]
+    form = ElectionForm
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ["item", "office", "candidates", "opens_at", "closes_at"]
+        return ["office", "motion", "status", "elected", "rounds_summary", "page"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [] if obj is None else ["office", "motion", "status", "elected", "rounds_summary", "page"]
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [] if obj is None else [CandidateInline]
+
+    def save_model(self, request: HttpRequest, obj: Election, form: Any, change: bool) -> None:
+        if change:
+            return  # nothing is writable once set up
+        from . import elections
+
+        data = form.cleaned_data
+        election = elections.setup_election(
+            actor=request.user,
+            item=data["item"],
+            office=data["office"],
+            candidates=data["candidates"],
+            opens_at=data.get("opens_at"),
+            closes_at=data.get("closes_at"),
+        )
+        obj.pk, obj.motion_id, obj.status = election.pk, election.motion_id, election.status
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        return  # candidates are written by the service
+
+    @admin.display(description=_("rounds"))
+    def rounds_summary(self, obj: Election) -> str:
+        from . import elections
+
+        lines = []
+        for election_round in obj.rounds.select_related("ballot").order_by("number"):
+            line = _("Round %(n)d: %(status)s") % {
+                "n": election_round.number,
+                "status": election_round.ballot.get_status_display(),
+            }
+            sentence = elections.explanation(election_round)
+            lines.append(f"{line}. {sentence}" if sentence else str(line))
+        return " / ".join(lines)
+
+    @admin.display(description=_("page"))
+    def page(self, obj: Election) -> str:
+        from django.urls import reverse
+        from django.utils.html import format_html
+
+        return format_html('<a href="{}">{}</a>', reverse("governance:election", args=[obj.pk]), _("Election page"))

@@ -651,3 +651,106 @@ class Minutes(models.Model):
 
     def __str__(self) -> str:
         return str(_("Minutes of %(session)s") % {"session": self.session})
+
+
+# --- elections (rules §4; governance/elections.py) ----------------------------------------------
+
+
+@audited
+class Election(models.Model):
+    """An election among candidates (the President, a committee chair, members ad personam): a secret
+    ballot in up to two rounds. It owns a motion on the session's agenda ("Election of …") so that
+    each round is an ordinary secret Ballot of that motion: same electorate, quorum, register,
+    sealed envelopes and transitions as any ballot (governance/elections.py)."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running", _("running")
+        ELECTED = "elected", _("elected")
+        NOBODY = "nobody", _("nobody elected")
+
+    motion = models.OneToOneField(Motion, on_delete=models.CASCADE, related_name="election")
+    office = models.CharField(
+        _("office"), max_length=200, help_text=_("What is filled, e.g. President of the Council.")
+    )
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.RUNNING)
+    elected = models.ForeignKey(
+        "Candidate", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("elected")
+    )
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("election")
+        verbose_name_plural = _("elections")
+
+    def __str__(self) -> str:
+        return self.office
+
+
+@audited
+class Candidate(models.Model):
+    """A candidate standing in an election, in ballot-paper order."""
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="candidates")
+    name = models.CharField(_("name"), max_length=200)
+    position = models.PositiveSmallIntegerField(_("position on the ballot paper"), default=1)
+
+    class Meta:
+        ordering = ["election", "position", "id"]
+        verbose_name = _("candidate")
+        verbose_name_plural = _("candidates")
+        constraints = [models.UniqueConstraint(fields=["election", "name"], name="candidate_once_per_election")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def key(self) -> str:
+        """The choice a sealed envelope carries for this candidate (fits envelopes.CHOICE_WIDTH)."""
+        return str(self.pk)
+
+
+@audited
+class ElectionRound(models.Model):
+    """One round of an election: its secret ballot, its candidates and, once closed, its outcome
+    (the counts per candidate are on RoundCandidate; the sentence is rendered from them)."""
+
+    class Outcome(models.TextChoices):
+        ELECTED = "elected", _("elected")
+        SECOND_ROUND = "second_round", _("second round needed")
+        NOBODY = "nobody", _("nobody elected")
+
+    election = models.ForeignKey(Election, on_delete=models.CASCADE, related_name="rounds")
+    number = models.PositiveSmallIntegerField(_("round"))
+    ballot = models.OneToOneField(Ballot, on_delete=models.PROTECT, related_name="election_round")
+    outcome = models.CharField(_("outcome"), max_length=12, choices=Outcome.choices, blank=True)
+    abstain = models.PositiveIntegerField(_("abstentions"), default=0)
+
+    class Meta:
+        ordering = ["election", "number"]
+        verbose_name = _("election round")
+        verbose_name_plural = _("election rounds")
+        constraints = [
+            models.UniqueConstraint(fields=["election", "number"], name="electionround_once_per_number"),
+            models.CheckConstraint(condition=models.Q(number__in=[1, 2]), name="electionround_first_or_second"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.election} ({self.number})"
+
+
+@audited
+class RoundCandidate(models.Model):
+    """A candidate on a round's ballot paper, with the votes counted for them at the close."""
+
+    round = models.ForeignKey(ElectionRound, on_delete=models.CASCADE, related_name="entries")
+    candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="+")
+    votes = models.PositiveIntegerField(_("votes"), default=0)
+
+    class Meta:
+        ordering = ["round", "candidate__position", "candidate_id"]
+        verbose_name = _("candidate in a round")
+        verbose_name_plural = _("candidates in a round")
+        constraints = [models.UniqueConstraint(fields=["round", "candidate"], name="roundcandidate_once")]
+
+    def __str__(self) -> str:
+        return f"{self.candidate}: {self.votes}"

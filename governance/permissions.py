@@ -44,9 +44,11 @@ _SECRETARIAT_MODELS = [
     "motion",
     "ratification",
     "ballot",
+    "election",
 ]
 for _model in _SECRETARIAT_MODELS:
     for _action in ("view", "add", "change", "delete"):
         rules.add_perm(f"governance.{_action}_{_model}", is_secretariat)
 rules.add_perm("governance.view_vote", is_secretariat)
 rules.add_perm("governance.view_electorateentry", is_secretariat)
+rules.add_perm("governance.view_candidate", is_secretariat)

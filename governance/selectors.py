@@ -126,7 +126,7 @@ def visible_ballots(user: Any) -> QuerySet[Ballot]:
 def public_resolutions() -> QuerySet[Ballot]:
     """The register of resolutions: published results of open sessions."""
     return (
-        Ballot.objects.select_related("motion__item__session")
+        Ballot.objects.select_related("motion__item__session", "election_round")
         .filter(status=Ballot.Status.PUBLISHED, motion__item__session__closed=False)
         .order_by("-published_at", "-pk")
     )

@@ -90,6 +90,14 @@ def secret_seal(choice: SecretChoice) -> str:
     return seal("secret", choice.id, choice.ballot_id, choice.choice, choice.receipt)
 
 
+def elections_module() -> Any:
+    """governance.elections, which builds on this module: a round's cast, close and publication are
+    asked here (views, admin actions, the sweeper) and handled there."""
+    from . import elections
+
+    return elections
+
+
 # --- delegations -------------------------------------------------------------------------------
 
 
@@ -319,6 +327,8 @@ def check_may_cast(*, ballot_id: int, user: Any, now: dt.datetime | None = None)
 
 def cast_vote(*, ballot_id: int, user: Any, choice: str, now: dt.datetime | None = None) -> CastReceipt:
     """Record ``user``'s vote for their state (either mode: final; joint mode: their key, revisable)."""
+    if elections_module().is_election_ballot(ballot_id):  # an election round: a candidate, not yes/no
+        return elections_module().cast_election_vote(ballot_id=ballot_id, user=user, choice=choice, now=now)
     if choice not in Choice.values:
         raise GovernanceError(_("Choose yes, no or abstain."), code="choice")
     now = now or timezone.now()
@@ -468,6 +478,8 @@ def _publish_secret_choices(ballot: Ballot) -> None:
 
 def close_ballot(*, actor: Any, ballot_id: int, now: dt.datetime | None = None) -> Ballot:
     """Close an open ballot and store its result; closing an already closed ballot returns the same result."""
+    if elections_module().is_election_ballot(ballot_id):  # counted per candidate, maybe a second round
+        return elections_module().close_round(actor=actor, ballot_id=ballot_id, now=now)
     now = now or timezone.now()
     with transaction.atomic(), audit_context(actor=actor, reason="close ballot"):
         ballot = _locked(ballot_id)
@@ -503,6 +515,8 @@ def _next_resolution_number(year: int) -> str:
 
 def publish_result(*, actor: Any, ballot_id: int, now: dt.datetime | None = None) -> Ballot:
     """Publish a closed ballot's result; the motion is adopted or rejected and delegates are told."""
+    if elections_module().is_election_ballot(ballot_id):
+        return elections_module().publish_round(actor=actor, ballot_id=ballot_id, now=now)
     now = now or timezone.now()
     with transaction.atomic(), audit_context(actor=actor, reason="publish result"):
         ballot = _locked(ballot_id)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_papers
+from . import election_views, views, views_papers
 
 app_name = "governance"
 
@@ -16,6 +16,12 @@ urlpatterns = [
     path("ballots/<int:pk>/open/", views.ballot_open, name="ballot_open"),
     path("ballots/<int:pk>/close/", views.ballot_close, name="ballot_close"),
     path("ballots/<int:pk>/publish/", views.ballot_publish, name="ballot_publish"),
+    path("elections/<int:pk>/", election_views.election_detail, name="election"),
+    path("elections/<int:pk>/confirm/", election_views.election_confirm, name="election_confirm"),
+    path("elections/<int:pk>/vote/", election_views.election_vote, name="election_vote"),
+    path("elections/<int:pk>/open/", election_views.election_open, name="election_open"),
+    path("elections/<int:pk>/close/", election_views.election_close, name="election_close"),
+    path("elections/<int:pk>/publish/", election_views.election_publish, name="election_publish"),
     path("register/", views.register, name="register"),
     path("register/feed/", views.ResolutionFeed(), name="register_feed"),
     path("register/<int:pk>/", views.resolution_detail, name="resolution"),

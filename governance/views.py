@@ -20,7 +20,7 @@ from cernai.accounts.permissions import is_secretariat
 
 from . import papers, selectors, services
 from .forms import VoteForm
-from .models import Ballot, Choice, ElectorateEntry, JointKey, MemberState, Motion, Vote
+from .models import Ballot, Choice, ElectionRound, ElectorateEntry, JointKey, MemberState, Motion, Vote
 from .permissions import runs_ballots, sees_council_business
 
 
@@ -138,6 +138,9 @@ def _state_panel(ballot: Ballot, user: Any) -> dict[str, Any]:
 def ballot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """A ballot: the motion, the rule, the delegation's vote or the form, turnout and result."""
     ballot = _ballot_for(request, pk)
+    election_round = ElectionRound.objects.filter(ballot=ballot).first()
+    if election_round is not None:  # a round of an election: voted for candidates on the election's page
+        return redirect("governance:election", pk=election_round.election_id)
     runs = runs_ballots(request.user)
     result_visible = ballot.status == Ballot.Status.PUBLISHED or (runs and ballot.status == Ballot.Status.CLOSED)
     context: dict[str, Any] = {
@@ -261,6 +264,20 @@ def register(request: HttpRequest) -> HttpResponse:
 def resolution_detail(request: HttpRequest, pk: int) -> HttpResponse:
     """One published result of an open session, with the per-state breakdown or the receipts."""
     ballot = get_object_or_404(selectors.public_resolutions(), pk=pk)
+    election_round = ElectionRound.objects.filter(ballot=ballot).first()
+    if election_round is not None:  # an election's round: votes per candidate and the sentence
+        from . import elections
+
+        entries = sorted(election_round.entries.select_related("candidate"), key=lambda e: -e.votes)
+        row = {
+            "round": election_round,
+            "entries": entries,
+            "explanation": elections.explanation(election_round, entries),
+            "receipts": elections.receipts(ballot),
+        }
+        return render(
+            request, "governance/resolution_detail.html", {"ballot": ballot, "motion": ballot.motion, "row": row}
+        )
     return render(
         request,
         "governance/resolution_detail.html",

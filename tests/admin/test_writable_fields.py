@@ -94,6 +94,7 @@ ALLOWED: dict[str, set[str]] = {
     "compute.allocation": {"reason", "top_up"},
     "fellowships.application": {"override", "override_reason"},
     "fellowships.reviewassignment": {"justification"},
+    "governance.election": {"candidates", "closes_at", "item", "office", "opens_at"},  # setup_election
     "finance.associateamount": {"agreement", "amount_eur", "state", "year"},
     "finance.nnistatistic": {"nni_eur", "source", "state", "year"},
     "finance.payment": {"amount_eur", "received_on", "reference", "state"},

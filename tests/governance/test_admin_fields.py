@@ -39,6 +39,8 @@ WRITABLE = {
     "ballot change": ["closes_at_0", "closes_at_1", "electorate.ballot", "electorate.id"],  # open: schedule only
     "council add": ["chair", "name", "quorum_required", "weighted_rule"],
     "council change": ["chair", "name", "quorum_required", "weighted_rule"],  # NOT YET ROUTED (rule settings)
+    # elections.setup_election: the service creates the motion, the candidates and round 1 (change: read-only)
+    "election add": ["candidates", "closes_at_0", "closes_at_1", "item", "office", "opens_at_0", "opens_at_1"],
     "memberstate add": [
         "authorisations.id", "authorisations.reference", "authorisations.state", "authorisations.valid_from",
         "authorisations.valid_until", "contribution_share", "in_arrears", "iso2", "name", "status",
