@@ -43,6 +43,8 @@ _SECRETARIAT_MODELS = [
     "motion",
     "ratification",
     "ballot",
+    "bodymembership",
+    "recommendation",
 ]
 for _model in _SECRETARIAT_MODELS:
     for _action in ("view", "add", "change", "delete"):
