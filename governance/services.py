@@ -343,7 +343,8 @@ def _voting_entry(ballot: Ballot, user: Any, now: dt.datetime, *, lock: bool) ->
             _("Only a serving delegate of a member state can vote; advisers and staff cannot."),
             code="not_delegate",
         )
-    entries = ElectorateEntry.objects.only("pk", "state_id", "reason", "voted_at")
+    # order_by(): the default ordering joins the (nullable) state, and FOR UPDATE refuses outer joins.
+    entries = ElectorateEntry.objects.only("pk", "state_id", "reason", "voted_at").order_by()
     if lock:
         # The state's own register row is the per-state lock: both delegates of a state (and their
         # retries) queue here, other states do not. No join in the locking query, so the row re-read

@@ -20,7 +20,7 @@ from cernai.accounts.permissions import is_secretariat
 
 from . import selectors, services
 from .forms import VoteForm
-from .models import Ballot, Choice, ElectorateEntry, JointKey, MemberState, Motion, Vote
+from .models import Ballot, Choice, Council, ElectorateEntry, JointKey, MemberState, Motion, Vote
 from .permissions import sees_council_business
 
 
@@ -210,7 +210,12 @@ def ballot_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "governance/ballot_confirm.html",
-        {"ballot": ballot, "choice": choice, "choice_label": dict(Choice.choices)[choice]},
+        {
+            "ballot": ballot,
+            "choice": choice,
+            "choice_label": dict(Choice.choices)[choice],
+            "in_person": ballot.motion.item.session.council.kind == Council.Kind.AD_PERSONAM,
+        },
     )
 
 
