@@ -436,7 +436,7 @@ def open_ballots_with_status(user: Any) -> list[dict[str, Any]]:
 
     state_ids = {appointment.state_id} if appointment else set()
     state_ids |= {s for s in seats.values() if s}
-    entries: dict[tuple[int, tuple[str, int]], Any] = {}
+    entries: dict[tuple[int, tuple[str, int | None]], Any] = {}
     for e in ElectorateEntry.objects.filter(ballot__in=ballots).filter(
         Q(state_id__in=state_ids) | Q(member_id=user.pk)
     ):

@@ -432,6 +432,8 @@ def _cast_joint_key(
     """Dual key: store this delegate's key; the state's vote exists only while the keys agree
     (or while the other seat is vacant). Runs under the state's register row lock (see cast_vote),
     so the two delegates of a state never interleave here."""
+    if entry.state_id is None:  # joint mode is refused at opening for committees (members vote in person)
+        raise GovernanceError(_("Joint mode needs a state's two delegates."), code="mode")
     with audit_context(actor=user, reason="submit joint key"):
         key = JointKey.objects.filter(ballot_id=ballot.pk, state_id=entry.state_id, role=seat.role).first()
         if key is None:
