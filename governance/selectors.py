@@ -218,10 +218,15 @@ def recommendations_for(motion: Motion) -> list[Recommendation]:
 
 
 def public_resolutions() -> QuerySet[Ballot]:
-    """The register of resolutions: published results of open sessions."""
+    """The register of resolutions: the Council's published results of open sessions (a committee's
+    ballots stay with its members; its adopted recommendations show on the Council motion)."""
     return (
         Ballot.objects.select_related("motion__item__session")
-        .filter(status=Ballot.Status.PUBLISHED, motion__item__session__closed=False)
+        .filter(
+            status=Ballot.Status.PUBLISHED,
+            motion__item__session__closed=False,
+            motion__item__session__council__kind=Council.Kind.COUNCIL,
+        )
         .order_by("-published_at", "-pk")
     )
 

@@ -583,7 +583,13 @@ def publish_result(*, actor: Any, ballot_id: int, now: dt.datetime | None = None
             motion.status = (
                 Motion.Status.ADOPTED if ballot.outcome == Ballot.Outcome.ADOPTED else Motion.Status.REJECTED
             )
-            if motion.status == Motion.Status.ADOPTED and not motion.resolution_number:
+            council = motion.item.session.council
+            # Resolutions are the Council's: a committee's adopted motion is a recommendation, unnumbered.
+            if (
+                motion.status == Motion.Status.ADOPTED
+                and not motion.resolution_number
+                and council.kind == Council.Kind.COUNCIL
+            ):
                 motion.resolution_number = _next_resolution_number(timezone.localdate(now).year)
             motion.save(update_fields=["status", "resolution_number"])
         electorate = ElectorateEntry.objects.filter(ballot=ballot)

@@ -363,8 +363,14 @@ def test_a_recommendation_is_shown_on_the_council_motion_once_the_committee_adop
         assert "Recommendation of Scientific Policy Committee" in page, url
         assert "The SPC recommends adopting the plan." in page
         assert "simple majority of the 3 members voting" in page
-    # The recommendation is shown; the committee's own ballot stays the committee's.
+    # The recommendation is shown; the committee's own ballot stays the committee's: not in the
+    # public register (page and API), and no Council resolution number.
     assert delegate.get(f"/governance/ballots/{ballot.pk}/").status_code == 404
+    assert Motion.objects.get(pk=ballot.motion_id).resolution_number == ""
+    public = login(UserFactory(email="anyone@example.org"))
+    assert public.get(f"/governance/register/{ballot.pk}/").status_code == 404
+    assert public.get(f"/api/v1/governance/resolutions/{ballot.pk}/").status_code == 404
+    assert "Scientific Policy Committee motion" not in public.get("/governance/register/").content.decode()
 
 
 def test_what_can_be_attached_as_a_recommendation(
