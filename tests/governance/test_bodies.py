@@ -393,3 +393,26 @@ def test_what_can_be_attached_as_a_recommendation(
     with pytest.raises(services.GovernanceError, match="already attached"):
         bodies.attach_recommendation(actor=secretariat, motion=committee_motion, council_motion=other_council_motion)
     assert Recommendation.objects.get().council_motion == council_motion
+
+
+def test_the_dashboard_tells_each_seat_where_it_stands(
+    spc: Council, fc: Council, spc_members: list[Any], france: MemberState, secretariat: Any, login: Any
+) -> None:
+    from governance import selectors
+
+    rep = UserFactory(email="fc.fr@example.org", mfa=True)
+    bodies.appoint_member(actor=secretariat, body=fc, user=rep, state=france, start=SINCE)
+    Council.objects.filter(pk=fc.pk).update(quorum_required=False)
+    spc_ballot, fc_ballot = committee_ballot(spc), committee_ballot(Council.objects.get(pk=fc.pk))
+    services.cast_vote(ballot_id=spc_ballot.pk, user=spc_members[0], choice="no")
+    rows = {r["ballot"].pk: r["status"] for r in selectors.open_ballots_with_status(spc_members[0])}
+    assert rows == {spc_ballot.pk: "you voted no"}
+    assert {r["ballot"].pk: r["status"] for r in selectors.open_ballots_with_status(spc_members[1])} == {
+        spc_ballot.pk: "you have not voted yet"
+    }
+    services.cast_vote(ballot_id=fc_ballot.pk, user=rep, choice="yes")
+    assert {r["ballot"].pk: r["status"] for r in selectors.open_ballots_with_status(rep)} == {
+        fc_ballot.pk: "your state voted yes"
+    }
+    page = login(spc_members[0]).get("/dashboard/").content.decode()
+    assert "Scientific Policy Committee motion" in page and "you voted no" in page
