@@ -19,13 +19,14 @@ from django.utils.translation import gettext_lazy as _
 from cernai.accounts.permissions import is_secretariat
 from cernai.core.files import store_upload
 
-from . import papers, selectors, services
+from . import bodies, papers, selectors, services
 from .models import (
     Adviser,
     AgendaItem,
     Appointment,
     Attendance,
     Ballot,
+    BodyMembership,
     Candidate,
     Council,
     Election,
@@ -36,6 +37,7 @@ from .models import (
     Paper,
     Programme,
     Ratification,
+    Recommendation,
     Session,
     Vote,
     VotingAuthorisation,
@@ -71,8 +73,111 @@ class ProgrammeAdmin(SecretariatAdmin):
 
 @admin.register(Council)
 class CouncilAdmin(SecretariatAdmin):
-    list_display = ["name", "quorum_required", "weighted_rule", "chair"]
+    """Bodies: the Council and the committees. Members of committees are appointed under
+    "Committee memberships" (through governance/bodies.py)."""
+
+    list_display = ["name", "kind", "quorum_required", "weighted_rule", "chair"]
+    list_filter = ["kind"]
     raw_id_fields = ["chair"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # Who sits and whose votes count is fixed once the body has met: its electorates depend on it.
+        return ["kind"] if obj is not None and obj.sessions.exists() else []
+
+
+class BodyMembershipForm(forms.ModelForm):
+    class Meta:
+        model = BodyMembership
+        fields = ["body", "user", "state", "start", "end"]
+
+    def clean(self) -> Any:
+        data = super().clean() or {}
+        instance = self.instance
+        body = data.get("body", getattr(instance, "body", None))
+        user = data.get("user", getattr(instance, "user", None))
+        start = data.get("start", getattr(instance, "start", None))
+        state = data["state"] if "state" in data else getattr(instance, "state", None)
+        end = data.get("end")
+        if instance.pk is not None:
+            if end is None and instance.end is not None:
+                raise ValidationError({"end": _("An ended term cannot be reopened; appoint again instead.")})
+            if end is not None and start and end <= start:
+                raise ValidationError({"end": _("A term must end after it starts.")})
+            return data
+        if body and user and start:
+            try:
+                bodies.check_membership(body=body, user=user, state=state, start=start, end=end)
+            except services.GovernanceError as exc:
+                raise exc.as_validation_error() from exc
+        return data
+
+
+@admin.register(BodyMembership)
+class BodyMembershipAdmin(SecretariatAdmin):
+    """Committee seats: appointed and ended through governance/bodies.py (checks, audit, the role)."""
+
+    form = BodyMembershipForm
+    list_display = ["user", "body", "state", "start", "end"]
+    list_filter = ["body"]
+    list_select_related = ["user", "body", "state"]
+    search_fields = ["user__name", "user__email", "body__name", "state__name"]
+    raw_id_fields = ["user"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # A seat's holder, body, state and start are fixed; only its end changes (end_membership).
+        return ["body", "user", "state", "start"] if obj is not None else []
+
+    def save_model(self, request: HttpRequest, obj: BodyMembership, form: Any, change: bool) -> None:
+        try:
+            if change:
+                if "end" in form.changed_data and obj.end is not None:
+                    bodies.end_membership(actor=request.user, membership=obj, end=obj.end)
+                return
+            created = bodies.appoint_member(
+                actor=request.user, body=obj.body, user=obj.user, state=obj.state, start=obj.start, end=obj.end
+            )
+        except services.GovernanceError as exc:  # a race the form's check could not see
+            self.message_user(request, exc.message, messages.ERROR)
+            raise
+        obj.pk = created.pk
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False  # a seat's history stays: end the term instead
+
+
+class RecommendationForm(forms.ModelForm):
+    class Meta:
+        model = Recommendation
+        fields = ["motion", "council_motion"]
+
+    def clean(self) -> Any:
+        data = super().clean() or {}
+        if data.get("motion") is not None and data.get("council_motion") is not None:
+            try:
+                bodies.check_recommendation(motion=data["motion"], council_motion=data["council_motion"])
+            except services.GovernanceError as exc:
+                raise exc.as_validation_error() from exc
+        return data
+
+
+@admin.register(Recommendation)
+class RecommendationAdmin(SecretariatAdmin):
+    """A committee's motion attached to a Council motion (through attach_recommendation); shown on the
+    Council motion and its ballot once the committee adopted it. Attached recommendations are not edited."""
+
+    form = RecommendationForm
+    list_display = ["motion", "council_motion", "attached_at"]
+    list_select_related = ["motion", "council_motion"]
+    search_fields = ["motion__title", "council_motion__title"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ["motion", "council_motion", "attached_at"] if obj is not None else ["attached_at"]
+
+    def save_model(self, request: HttpRequest, obj: Recommendation, form: Any, change: bool) -> None:
+        if change:
+            return
+        created = bodies.attach_recommendation(actor=request.user, motion=obj.motion, council_motion=obj.council_motion)
+        obj.pk = created.pk
 
 
 class AppointmentForm(forms.ModelForm):
@@ -153,14 +258,14 @@ class AgendaItemInline(admin.StackedInline):
 class AttendanceForm(forms.ModelForm):
     class Meta:
         model = Attendance
-        fields = ["state"]
+        fields = ["state", "member"]
 
     def clean(self) -> Any:
         data = super().clean() or {}
-        session, state = getattr(self.instance, "session", None), data.get("state")
-        if session is not None and state is not None:
+        session, state, member = getattr(self.instance, "session", None), data.get("state"), data.get("member")
+        if session is not None and (state is not None or member is not None):
             try:
-                services.check_attendance(session=session, state=state)
+                services.check_attendance(session=session, state=state, member=member)
             except services.GovernanceError as exc:
                 raise exc.as_validation_error() from exc
         return data
@@ -175,6 +280,12 @@ class AttendanceInline(admin.StackedInline):
     extra = 1
     fields = ["state", "checked_in_by", "checked_in_at"]
     readonly_fields = ["checked_in_by", "checked_in_at"]
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        # A committee ad personam records its members in person; every other body records states.
+        if obj is not None and obj.council.kind == Council.Kind.AD_PERSONAM:
+            return ["member", "checked_in_by", "checked_in_at"]
+        return self.fields
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -242,10 +353,13 @@ class SessionAdmin(SecretariatAdmin):
         # Saved through the service, not formset.save(); the admin's change message reads these lists.
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
         for attendance_form in formset.extra_forms:
-            state = attendance_form.cleaned_data.get("state") if attendance_form.has_changed() else None
-            if state is not None:
+            data = attendance_form.cleaned_data if attendance_form.has_changed() else {}
+            state, member = data.get("state"), data.get("member")
+            if state is not None or member is not None:
                 formset.new_objects.append(
-                    services.check_in(user=request.user, actor=request.user, session=form.instance, state=state)
+                    services.check_in(
+                        user=request.user, actor=request.user, session=form.instance, state=state, member=member
+                    )
                 )
 
 
@@ -456,14 +570,14 @@ class ElectorateInline(admin.TabularInline):
     model = ElectorateEntry
     extra = 0
     can_delete = False
-    fields = ["state", "reason", "counts_in_all", "present", "voted_at", "voted_by"]
-    readonly_fields = ["state", "reason", "counts_in_all", "present", "voted_at", "voted_by"]
+    fields = ["state", "member", "reason", "counts_in_all", "present", "voted_at", "voted_by"]
+    readonly_fields = ["state", "member", "reason", "counts_in_all", "present", "voted_at", "voted_by"]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[ElectorateEntry]:
-        return super().get_queryset(request).select_related("state", "voted_by")
+        return super().get_queryset(request).select_related("state", "member", "voted_by")
 
 
 def _run(modeladmin: admin.ModelAdmin, request: HttpRequest, queryset: QuerySet[Ballot], action: str) -> None:

@@ -3,7 +3,9 @@
 States and contribution shares from data/member_states.csv; two delegates (scientific, political)
 per member state; the chair persona chairs the Council; a spring session with agenda, papers-free
 items, one open ballot a delegate can vote in right away, a draft one for the chair, and a published
-resolution in the public register.
+resolution in the public register. The Scientific Policy Committee (five members ad personam, an open
+ballot on its recommendation on the medium-term plan) and the Finance Committee (representatives of
+the first five member states).
 """
 
 from __future__ import annotations
@@ -19,8 +21,20 @@ from django.utils import timezone
 
 from cernai.core.demo import demo_user
 
-from . import services
-from .models import AgendaItem, Appointment, Attendance, Ballot, Council, MemberState, Motion, Programme, Session
+from . import bodies, services
+from .models import (
+    AgendaItem,
+    Appointment,
+    Attendance,
+    Ballot,
+    BodyMembership,
+    Council,
+    MemberState,
+    Motion,
+    Programme,
+    Recommendation,
+    Session,
+)
 
 CSV = Path(settings.BASE_DIR) / "data" / "member_states.csv"
 FRENCH_SPEAKING = {"FR", "BE", "CH"}
@@ -139,10 +153,52 @@ def seed(personas: dict[str, Any]) -> list[tuple[str, str]]:
     secret, created = Ballot.objects.get_or_create(motion=election, defaults={"secrecy": Ballot.Secrecy.SECRET})
     if created:
         services.open_ballot(actor=personas["chair"], ballot_id=secret.pk)
+    spc_ballot = seed_committees(members, plan)
     return [
+        ("SPC member (ad personam)", "spc.member1@cernai.example"),
+        ("SPC ballot (members only)", f"/governance/ballots/{spc_ballot.pk}/"),
         ("Delegate (France, scientific)", "fr.sci@cernai.example"),
         ("Delegate (France, political)", "fr.pol@cernai.example"),
         ("Delegate (Germany, scientific)", "de.sci@cernai.example"),
         ("Open ballot", f"/governance/ballots/{open_ballot.pk}/"),
         ("TOTP code for a delegate", ".venv/bin/python manage.py demo_totp fr.sci@cernai.example"),
     ]
+
+
+def seed_committees(members: list[MemberState], plan: Motion) -> Ballot:
+    """The two committees of rules §4 with their members, and the SPC's open ballot on a recommendation."""
+    spc, _ = Council.objects.get_or_create(
+        name="Scientific Policy Committee", defaults={"kind": Council.Kind.AD_PERSONAM}
+    )
+    fc, _ = Council.objects.get_or_create(name="Finance Committee", defaults={"kind": Council.Kind.PER_STATE})
+    scientists = [demo_user(f"spc.member{i}@cernai.example", f"SPC Member {i}", mfa=True) for i in range(1, 6)]
+    for person in scientists:
+        if not BodyMembership.objects.filter(body=spc, user=person).exists():
+            bodies.appoint_member(actor=None, body=spc, user=person, start=TERM_START)
+    for state in members[:5]:
+        rep = demo_user(f"fc.{state.iso2.lower()}@cernai.example", f"{state.name} Finance Representative", mfa=True)
+        if not BodyMembership.objects.filter(body=fc, state=state).exists():
+            bodies.appoint_member(actor=None, body=fc, user=rep, state=state, start=TERM_START)
+    meeting, _ = Session.objects.get_or_create(
+        council=spc,
+        title="Scientific Policy Committee — 2026 spring meeting",
+        defaults={"starts_at": timezone.now() - dt.timedelta(days=2), "location": "Geneva"},
+    )
+    Attendance.objects.bulk_create([Attendance(session=meeting, member=p) for p in scientists], ignore_conflicts=True)
+    item, _ = AgendaItem.objects.get_or_create(
+        session=meeting, position=1, defaults={"title": "Advice on the medium-term plan"}
+    )
+    advice = _motion(
+        item,
+        "Recommend the medium-term plan 2027-2031",
+        Motion.Kind.ORDINARY,
+        "The Scientific Policy Committee recommends that the Council adopt the medium-term plan 2027-2031.",
+    )
+    if not Recommendation.objects.filter(motion=advice).exists():
+        bodies.attach_recommendation(actor=None, motion=advice, council_motion=plan)
+    ballot, created = Ballot.objects.get_or_create(
+        motion=advice, defaults={"closes_at": timezone.now() + dt.timedelta(days=7)}
+    )
+    if created:
+        services.open_ballot(actor=None, ballot_id=ballot.pk)
+    return ballot

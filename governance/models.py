@@ -103,13 +103,29 @@ class VotingAuthorisation(models.Model):
 
 @audited
 class Council(models.Model):
-    """A deliberating body (the Council, or a committee) with its voting configuration."""
+    """A deliberating body (the Council, or a committee) with its voting configuration.
+
+    This is the portal's *body*: ``kind`` says who sits in it and whose votes its ballots count —
+    the member states' delegations (the Council), members appointed ad personam (one vote per
+    member), or one representative per member state (one vote per state). See governance/bodies.py."""
+
+    class Kind(models.TextChoices):
+        COUNCIL = "council", _("the Council (member states' delegations)")
+        AD_PERSONAM = "ad_personam", _("committee of members appointed ad personam (one vote per member)")
+        PER_STATE = "per_state", _("committee of one representative per member state (one vote per state)")
 
     class WeightedRule(models.TextChoices):
         OFF = "off", _("off")
         ON = "on", _("contribution-weighted")
 
     name = models.CharField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(
+        _("kind of body"),
+        max_length=12,
+        choices=Kind.choices,
+        default=Kind.COUNCIL,
+        help_text=_("Who sits in the body and whose votes its ballots count. Fixed once it has sessions."),
+    )
     quorum_required = models.BooleanField(
         _("quorum required"),
         default=True,
@@ -124,11 +140,19 @@ class Council(models.Model):
 
     class Meta:
         ordering = ["name"]
-        verbose_name = _("council")
-        verbose_name_plural = _("councils")
+        verbose_name = _("body")
+        verbose_name_plural = _("bodies (Council and committees)")
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def is_committee(self) -> bool:
+        return self.kind != self.Kind.COUNCIL
+
+
+# The rules' word for it; the table keeps its historical name.
+Body = Council
 
 
 @audited
@@ -213,7 +237,12 @@ class Attendance(models.Model):
     """A state's registered presence at a session (counts for quorum)."""
 
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendances")
-    state = models.ForeignKey(MemberState, on_delete=models.CASCADE, related_name="attendances")
+    # A delegation (the Council, a committee of state representatives) or, in a committee of members
+    # appointed ad personam, the member in person: exactly one of the two.
+    state = models.ForeignKey(MemberState, null=True, blank=True, on_delete=models.CASCADE, related_name="attendances")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
     checked_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     checked_in_at = models.DateTimeField(_("checked in at"), default=timezone.now)
 
@@ -221,10 +250,17 @@ class Attendance(models.Model):
         ordering = ["state__name"]
         verbose_name = _("attendance")
         verbose_name_plural = _("attendance")
-        constraints = [models.UniqueConstraint(fields=["session", "state"], name="attendance_once_per_state")]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "state"], name="attendance_once_per_state"),
+            models.UniqueConstraint(fields=["session", "member"], name="attendance_once_per_member"),
+            models.CheckConstraint(
+                condition=models.Q(state__isnull=True) ^ models.Q(member__isnull=True),
+                name="attendance_state_or_member",
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.state} @ {self.session}"
+        return f"{self.state or self.member} @ {self.session}"
 
 
 @audited
@@ -468,7 +504,12 @@ class ElectorateEntry(models.Model):
         NOT_PARTICIPANT = "not_participant", _("does not participate in the programme")
 
     ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="electorate")
-    state = models.ForeignKey(MemberState, on_delete=models.PROTECT, related_name="+")
+    # A state (the Council, a committee of state representatives) or a member in person (a committee
+    # appointed ad personam: one vote per member): exactly one of the two.
+    state = models.ForeignKey(MemberState, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     reason = models.CharField(max_length=16, choices=Reason.choices)
     counts_in_all = models.BooleanField(default=False, help_text=_("Counted in 'all member states'."))
     present = models.BooleanField(default=False)
@@ -481,11 +522,18 @@ class ElectorateEntry(models.Model):
         ordering = ["state__name"]
         verbose_name = _("electorate entry")
         verbose_name_plural = _("electorate")
-        constraints = [models.UniqueConstraint(fields=["ballot", "state"], name="electorate_once_per_state")]
+        constraints = [
+            models.UniqueConstraint(fields=["ballot", "state"], name="electorate_once_per_state"),
+            models.UniqueConstraint(fields=["ballot", "member"], name="electorate_once_per_member"),
+            models.CheckConstraint(
+                condition=models.Q(state__isnull=True) ^ models.Q(member__isnull=True),
+                name="electorate_state_or_member",
+            ),
+        ]
         indexes = [models.Index(fields=["ballot", "reason", "voted_at"])]
 
     def __str__(self) -> str:
-        return f"{self.state}: {self.get_reason_display()}"
+        return f"{self.state or self.member}: {self.get_reason_display()}"
 
 
 @audited
@@ -493,7 +541,8 @@ class Vote(models.Model):
     """A state's counted vote in a named ballot (either mode, or the agreed dual key in joint mode)."""
 
     ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="votes")
-    state = models.ForeignKey(MemberState, on_delete=models.PROTECT, related_name="votes")
+    # Blank in a committee of members appointed ad personam: the member (cast_by) votes in person.
+    state = models.ForeignKey(MemberState, null=True, blank=True, on_delete=models.PROTECT, related_name="votes")
     choice = models.CharField(max_length=8, choices=Choice.choices)
     cast_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     cast_at = models.DateTimeField()
@@ -505,10 +554,15 @@ class Vote(models.Model):
         ordering = ["state__name"]
         verbose_name = _("vote")
         verbose_name_plural = _("votes")
-        constraints = [models.UniqueConstraint(fields=["ballot", "state"], name="vote_once_per_state")]
+        constraints = [
+            models.UniqueConstraint(fields=["ballot", "state"], name="vote_once_per_state"),
+            models.UniqueConstraint(
+                fields=["ballot", "cast_by"], condition=models.Q(state__isnull=True), name="vote_once_per_member"
+            ),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.state}: {self.choice}"
+        return f"{self.state or self.cast_by}: {self.choice}"
 
 
 @audited
@@ -754,3 +808,81 @@ class RoundCandidate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.candidate}: {self.votes}"
+
+
+# --- bodies: committees with their own members (rules §4; services in governance/bodies.py) ---------
+
+
+@audited
+class BodyMembership(models.Model):
+    """A person's term on a committee: appointed ad personam, or as a member state's representative."""
+
+    body = models.ForeignKey(Council, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("body"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="body_memberships", verbose_name=_("member")
+    )
+    state = models.ForeignKey(
+        MemberState,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="committee_seats",
+        verbose_name=_("represents"),
+        help_text=_("Committees of one representative per member state only; blank for members ad personam."),
+    )
+    start = models.DateField(_("term start"))
+    end = models.DateField(_("term end"), null=True, blank=True, help_text=_("Exclusive; blank while open-ended."))
+
+    class Meta:
+        ordering = ["body__name", "-start"]
+        verbose_name = _("committee membership")
+        verbose_name_plural = _("committee memberships")
+        constraints = [
+            # One seat per person and body at a time, and one representative per state and body.
+            ExclusionConstraint(
+                name="bodymembership_one_active_per_person",
+                expressions=[
+                    (DateRangeFunc("start", "end", models.Value("[)")), RangeOperators.OVERLAPS),
+                    ("body", RangeOperators.EQUAL),
+                    ("user", RangeOperators.EQUAL),
+                ],
+            ),
+            ExclusionConstraint(
+                name="bodymembership_one_active_per_state",
+                expressions=[
+                    (DateRangeFunc("start", "end", models.Value("[)")), RangeOperators.OVERLAPS),
+                    ("body", RangeOperators.EQUAL),
+                    ("state", RangeOperators.EQUAL),
+                ],
+                condition=models.Q(state__isnull=False),
+            ),
+            models.CheckConstraint(
+                condition=models.Q(end__isnull=True) | models.Q(end__gt=models.F("start")),
+                name="bodymembership_end_after_start",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        seat = f" ({self.state})" if self.state_id else ""
+        return f"{self.user}{seat} — {self.body}"
+
+
+@audited
+class Recommendation(models.Model):
+    """A committee's motion attached to the Council motion it advises on; shown there once adopted."""
+
+    motion = models.OneToOneField(
+        Motion, on_delete=models.CASCADE, related_name="recommendation", verbose_name=_("committee motion")
+    )
+    council_motion = models.ForeignKey(
+        Motion, on_delete=models.CASCADE, related_name="recommendations", verbose_name=_("Council motion")
+    )
+    attached_at = models.DateTimeField(_("attached at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["attached_at"]
+        verbose_name = _("committee recommendation")
+        verbose_name_plural = _("committee recommendations")
+
+    def __str__(self) -> str:
+        return f"{self.motion} → {self.council_motion}"

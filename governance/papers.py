@@ -35,7 +35,18 @@ from cernai.core.audit import audit_context
 from cernai.core.notifications import notify
 
 from . import selectors
-from .models import Adviser, Appointment, Convocation, MemberState, Minutes, Paper, PaperCounter, Session
+from .models import (
+    Adviser,
+    Appointment,
+    BodyMembership,
+    Convocation,
+    Council,
+    MemberState,
+    Minutes,
+    Paper,
+    PaperCounter,
+    Session,
+)
 from .services import GovernanceError
 
 # --- who ----------------------------------------------------------------------------------------
@@ -57,12 +68,16 @@ def readable_papers(user: Any) -> QuerySet[Paper]:
     papers = Paper.objects.select_related("item__session__council", "file")
     if user is not None and user.is_authenticated and is_secretariat(user):
         return papers  # drafts too: the secretariat checks a paper before publishing it
-    readable = Q(classification=Paper.Classification.PUBLIC)
+    # A committee's papers stay with its members (rules §4), even its public ones.
+    readable = Q(classification=Paper.Classification.PUBLIC, item__session__council__kind=Council.Kind.COUNCIL)
     if user is not None and user.is_authenticated and selectors.sees_council_business(user):
-        seen = selectors.visible_sessions(user)
-        readable |= Q(classification=Paper.Classification.RESTRICTED, item__session__in=seen)
+        seen = Q(item__session__in=selectors.visible_sessions(user))
+        readable |= seen & Q(classification__in=[Paper.Classification.PUBLIC, Paper.Classification.RESTRICTED])
+        # Closed-session papers: the Council's to member-state delegations; a committee's to its members.
+        closed_to = ~Q(item__session__council__kind=Council.Kind.COUNCIL)
         if attends_closed_sessions(user):
-            readable |= Q(classification=Paper.Classification.CLOSED, item__session__in=seen)
+            closed_to = Q()
+        readable |= seen & closed_to & Q(classification=Paper.Classification.CLOSED)
     return papers.filter(readable, published_at__isnull=False)
 
 
@@ -80,9 +95,19 @@ def may_read_paper_file(user: Any, private_file: Any) -> bool:
 def session_audience(session: Session, *, closed: bool | None = None) -> list[Any]:
     """Who is told about ``session``'s business: the serving delegates and advisers of the states
     that sit in it — member states only when ``closed`` (default: the session's own closedness) —
-    and the chair of its body. Extend here for bodies with their own members."""
+    and the chair of its body; for a committee, its serving members and its chair."""
     closed = session.closed if closed is None else closed
     today = timezone.localdate()
+    if session.council.kind != Council.Kind.COUNCIL:  # a committee: its serving members and its chair
+        return list(
+            get_user_model()
+            .objects.filter(
+                Q(body_memberships__in=BodyMembership.objects.filter(selectors.serving_on(today), body=session.council))
+                | Q(chaired_councils=session.council_id)
+            )
+            .distinct()
+            .order_by("pk")
+        )
     states = MemberState.objects.all()
     if closed:
         states = states.filter(status=MemberState.Status.MEMBER)

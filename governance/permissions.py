@@ -45,6 +45,8 @@ _SECRETARIAT_MODELS = [
     "ratification",
     "ballot",
     "election",
+    "bodymembership",
+    "recommendation",
 ]
 for _model in _SECRETARIAT_MODELS:
     for _action in ("view", "add", "change", "delete"):

@@ -1,5 +1,6 @@
 """Governance roles from governance records: a serving appointment makes a delegate, a serving
-attachment an adviser, chairing a council the chair. Registered in apps.ready()."""
+attachment an adviser, chairing the Council the chair, a serving committee membership (or chairing a
+committee) a committee member. Registered in apps.ready()."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.utils import timezone
 from cernai.accounts import roles
 from cernai.core import registry
 
-from .models import Adviser, Appointment, Council
+from .models import Adviser, Appointment, BodyMembership, Council
 from .selectors import serving_on
 
 
@@ -27,14 +28,22 @@ def roles_from_governance(user: Any) -> set[str]:
         .annotate(
             delegate=Exists(Appointment.objects.filter(serving_on(today), user=person)),
             adviser=Exists(Adviser.objects.filter(serving_on(today), user=person)),
-            chair=Exists(Council.objects.filter(chair=person)),
+            chair=Exists(Council.objects.filter(chair=person, kind=Council.Kind.COUNCIL)),
+            committee=Exists(BodyMembership.objects.filter(serving_on(today), user=person)),
+            committee_chair=Exists(Council.objects.filter(chair=person).exclude(kind=Council.Kind.COUNCIL)),
         )
-        .values("delegate", "adviser", "chair")
+        .values("delegate", "adviser", "chair", "committee", "committee_chair")
         .first()
     ) or {}
     return {
         role
-        for role, flag in ((roles.DELEGATE, "delegate"), (roles.ADVISER, "adviser"), (roles.CHAIR, "chair"))
+        for role, flag in (
+            (roles.DELEGATE, "delegate"),
+            (roles.ADVISER, "adviser"),
+            (roles.CHAIR, "chair"),
+            (roles.COMMITTEE, "committee"),
+            (roles.COMMITTEE, "committee_chair"),
+        )
         if flags.get(flag)
     }
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
@@ -10,14 +11,18 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import tally
+from . import committees, tally
 from .models import (
     Adviser,
     Appointment,
     Attendance,
     Ballot,
+    BodyMembership,
+    Council,
     ElectorateEntry,
     MemberState,
+    Motion,
+    Recommendation,
     Session,
     VotingAuthorisation,
 )
@@ -94,26 +99,47 @@ def delegates_of_states(state_ids: list[int], *, on: dt.date | None = None) -> l
     return [a.user for a in Appointment.objects.select_related("user").filter(serving_on(on), state_id__in=state_ids)]
 
 
+def serving_memberships(user: Any, *, on: dt.date | None = None) -> QuerySet[BodyMembership]:
+    """The committee seats ``user`` holds today (or on ``on``)."""
+    if not (user and user.is_authenticated):
+        return BodyMembership.objects.none()
+    return BodyMembership.objects.filter(serving_on(on or timezone.localdate()), user=user)
+
+
 def sees_council_business(user: Any) -> bool:
-    """Delegates, advisers, the chair and the secretariat see sessions and ballots."""
+    """Delegates, advisers, the chair, committee members and the secretariat see sessions and ballots
+    (each only those of their own bodies: visible_sessions)."""
+    from cernai.accounts import roles
     from cernai.accounts.permissions import is_chair, is_secretariat
 
-    return bool(is_secretariat(user) or is_chair(user) or represented_state(user) is not None)
+    return bool(
+        is_secretariat(user)
+        or is_chair(user)
+        or represented_state(user) is not None
+        or roles.COMMITTEE in roles.held(user)
+    )
 
 
 def visible_sessions(user: Any) -> QuerySet[Session]:
-    """Sessions this user may see: closed sessions only for member-state delegations, chair and staff."""
+    """Sessions this user may see. The Council's: member-state delegations (closed sessions only for
+    member states), its chair and the secretariat. A committee's: its serving members, its chair and
+    the secretariat only (rules §4)."""
     from cernai.accounts.permissions import is_chair, is_secretariat
 
     sessions = Session.objects.select_related("council").order_by("-starts_at")
-    if is_secretariat(user) or is_chair(user):
+    if is_secretariat(user):
         return sessions
-    state = represented_state(user)
-    if state is None:
+    if not (user and user.is_authenticated):
         return sessions.none()
-    if state.status == MemberState.Status.MEMBER:
-        return sessions
-    return sessions.filter(closed=False)
+    council = Q(council__kind=Council.Kind.COUNCIL)
+    # A committee's sessions: those of the bodies this person sits on or chairs.
+    seen = Q(council_id__in=serving_memberships(user).values("body_id")) | Q(council__chair=user)
+    if is_chair(user):
+        seen |= council
+    state = represented_state(user)
+    if state is not None:
+        seen |= council if state.status == MemberState.Status.MEMBER else council & Q(closed=False)
+    return sessions.filter(seen)
 
 
 def visible_ballots(user: Any) -> QuerySet[Ballot]:
@@ -123,11 +149,84 @@ def visible_ballots(user: Any) -> QuerySet[Ballot]:
     )
 
 
+def runs_body(user: Any, body: Council) -> bool:
+    """Who opens, closes and publishes a body's ballots: the secretariat and that body's chair."""
+    from cernai.accounts.permissions import is_secretariat
+
+    return bool(is_secretariat(user) or (user and user.is_authenticated and body.chair_id == user.pk))
+
+
+@dataclass(frozen=True)
+class Seat:
+    """Where a person votes in a body: for a state (the Council's delegate, a committee's state
+    representative) or in person (a member ad personam)."""
+
+    state: MemberState | None
+    member_id: int | None
+    role: str  # the delegate's role in the Council (joint mode); blank in committees
+    label: str
+
+    def entry_filter(self) -> dict[str, Any]:
+        return {"state_id": self.state.pk} if self.state is not None else {"member_id": self.member_id}
+
+
+def voting_seat(user: Any, body: Council, *, on: dt.date | None = None, fresh: bool = False) -> Seat | None:
+    """The seat through which ``user`` votes in ``body``'s ballots on ``on``, if any."""
+    if not (user and user.is_authenticated):
+        return None
+    if body.kind == Council.Kind.COUNCIL:
+        appointment = active_appointment(user, on=on, fresh=fresh)
+        if appointment is None:
+            return None
+        return Seat(state=appointment.state, member_id=None, role=appointment.role, label=appointment.state.name)
+    membership = serving_memberships(user, on=on).filter(body=body).select_related("state").first()
+    if membership is None:
+        return None
+    if body.kind == Council.Kind.PER_STATE:
+        if membership.state is None:
+            return None
+        return Seat(state=membership.state, member_id=None, role="", label=membership.state.name)
+    return Seat(state=None, member_id=user.pk, role="", label=str(user))
+
+
+def body_of_ballot(ballot_id: int) -> Council:
+    """The body whose ballot this is (through its motion's session)."""
+    return Council.objects.get(sessions__items__motions__ballots=ballot_id)
+
+
+def electors_of(body: Council, *, state_ids: list[int], member_ids: list[int], on: dt.date) -> list[Any]:
+    """The people to tell about a body's ballot: the Council's delegates of these states, a
+    committee's representatives of these states, or these members in person."""
+    if body.kind == Council.Kind.COUNCIL:
+        return delegates_of_states(state_ids, on=on)
+    seats = BodyMembership.objects.select_related("user").filter(serving_on(on), body=body)
+    if body.kind == Council.Kind.PER_STATE:
+        seats = seats.filter(state_id__in=state_ids)
+    else:
+        seats = seats.filter(user_id__in=member_ids)
+    return [m.user for m in seats]
+
+
+def recommendations_for(motion: Motion) -> list[Recommendation]:
+    """The committees' adopted recommendations on a Council motion (shown on it and on its ballot)."""
+    return list(
+        Recommendation.objects.filter(council_motion=motion, motion__status=Motion.Status.ADOPTED)
+        .select_related("motion__item__session__council")
+        .prefetch_related("motion__ballots")
+        .order_by("attached_at")
+    )
+
+
 def public_resolutions() -> QuerySet[Ballot]:
-    """The register of resolutions: published results of open sessions."""
+    """The register of resolutions: the Council's published results of open sessions (a committee's
+    ballots stay with its members; its adopted recommendations show on the Council motion)."""
     return (
         Ballot.objects.select_related("motion__item__session", "election_round")
-        .filter(status=Ballot.Status.PUBLISHED, motion__item__session__closed=False)
+        .filter(
+            status=Ballot.Status.PUBLISHED,
+            motion__item__session__closed=False,
+            motion__item__session__council__kind=Council.Kind.COUNCIL,
+        )
         .order_by("-published_at", "-pk")
     )
 
@@ -154,8 +253,9 @@ def turnout(ballot_id: int, *, limit: int = 50) -> dict[str, Any]:
         ElectorateEntry.objects.filter(
             ballot_id=ballot_id, reason=ElectorateEntry.Reason.ENTITLED, voted_at__isnull=True
         )
-        .order_by("state__name")
-        .values_list("state__name", flat=True)[:limit]
+        .annotate(who=Coalesce("state__name", "member__name"))
+        .order_by("who")
+        .values_list("who", flat=True)[:limit]
     )
     voted_count: int = ballot.live_voted  # type: ignore[attr-defined]
     remaining = ballot.entitled_count - voted_count
@@ -178,23 +278,28 @@ def ballot_breakdown(ballot: Ballot) -> dict[str, Any]:
         return {
             "receipts": list(SecretChoice.objects.filter(ballot=ballot).order_by("receipt").values("receipt", "choice"))
         }
-    votes = {v.state_id: v for v in Vote.objects.filter(ballot=ballot).select_related("cast_by")}
+    # Keyed by state, or by the member in person (committees ad personam).
+    votes: dict[Any, Any] = {
+        v.state_id or ("member", v.cast_by_id): v for v in Vote.objects.filter(ballot=ballot).select_related("cast_by")
+    }
     keys: dict[int, list[Any]] = {}
     if ballot.mode == Ballot.Mode.JOINT:
         for key in JointKey.objects.filter(ballot=ballot):
             keys.setdefault(key.state_id, []).append(key)
     rows = []
     for entry in ElectorateEntry.objects.filter(ballot=ballot, reason=ElectorateEntry.Reason.ENTITLED).select_related(
-        "state"
+        "state", "member"
     ):
-        vote = votes.get(entry.state_id)
+        vote = votes.get(entry.state_id or ("member", entry.member_id))
         if vote is not None:
             label = vote.get_choice_display()
         elif entry.state_id in keys:
             label = _("split") if len(keys[entry.state_id]) > 1 else _("incomplete")
         else:
             label = _("did not vote")
-        rows.append({"state": entry.state, "choice": vote.choice if vote else "", "label": label, "vote": vote})
+        rows.append(
+            {"state": entry.state or entry.member, "choice": vote.choice if vote else "", "label": label, "vote": vote}
+        )
     # Every receipt handed out, with the choice it recorded: the counted votes (either mode) or each
     # delegate's own key (joint mode), so every delegate finds the code they were given.
     issued = (
@@ -208,6 +313,26 @@ def electorate_for(ballot: Ballot, *, on: dt.date) -> list[ElectorateEntry]:
     """The electorate ``ballot`` would freeze if it opened on ``on`` (unsaved entries): who is entitled,
     why anyone is not, who counts in "all member states", who is present at its session."""
     motion = ballot.motion
+    body = motion.item.session.council
+    if body.kind == Council.Kind.AD_PERSONAM:
+        # One vote per member serving at the opening; presence is the member's own check-in.
+        present_members = set(
+            Attendance.objects.filter(session_id=motion.item.session_id, member__isnull=False).values_list(
+                "member_id", flat=True
+            )
+        )
+        return [
+            ElectorateEntry(
+                ballot=ballot,
+                member_id=user_id,
+                reason=ElectorateEntry.Reason.ENTITLED,
+                counts_in_all=True,
+                present=user_id in present_members,
+            )
+            for user_id in BodyMembership.objects.filter(serving_on(on), body=body)
+            .order_by("user__name")
+            .values_list("user_id", flat=True)
+        ]
     authorised = set(
         VotingAuthorisation.objects.filter(valid_from__lte=on)
         .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
@@ -238,12 +363,13 @@ def quorum_of(ballot: Ballot, entries: list[ElectorateEntry]) -> dict[str, Any]:
     """Entitled and present states of an electorate, whether the quorum is met and the sentence saying so."""
     entitled = [e for e in entries if e.reason == ElectorateEntry.Reason.ENTITLED]
     present = sum(1 for e in entitled if e.present)
+    body = ballot.motion.item.session.council
     return {
         "entitled": len(entitled),
         "present": present,
-        "required": ballot.motion.item.session.council.quorum_required,
+        "required": body.quorum_required,
         "met": tally.quorum_met(entitled=len(entitled), present=present),
-        "line": tally.quorum_line(entitled=len(entitled), present=present),
+        "line": committees.quorum_line(body_kind=body.kind, entitled=len(entitled), present=present),
     }
 
 
@@ -255,6 +381,10 @@ def quorum_before_opening(ballot: Ballot) -> dict[str, Any]:
 def state_vote_label(ballot: Ballot, *, entry: Any, vote: Any, keys: list[Any], user: Any) -> str:
     """Where a delegation stands in a ballot, in words: voted (and how, when named), not yet,
     "split", or waiting for the co-delegate (joint mode)."""
+    if entry is not None and entry.member_id is not None:  # a member ad personam votes in person
+        if vote is not None:
+            return _("you voted %(choice)s") % {"choice": vote.get_choice_display()}
+        return _("you have voted (secret ballot)") if entry.voted_at else _("you have not voted yet")
     if entry is None or entry.reason != ElectorateEntry.Reason.ENTITLED:
         return _("your state cannot vote in this ballot")
     if vote is not None:
@@ -288,25 +418,54 @@ def receipts_given_to(user: Any, *, ballot: Ballot | None = None) -> list[dict[s
 
 
 def open_ballots_with_status(user: Any) -> list[dict[str, Any]]:
-    """The open ballots this person sees, each with their delegation's standing, in four queries."""
+    """The open ballots this person sees, each with their seat's standing (their delegation's, their
+    committee seat's), in a constant number of queries."""
     from .models import JointKey, Vote
 
-    ballots = list(visible_ballots(user).filter(status=Ballot.Status.OPEN).select_related("motion")[:20])
+    ballots = list(
+        visible_ballots(user).filter(status=Ballot.Status.OPEN).select_related("motion__item__session__council")[:20]
+    )
     appointment = active_appointment(user)
-    if appointment is None:
+    seats = {m.body_id: m.state_id for m in serving_memberships(user)}
+    if appointment is None and not seats:
         return [{"ballot": b, "status": ""} for b in ballots]
-    state_id = appointment.state_id
-    entries = {e.ballot_id: e for e in ElectorateEntry.objects.filter(ballot__in=ballots, state_id=state_id)}
-    votes = {v.ballot_id: v for v in Vote.objects.filter(ballot__in=ballots, state_id=state_id)}
-    keys: dict[int, list[Any]] = {}
-    for key in JointKey.objects.filter(ballot__in=ballots, state_id=state_id):
-        keys.setdefault(key.ballot_id, []).append(key)
-    return [
-        {
-            "ballot": b,
-            "status": state_vote_label(
-                b, entry=entries.get(b.pk), vote=votes.get(b.pk), keys=keys.get(b.pk, []), user=user
-            ),
-        }
-        for b in ballots
-    ]
+
+    def seat_key(ballot: Ballot) -> tuple[str, int] | None:
+        body = ballot.motion.item.session.council
+        if body.kind == Council.Kind.COUNCIL:
+            return ("state", appointment.state_id) if appointment else None
+        if body.pk not in seats:
+            return None
+        state_id = seats[body.pk]
+        return ("state", state_id) if state_id else ("member", user.pk)
+
+    state_ids = {appointment.state_id} if appointment else set()
+    state_ids |= {s for s in seats.values() if s}
+    entries: dict[tuple[int, tuple[str, int | None]], Any] = {}
+    for e in ElectorateEntry.objects.filter(ballot__in=ballots).filter(
+        Q(state_id__in=state_ids) | Q(member_id=user.pk)
+    ):
+        entries[(e.ballot_id, ("state", e.state_id) if e.state_id else ("member", e.member_id))] = e
+    votes = {
+        (v.ballot_id, ("state", v.state_id) if v.state_id else ("member", v.cast_by_id)): v
+        for v in Vote.objects.filter(ballot__in=ballots).filter(
+            Q(state_id__in=state_ids) | Q(state__isnull=True, cast_by=user)
+        )
+    }
+    keys: dict[tuple[int, tuple[str, int]], list[Any]] = {}
+    for key in JointKey.objects.filter(ballot__in=ballots, state_id__in=state_ids):
+        keys.setdefault((key.ballot_id, ("state", key.state_id)), []).append(key)
+    rows = []
+    for b in ballots:
+        seat = seat_key(b)
+        if seat is None:
+            rows.append({"ballot": b, "status": ""})
+            continue
+        k = (b.pk, seat)
+        rows.append(
+            {
+                "ballot": b,
+                "status": state_vote_label(b, entry=entries.get(k), vote=votes.get(k), keys=keys.get(k, []), user=user),
+            }
+        )
+    return rows

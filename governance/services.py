@@ -29,12 +29,13 @@ from cernai.core.audit import audit_context
 from cernai.core.errors import Refusal
 from cernai.core.notifications import notify
 
-from . import envelopes, tally
+from . import committees, envelopes, tally
 from .models import (
     Appointment,
     Attendance,
     Ballot,
     Choice,
+    Council,
     ElectorateEntry,
     JointKey,
     MemberState,
@@ -47,12 +48,15 @@ from .models import (
     Vote,
 )
 from .selectors import (
-    active_appointment,
-    delegates_of_states,
+    Seat,
+    body_of_ballot,
     electorate_for,
+    electors_of,
     overlapping_appointments,
     quorum_of,
+    serving_memberships,
     serving_on,
+    voting_seat,
 )
 
 
@@ -132,8 +136,20 @@ def end_appointment(*, actor: Any, appointment: Appointment, end: dt.date) -> Ap
     return appointment
 
 
-def check_attendance(*, session: Session, state: MemberState) -> None:
-    """Refuse attendance the rules do not allow: closed sessions are for member states only."""
+def check_attendance(*, session: Session, state: MemberState | None = None, member: Any = None) -> None:
+    """Refuse attendance the rules do not allow: closed sessions are for member states only; a
+    committee ad personam records its members in person, other bodies record states."""
+    body = session.council
+    if body.kind == Council.Kind.AD_PERSONAM:
+        if member is None or not serving_memberships(member).filter(body=body).exists():
+            raise GovernanceError(
+                _("Only a serving member of %(body)s can be checked in to its session.") % {"body": body.name},
+                code="not_member",
+                field="member",
+            )
+        return
+    if state is None:
+        raise GovernanceError(_("Choose the state to check in."), code="required", field="state")
     if session.closed and state.status != MemberState.Status.MEMBER:
         raise GovernanceError(
             _("Closed sessions are for member states only; %(state)s is not a member state (%(status)s).")
@@ -143,17 +159,28 @@ def check_attendance(*, session: Session, state: MemberState) -> None:
         )
 
 
-def check_in(*, user: Any, session: Session, state: MemberState | None = None, actor: Any = None) -> Attendance:
-    """Register a state's presence at a session (a delegate for their own state, or the secretariat)."""
-    if state is None:
-        appointment = active_appointment(user, fresh=True)
-        if appointment is None:
-            raise GovernanceError(_("Only a serving delegate can check in a delegation."), code="not_delegate")
-        state = appointment.state
-    check_attendance(session=session, state=state)
+def check_in(
+    *, user: Any, session: Session, state: MemberState | None = None, member: Any = None, actor: Any = None
+) -> Attendance:
+    """Register a presence at a session: a delegate (or a committee's representative) for their own
+    state, a member ad personam in person, or the secretariat for any of them."""
+    body = session.council
+    if state is None and member is None:
+        seat = voting_seat(user, body, fresh=True)
+        if seat is None:
+            if body.kind == Council.Kind.COUNCIL:
+                raise GovernanceError(_("Only a serving delegate can check in a delegation."), code="not_delegate")
+            raise GovernanceError(
+                _("Only a serving member of %(body)s can check in to its session.") % {"body": body.name},
+                code="not_member",
+            )
+        state = seat.state
+        member = user if seat.member_id else None
+    check_attendance(session=session, state=state, member=member)
+    who: dict[str, Any] = {"member": member} if body.kind == Council.Kind.AD_PERSONAM else {"state": state}
     with transaction.atomic(), audit_context(actor=actor or user, reason="check in"):
         attendance, _created = Attendance.objects.get_or_create(
-            session=session, state=state, defaults={"checked_in_by": actor or user}
+            session=session, **who, defaults={"checked_in_by": actor or user}
         )
     return attendance
 
@@ -218,6 +245,19 @@ def open_ballot(*, actor: Any, ballot_id: int, now: dt.datetime | None = None) -
         ballot.motion = motion
         if motion.status == Motion.Status.WITHDRAWN:
             raise GovernanceError(_("The motion was withdrawn: its ballot cannot open."), code="withdrawn")
+        body = motion.item.session.council
+        # A committee's ballots: its own motion kinds, one holder per seat (rules §4, governance/committees.py).
+        if not committees.motion_kind_allowed(body_kind=body.kind, motion_kind=motion.kind):
+            raise GovernanceError(
+                _("%(body)s decides ordinary, budget and two-thirds-of-all motions only; this one is the Council's.")
+                % {"body": body.name},
+                code="kind",
+            )
+        if ballot.mode == Ballot.Mode.JOINT and not committees.joint_mode_allowed(body_kind=body.kind):
+            raise GovernanceError(
+                _("A committee's seats have one holder each: its ballots use the 'either delegate' mode."),
+                code="mode",
+            )
         if motion.kind == Motion.Kind.AMENDMENT:
             raise GovernanceError(
                 _("A convention amendment is decided by ratification, not by a ballot."), code="amendment"
@@ -245,10 +285,14 @@ def open_ballot(*, actor: Any, ballot_id: int, now: dt.datetime | None = None) -
         if motion.status == Motion.Status.DRAFT:
             motion.status = Motion.Status.TABLED
             motion.save(update_fields=["status"])
+        entitled = [e for e in entries if e.reason == ElectorateEntry.Reason.ENTITLED]
         notify(
             kind="governance.ballot_opened",
-            recipients=delegates_of_states(
-                [e.state_id for e in entries if e.reason == ElectorateEntry.Reason.ENTITLED], on=today
+            recipients=electors_of(
+                body,
+                state_ids=[e.state_id for e in entitled if e.state_id],
+                member_ids=[e.member_id for e in entitled if e.member_id],
+                on=today,
             ),
             dedupe_key=f"governance.ballot_opened:{ballot.pk}",
             context={"motion_title": motion.title, "closes_at": ballot.closes_at},
@@ -273,12 +317,14 @@ def _share_locked(ballot_id: int) -> Ballot:
     return rows[0]
 
 
-def _already_voted(entry_id: int, state: MemberState) -> GovernanceError:
+def _already_voted(entry_id: int, seat: Seat) -> GovernanceError:
     entry = ElectorateEntry.objects.select_related("voted_by").get(pk=entry_id)
+    if seat.member_id is not None:
+        return GovernanceError(_("You have already voted in this ballot. A vote is final."), code="already_voted")
     return GovernanceError(
         _("%(state)s has already voted: cast by %(who)s at %(when)s. A state's vote is final.")
         % {
-            "state": state.name,
+            "state": seat.label,
             "who": entry.voted_by or _("a delegate"),
             "when": timezone.localtime(entry.voted_at).strftime("%Y-%m-%d %H:%M") if entry.voted_at else "",
         },
@@ -286,43 +332,56 @@ def _already_voted(entry_id: int, state: MemberState) -> GovernanceError:
     )
 
 
-def _voting_entry(ballot: Ballot, user: Any, now: dt.datetime, *, lock: bool) -> tuple[Appointment, ElectorateEntry]:
-    """The questions asked at every step of casting: is the ballot open, is ``user`` a serving
-    delegate, is their state entitled in the frozen electorate. Returns the appointment and the
-    state's register row (locked when ``lock``)."""
+def _voting_entry(ballot: Ballot, user: Any, now: dt.datetime, *, lock: bool) -> tuple[Seat, ElectorateEntry]:
+    """The questions asked at every step of casting: is the ballot open, does ``user`` hold a seat in
+    the ballot's body (a Council delegate, a committee member), is that seat (their state, or they in
+    person) entitled in the frozen electorate. Returns the seat and its register row (locked when
+    ``lock``)."""
     if ballot.status != Ballot.Status.OPEN or (ballot.closes_at and ballot.closes_at <= now):
         raise GovernanceError(_("This ballot is not open for voting."), code="not_open")
-    appointment = active_appointment(user, on=timezone.localdate(now), fresh=True)
-    if appointment is None:
+    body = body_of_ballot(ballot.pk)
+    seat = voting_seat(user, body, on=timezone.localdate(now), fresh=True)
+    if seat is None:
+        if body.kind != Council.Kind.COUNCIL:
+            raise GovernanceError(
+                _("Only a serving member of %(body)s can vote in its ballots.") % {"body": body.name},
+                code="not_member",
+            )
         raise GovernanceError(
             _("Only a serving delegate of a member state can vote; advisers and staff cannot."),
             code="not_delegate",
         )
-    entries = ElectorateEntry.objects.only("pk", "state_id", "reason", "voted_at")
+    # order_by(): the default ordering joins the (nullable) state, and FOR UPDATE refuses outer joins.
+    entries = ElectorateEntry.objects.only("pk", "state_id", "reason", "voted_at").order_by()
     if lock:
         # The state's own register row is the per-state lock: both delegates of a state (and their
         # retries) queue here, other states do not. No join in the locking query, so the row re-read
         # after waiting is the committed one.
         entries = entries.select_for_update()
-    entry = entries.filter(ballot_id=ballot.pk, state_id=appointment.state_id).first()
+    entry = entries.filter(ballot_id=ballot.pk, **seat.entry_filter()).first()
     if entry is None:
+        if seat.member_id is not None:
+            raise GovernanceError(
+                _("You were not a member when this ballot opened: its electorate was frozen then."),
+                code="not_in_electorate",
+            )
         raise GovernanceError(_("Your state is not in this ballot's electorate."), code="not_in_electorate")
     if entry.reason != ElectorateEntry.Reason.ENTITLED:
         raise GovernanceError(
             _("%(state)s cannot vote in this ballot: %(reason)s.")
-            % {"state": appointment.state.name, "reason": entry.get_reason_display()},
+            % {"state": seat.label, "reason": entry.get_reason_display()},
             code=entry.reason,
         )
-    return appointment, entry
+    return seat, entry
 
 
 def check_may_cast(*, ballot_id: int, user: Any, now: dt.datetime | None = None) -> None:
     """Refuse, before the confirmation step, anyone the cast itself would refuse."""
     now = now or timezone.now()
     ballot = Ballot.objects.only("pk", "status", "closes_at", "mode").get(pk=ballot_id)
-    appointment, entry = _voting_entry(ballot, user, now, lock=False)
+    seat, entry = _voting_entry(ballot, user, now, lock=False)
     if ballot.mode == Ballot.Mode.EITHER and entry.voted_at is not None:
-        raise _already_voted(entry.pk, appointment.state)
+        raise _already_voted(entry.pk, seat)
 
 
 def cast_vote(*, ballot_id: int, user: Any, choice: str, now: dt.datetime | None = None) -> CastReceipt:
@@ -334,11 +393,11 @@ def cast_vote(*, ballot_id: int, user: Any, choice: str, now: dt.datetime | None
     now = now or timezone.now()
     with transaction.atomic():
         ballot = _share_locked(ballot_id)
-        appointment, entry = _voting_entry(ballot, user, now, lock=True)
+        seat, entry = _voting_entry(ballot, user, now, lock=True)
         if ballot.mode == Ballot.Mode.JOINT:
-            return _cast_joint_key(ballot, entry, appointment, user, choice, now)
+            return _cast_joint_key(ballot, entry, seat, user, choice, now)
         if entry.voted_at is not None:
-            raise _already_voted(entry.pk, appointment.state)
+            raise _already_voted(entry.pk, seat)
         receipt = _receipt()
         with audit_context(actor=user, reason="cast vote"):
             try:
@@ -365,34 +424,34 @@ def cast_vote(*, ballot_id: int, user: Any, choice: str, now: dt.datetime | None
                         vote.seal = vote_seal(vote)
                         vote.save(force_insert=True)
             except IntegrityError as exc:
-                if "vote_once_per_state" not in str(exc):
+                if "vote_once_per_state" not in str(exc) and "vote_once_per_member" not in str(exc):
                     raise
-                raise _already_voted(entry.pk, appointment.state) from exc
+                raise _already_voted(entry.pk, seat) from exc
             # Conditional: a register already marked (by any path) is never overwritten.
             claimed = ElectorateEntry.objects.filter(pk=entry.pk, voted_at__isnull=True).update(
                 voted_at=now, voted_by=user
             )
             if not claimed:  # raising rolls the inserted choice back with the transaction
-                raise _already_voted(entry.pk, appointment.state)
-    return CastReceipt(receipt=receipt, state=appointment.state.name, counted=True)
+                raise _already_voted(entry.pk, seat)
+    return CastReceipt(receipt=receipt, state=seat.label, counted=True)
 
 
 def _cast_joint_key(
-    ballot: Ballot, entry: ElectorateEntry, appointment: Appointment, user: Any, choice: str, now: dt.datetime
+    ballot: Ballot, entry: ElectorateEntry, seat: Seat, user: Any, choice: str, now: dt.datetime
 ) -> CastReceipt:
     """Dual key: store this delegate's key; the state's vote exists only while the keys agree
     (or while the other seat is vacant). Runs under the state's register row lock (see cast_vote),
     so the two delegates of a state never interleave here."""
+    if entry.state_id is None:  # joint mode is refused at opening for committees (members vote in person)
+        raise GovernanceError(_("Joint mode needs a state's two delegates."), code="mode")
     with audit_context(actor=user, reason="submit joint key"):
-        key = JointKey.objects.filter(ballot_id=ballot.pk, state_id=entry.state_id, role=appointment.role).first()
+        key = JointKey.objects.filter(ballot_id=ballot.pk, state_id=entry.state_id, role=seat.role).first()
         if key is None:
-            key = JointKey(ballot_id=ballot.pk, state_id=entry.state_id, role=appointment.role, receipt=_receipt())
+            key = JointKey(ballot_id=ballot.pk, state_id=entry.state_id, role=seat.role, receipt=_receipt())
         key.delegate, key.choice, key.submitted_at = user, choice, now
         key.save()
         other_role = (
-            Appointment.Role.POLITICAL
-            if appointment.role == Appointment.Role.SCIENTIFIC
-            else Appointment.Role.SCIENTIFIC
+            Appointment.Role.POLITICAL if seat.role == Appointment.Role.SCIENTIFIC else Appointment.Role.SCIENTIFIC
         )
         other_seat_filled = Appointment.objects.filter(
             serving_on(timezone.localdate(now)), state_id=entry.state_id, role=other_role
@@ -416,7 +475,7 @@ def _cast_joint_key(
         ElectorateEntry.objects.filter(pk=entry.pk).update(
             voted_at=now if agreed else None, voted_by=user if agreed else None
         )
-    return CastReceipt(receipt=key.receipt, state=appointment.state.name, counted=agreed is not None)
+    return CastReceipt(receipt=key.receipt, state=seat.label, counted=agreed is not None)
 
 
 def _counts(ballot: Ballot) -> dict[str, int]:
@@ -433,7 +492,11 @@ def compute_result(ballot: Ballot) -> tally.Result:
     """Run the tally engine on a ballot's stored votes and frozen electorate."""
     counts = _counts(ballot)
     council = ballot.motion.item.session.council
-    weighted = council.weighted_rule == council.WeightedRule.ON and ballot.secrecy == Ballot.Secrecy.NAMED
+    weighted = (
+        council.weighted_rule == council.WeightedRule.ON
+        and ballot.secrecy == Ballot.Secrecy.NAMED
+        and council.kind != Council.Kind.AD_PERSONAM  # contribution weights are states' weights
+    )
     weights: dict[str, Any] = {}
     if weighted:
         shares = Vote.objects.filter(ballot=ballot).aggregate(
@@ -451,7 +514,9 @@ def compute_result(ballot: Ballot) -> tally.Result:
         quorum_required=council.quorum_required,
         **weights,
     )
-    return tally.tally(kind=ballot.motion.kind, electorate=electorate, weighted=weighted, **counts)
+    return committees.tally_body(
+        body_kind=council.kind, kind=ballot.motion.kind, electorate=electorate, weighted=weighted, **counts
+    )
 
 
 def _publish_secret_choices(ballot: Ballot) -> None:
@@ -532,17 +597,23 @@ def publish_result(*, actor: Any, ballot_id: int, now: dt.datetime | None = None
             motion.status = (
                 Motion.Status.ADOPTED if ballot.outcome == Ballot.Outcome.ADOPTED else Motion.Status.REJECTED
             )
-            if motion.status == Motion.Status.ADOPTED and not motion.resolution_number:
+            council = motion.item.session.council
+            # Resolutions are the Council's: a committee's adopted motion is a recommendation, unnumbered.
+            if (
+                motion.status == Motion.Status.ADOPTED
+                and not motion.resolution_number
+                and council.kind == Council.Kind.COUNCIL
+            ):
                 motion.resolution_number = _next_resolution_number(timezone.localdate(now).year)
             motion.save(update_fields=["status", "resolution_number"])
-        state_ids = list(
-            ElectorateEntry.objects.filter(ballot=ballot, state__status=MemberState.Status.MEMBER).values_list(
-                "state_id", flat=True
-            )
-        )
+        electorate = ElectorateEntry.objects.filter(ballot=ballot)
+        state_ids = list(electorate.filter(state__status=MemberState.Status.MEMBER).values_list("state_id", flat=True))
+        member_ids = list(electorate.filter(member__isnull=False).values_list("member_id", flat=True))
         notify(
             kind="governance.result_published",
-            recipients=delegates_of_states(state_ids, on=timezone.localdate(now)),
+            recipients=electors_of(
+                motion.item.session.council, state_ids=state_ids, member_ids=member_ids, on=timezone.localdate(now)
+            ),
             dedupe_key=f"governance.result_published:{ballot.pk}",
             context={
                 "motion_title": motion.title,
@@ -570,13 +641,18 @@ def send_closing_reminder(*, ballot_id: int, now: dt.datetime | None = None) -> 
         ).update(reminder_sent_at=now)
         if not claimed:
             return 0
-        ballot = Ballot.objects.select_related("motion").get(pk=ballot_id)
+        ballot = Ballot.objects.select_related("motion__item__session__council").get(pk=ballot_id)
         waiting = list(
             ElectorateEntry.objects.filter(
                 ballot=ballot, reason=ElectorateEntry.Reason.ENTITLED, voted_at__isnull=True
-            ).values_list("state_id", flat=True)
+            ).values_list("state_id", "member_id")
         )
-        recipients = delegates_of_states(waiting, on=timezone.localdate(now))
+        recipients = electors_of(
+            ballot.motion.item.session.council,
+            state_ids=[s for s, _m in waiting if s],
+            member_ids=[m for _s, m in waiting if m],
+            on=timezone.localdate(now),
+        )
         notify(
             kind="governance.ballot_closing",
             recipients=recipients,

@@ -20,8 +20,8 @@ from cernai.accounts.permissions import is_secretariat
 
 from . import papers, selectors, services
 from .forms import VoteForm
-from .models import Ballot, Choice, ElectionRound, ElectorateEntry, JointKey, MemberState, Motion, Vote
-from .permissions import runs_ballots, sees_council_business
+from .models import Ballot, Choice, Council, ElectionRound, ElectorateEntry, JointKey, MemberState, Motion, Vote
+from .permissions import sees_council_business
 
 
 def _require_council(user: Any) -> None:
@@ -39,8 +39,13 @@ def index(request: HttpRequest) -> HttpResponse:
         "delegation": list(selectors.delegation(state)) if state else [],
         "advisers": list(state.advisers.select_related("user")) if state else [],
         "appointment": selectors.active_appointment(request.user),
+        "committee_seats": list(selectors.serving_memberships(request.user).select_related("body", "state")),
         "sessions": list(selectors.visible_sessions(request.user)[:20]),
-        "open_ballots": list(selectors.visible_ballots(request.user).filter(status=Ballot.Status.OPEN)),
+        "open_ballots": list(
+            selectors.visible_ballots(request.user)
+            .filter(status=Ballot.Status.OPEN)
+            .select_related("motion__item__session__council")
+        ),
     }
     return render(request, "governance/index.html", context)
 
@@ -51,18 +56,31 @@ def session_detail(request: HttpRequest, pk: int) -> HttpResponse:
     _require_council(request.user)
     session = get_object_or_404(selectors.visible_sessions(request.user), pk=pk)
     documents = papers.session_documents(request.user, session)
-    items = list(session.items.prefetch_related("motions__ballots"))
+    items = list(
+        session.items.prefetch_related(
+            "motions__ballots",
+            "motions__recommendations__motion__item__session__council",
+            "motions__recommendations__motion__ballots",
+        )
+    )
     for item in items:  # only the papers this person may read (papers.readable_papers)
         item.readable_papers = documents["papers_by_item"].get(item.pk, [])  # type: ignore[attr-defined]
-    state = selectors.represented_state(request.user)
-    attendances = session.attendances.select_related("state")
+        for motion in item.motions.all():  # a committee's recommendation shows once adopted
+            motion.adopted_recommendations = [  # type: ignore[attr-defined]
+                r for r in motion.recommendations.all() if r.motion.status == Motion.Status.ADOPTED
+            ]
+    seat = selectors.voting_seat(request.user, session.council)
+    attendances = session.attendances.select_related("state", "member")
+    runs = selectors.runs_body(request.user, session.council)
     context = {
         "session": session,
+        "body": session.council,
         "items": items,
-        "checked_in": state is not None and attendances.filter(state=state).exists(),
-        "can_check_in": selectors.active_appointment(request.user) is not None,
-        "attendances": list(attendances) if runs_ballots(request.user) else [],
-        "runs": runs_ballots(request.user),
+        "checked_in": seat is not None and attendances.filter(**seat.entry_filter()).exists(),
+        "can_check_in": seat is not None,
+        "in_person": seat is not None and seat.member_id is not None,
+        "attendances": list(attendances) if runs else [],
+        "runs": runs,
         **documents,
     }
     return render(request, "governance/session_detail.html", context)
@@ -79,7 +97,8 @@ def session_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     except services.GovernanceError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("%(state)s is checked in.") % {"state": attendance.state.name})
+        who = attendance.state.name if attendance.state else attendance.member
+        messages.success(request, _("%(state)s is checked in.") % {"state": who})
     return redirect("governance:session", pk=session.pk)
 
 
@@ -88,9 +107,14 @@ def session_check_in(request: HttpRequest, pk: int) -> HttpResponse:
 def motion_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     """The chair or the secretariat withdraws a motion before its ballot opens, saying why."""
     _require_council(request.user)
-    if not runs_ballots(request.user):
+    motion = get_object_or_404(
+        Motion.objects.filter(item__session__in=selectors.visible_sessions(request.user)).select_related(
+            "item__session__council"
+        ),
+        pk=pk,
+    )
+    if not selectors.runs_body(request.user, motion.item.session.council):
         raise PermissionDenied
-    motion = get_object_or_404(Motion.objects.filter(item__session__in=selectors.visible_sessions(request.user)), pk=pk)
     try:
         services.withdraw_motion(actor=request.user, motion_id=motion.pk, reason=request.POST.get("reason", ""))
     except services.GovernanceError as exc:
@@ -102,21 +126,26 @@ def motion_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _ballot_for(request: HttpRequest, pk: int) -> Ballot:
     _require_council(request.user)
-    return get_object_or_404(selectors.visible_ballots(request.user).select_related("motion__programme"), pk=pk)
+    return get_object_or_404(
+        selectors.visible_ballots(request.user).select_related("motion__programme", "motion__item__session__council"),
+        pk=pk,
+    )
 
 
 def _state_panel(ballot: Ballot, user: Any) -> dict[str, Any]:
-    """What the user's delegation sees of its own vote in this ballot."""
-    appointment = selectors.active_appointment(user)
-    if appointment is None or ballot.status == Ballot.Status.DRAFT:
-        return {"appointment": appointment}
+    """What the user's seat (their delegation, their committee seat) sees of its own vote in this ballot."""
+    seat = selectors.voting_seat(user, ballot.motion.item.session.council)
+    if seat is None or ballot.status == Ballot.Status.DRAFT:
+        return {"seat": seat}
     entry = (
-        ElectorateEntry.objects.select_related("voted_by", "state")
-        .filter(ballot=ballot, state_id=appointment.state_id)
-        .first()
+        ElectorateEntry.objects.select_related("voted_by", "state").filter(ballot=ballot, **seat.entry_filter()).first()
     )
-    vote = Vote.objects.filter(ballot=ballot, state_id=appointment.state_id).select_related("cast_by").first()
-    keys = list(JointKey.objects.filter(ballot=ballot, state_id=appointment.state_id).select_related("delegate"))
+    if seat.state is not None:
+        votes = Vote.objects.filter(ballot=ballot, state_id=seat.state.pk)
+        keys = list(JointKey.objects.filter(ballot=ballot, state_id=seat.state.pk).select_related("delegate"))
+    else:
+        votes, keys = Vote.objects.filter(ballot=ballot, state__isnull=True, cast_by=user), []
+    vote = votes.select_related("cast_by").first()
     can_vote = (
         ballot.status == Ballot.Status.OPEN
         and entry is not None
@@ -124,7 +153,7 @@ def _state_panel(ballot: Ballot, user: Any) -> dict[str, Any]:
         and (ballot.mode == Ballot.Mode.JOINT or entry.voted_at is None)
     )
     return {
-        "appointment": appointment,
+        "seat": seat,
         "entry": entry,
         "state_vote": vote,
         "keys": keys,
@@ -141,12 +170,15 @@ def ballot_detail(request: HttpRequest, pk: int) -> HttpResponse:
     election_round = ElectionRound.objects.filter(ballot=ballot).first()
     if election_round is not None:  # a round of an election: voted for candidates on the election's page
         return redirect("governance:election", pk=election_round.election_id)
-    runs = runs_ballots(request.user)
+    body = ballot.motion.item.session.council
+    runs = selectors.runs_body(request.user, body)
     result_visible = ballot.status == Ballot.Status.PUBLISHED or (runs and ballot.status == Ballot.Status.CLOSED)
     context: dict[str, Any] = {
         "ballot": ballot,
         "motion": ballot.motion,
         "runs": runs,
+        "body": body,
+        "recommendations": selectors.recommendations_for(ballot.motion),
         "form": VoteForm(),
         "result_visible": result_visible,
         "excluded": ElectorateEntry.objects.filter(ballot=ballot)
@@ -183,7 +215,12 @@ def ballot_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "governance/ballot_confirm.html",
-        {"ballot": ballot, "choice": choice, "choice_label": dict(Choice.choices)[choice]},
+        {
+            "ballot": ballot,
+            "choice": choice,
+            "choice_label": dict(Choice.choices)[choice],
+            "in_person": ballot.motion.item.session.council.kind == Council.Kind.AD_PERSONAM,
+        },
     )
 
 
@@ -206,7 +243,7 @@ def ballot_vote(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _runs(request: HttpRequest, pk: int) -> Ballot:
     ballot = _ballot_for(request, pk)
-    if not runs_ballots(request.user):
+    if not selectors.runs_body(request.user, ballot.motion.item.session.council):
         raise PermissionDenied
     return ballot
 

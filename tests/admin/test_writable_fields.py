@@ -75,7 +75,10 @@ ALLOWED: dict[str, set[str]] = {
         "description", "position", "session", "title", "papers.classification", "papers.item", "papers.title",
     },
     "governance.ballot": {"closes_at", "mode", "motion", "opens_at", "secrecy", "electorate.ballot"},
-    "governance.council": {"chair", "name", "quorum_required", "weighted_rule"},
+    "governance.council": {"chair", "kind", "name", "quorum_required", "weighted_rule"},  # kind: until it meets
+    # Committee seats and recommendations: the forms call governance/bodies.py (checks, audit, role).
+    "governance.bodymembership": {"body", "end", "start", "state", "user"},
+    "governance.recommendation": {"council_motion", "motion"},
     "governance.memberstate": {
         "iso2", "name",
         "authorisations.reference", "authorisations.state", "authorisations.valid_from", "authorisations.valid_until",
@@ -87,6 +90,7 @@ ALLOWED: dict[str, set[str]] = {
     "governance.session": {
         "council", "location", "starts_at", "title",
         "items.description", "items.position", "items.session", "items.title", "attendances.session",
+        "attendances.member",  # a committee ad personam's members, add-only through check_in
     },
     # Fields of dedicated forms that call a service (the override with its justification, a review
     # assignment's justification, an allocation's top-up with its reason) and finance's creation

@@ -37,10 +37,12 @@ WRITABLE = {
     "appointment change": ["end"],  # end_appointment
     "ballot add": ["closes_at_0", "closes_at_1", "mode", "motion", "opens_at_0", "opens_at_1", "secrecy"],
     "ballot change": ["closes_at_0", "closes_at_1", "electorate.ballot", "electorate.id"],  # open: schedule only
-    "council add": ["chair", "name", "quorum_required", "weighted_rule"],
-    "council change": ["chair", "name", "quorum_required", "weighted_rule"],  # NOT YET ROUTED (rule settings)
     # elections.setup_election: the service creates the motion, the candidates and round 1 (change: read-only)
     "election add": ["candidates", "closes_at_0", "closes_at_1", "item", "office", "opens_at_0", "opens_at_1"],
+    "bodymembership add": ["body", "end", "start", "state", "user"],  # bodies.appoint_member
+    "council add": ["chair", "kind", "name", "quorum_required", "weighted_rule"],
+    # kind: read-only once the body has sessions. NOT YET ROUTED (rule settings)
+    "council change": ["chair", "name", "quorum_required", "weighted_rule"],
     "memberstate add": [
         "authorisations.id", "authorisations.reference", "authorisations.state", "authorisations.valid_from",
         "authorisations.valid_until", "contribution_share", "in_arrears", "iso2", "name", "status",
@@ -55,6 +57,7 @@ WRITABLE = {
     "paper add": ["classification", "item", "publish", "title", "upload"],  # publish: papers.publish_paper
     "paper change": ["classification", "item", "publish", "title", "upload"],  # a draft; fixed once published
     "programme add": ["name", "participants"],
+    "recommendation add": ["council_motion", "motion"],  # bodies.attach_recommendation
     "programme change": ["name", "participants"],  # NOT YET ROUTED (who votes on programme matters)
     "session add": [
         "attendances.id", "attendances.session", "attendances.state", "closed", "council", "items.description",
