@@ -416,3 +416,36 @@ def test_the_dashboard_tells_each_seat_where_it_stands(
     }
     page = login(spc_members[0]).get("/dashboard/").content.decode()
     assert "Scientific Policy Committee motion" in page and "you voted no" in page
+
+
+def test_a_committees_papers_public_or_closed_are_read_by_its_members_only(
+    spc: Council,
+    spc_members: list[Any],
+    delegates: Any,
+    secretariat: Any,
+    login: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    from django.core import mail
+    from django.test import Client
+
+    from tests.governance.factories import make_paper
+
+    session = SessionFactory(council=spc, closed=True)
+    item = AgendaItemFactory(session=session)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        public = make_paper(item, "SPC public note", classification="public", owner=secretariat)
+        closed = make_paper(item, "SPC closed note", classification="closed", owner=secretariat)
+    # Announced to the committee's members, not to the Council's delegations.
+    told = {address for message in mail.outbox for address in message.to}
+    assert {m.email for m in spc_members} <= told
+    assert delegates["FR"][0].email not in told
+    member = login(spc_members[0])
+    for paper in (public, closed):
+        assert member.get(f"/governance/papers/{paper.pk}/").status_code == 200, paper.classification
+    # Neither the public nor a Council delegate reads a committee's papers, public ones included.
+    for client in (Client(), login(delegates["FR"][0])):
+        for paper in (public, closed):
+            assert client.get(f"/governance/papers/{paper.pk}/").status_code == 404, paper.classification
+    assert "SPC public note" not in Client().get("/governance/register/documents/").content.decode()
