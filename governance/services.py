@@ -28,6 +28,7 @@ from cernai.accounts import roles
 from cernai.core.audit import audit_context
 from cernai.core.errors import Refusal
 from cernai.core.notifications import notify
+from finance import plan_services
 
 from . import envelopes, tally
 from .models import (
@@ -521,6 +522,8 @@ def publish_result(*, actor: Any, ballot_id: int, now: dt.datetime | None = None
             if motion.status == Motion.Status.ADOPTED and not motion.resolution_number:
                 motion.resolution_number = _next_resolution_number(timezone.localdate(now).year)
             motion.save(update_fields=["status", "resolution_number"])
+            if motion.status == Motion.Status.ADOPTED:
+                plan_services.motion_adopted(motion=motion, now=now)  # a budget motion puts its plan in force
         state_ids = list(
             ElectorateEntry.objects.filter(ballot=ballot, state__status=MemberState.Status.MEMBER).values_list(
                 "state_id", flat=True

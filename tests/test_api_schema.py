@@ -46,7 +46,13 @@ def test_the_schema_covers_every_app() -> None:
     paths = list(schema.raw_schema["paths"])
     for app in ("governance", "fellowships", "compute"):
         assert any(p.startswith(f"/api/v1/{app}/") for p in paths), f"no {app} endpoint in the schema"
-    for required in ("/api/v1/compute/usage/", "/api/v1/governance/resolutions/", "/api/v1/fellowships/calls/"):
+    for required in (
+        "/api/v1/compute/usage/",
+        "/api/v1/governance/resolutions/",
+        "/api/v1/fellowships/calls/",
+        "/api/v1/governance/plan/",
+        "/api/v1/governance/plan/fair-return/",
+    ):
         assert required in paths, required
 
 
