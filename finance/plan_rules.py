@@ -10,7 +10,8 @@ Decisions (the texts are silent; each is stated here once):
   times the resource's unit cost for that year; fellowships *accepted* (decided) in the year times the
   programme's cost for that year. Each product is rounded half up to the cent, then summed.
   A quantity whose unit cost is missing is not valued: it is reported as missing, never as zero.
-* Comparing two versions: every (line, year) of either, with the amount in each and the change.
+* Comparing two versions: every (line, year) of either, with the amount in each and the change;
+  the pages compare over the years the later version covers (earlier years are history).
 * Fair return: a state's share of a quantity is its part of the total over all states, exact, and
   shown to two decimals of a percent (half up); a total of zero gives no share.
 """

@@ -75,8 +75,11 @@ class ComparedLine:
 
 
 def compare_versions(before: PlanVersion, after: PlanVersion) -> list[ComparedLine]:
-    """What changed from ``before`` to ``after``, envelope by envelope (unchanged ones left out)."""
-    envelopes = Envelope.objects.filter(version__in=[before, after]).select_related("line")
+    """What changed from ``before`` to ``after``, envelope by envelope, over the years ``after``
+    covers (earlier years are history, not changes; unchanged envelopes are left out)."""
+    envelopes = Envelope.objects.filter(
+        version__in=[before, after], year__gte=after.first_year, year__lte=after.last_year
+    ).select_related("line")
     lines: dict[int, PlanLine] = {}
     amounts: dict[int, dict[tuple[int, int], int]] = {before.pk: {}, after.pk: {}}
     for e in sorted(envelopes, key=lambda e: (e.line.kind, e.line.name, e.line_id, e.year)):
@@ -153,7 +156,7 @@ def _executed(line: PlanLine, q: _Quantities) -> tuple[int | None, tuple[str, ..
 def execution(version: PlanVersion, year: int) -> list[tuple[PlanLine, plan_rules.Execution]]:
     """Each line of ``version`` with an envelope for ``year``: the envelope and what was executed."""
     q = _quantities(year)
-    envelopes = Envelope.objects.filter(version=version, year=year).select_related("line")
+    envelopes = Envelope.objects.filter(version=version, year=year).select_related("line", "line__state")
     ordered = sorted(envelopes, key=lambda e: (e.line.kind, e.line.name, e.line_id))
     result = []
     for envelope in ordered:
