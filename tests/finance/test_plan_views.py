@@ -19,54 +19,15 @@ from finance.models import Call
 from finance.plan_models import Envelope, PlanLine, PlanVersion
 from governance.models import MemberState
 from tests.factories import UserFactory
-from tests.fellowships.factories import CallFactory, HostSiteFactory, ProgrammeFactory
-from tests.finance.plan_data import GPU_HOUR, M, accepted_fellow, adopted_plan, allocation, calls_for, gpu_period
-from tests.governance.factories import MemberStateFactory
+from tests.finance.plan_data import M, adopted_plan, allocation, build_year_2027, calls_for, gpu_period
 
 PLAN, FAIR, FAIR_CSV = "/finance/plan/", "/finance/fair-return/", "/finance/fair-return.csv"
 API_PLAN, API_FAIR = "/api/v1/governance/plan/", "/api/v1/governance/plan/fair-return/"
-Y2027 = dt.datetime(2027, 3, 1, 12, tzinfo=dt.UTC)
 
 
 @pytest.fixture
 def year_2027(db: Any, secretariat: Any) -> dict[str, Any]:
-    """Germany, Italy and Malta called 60/30/10 M for 2027; German and Italian projects granted
-    400,000 GPU-hours each at EUR 2.50 (used 200,000 and 300,000); fellows from Germany and Malta
-    hosted by the Italian node; the plan in force funds that node and flagship compute."""
-    states = {
-        iso: MemberStateFactory(iso2=iso, name=name)
-        for iso, name in [("DE", "Germany"), ("IT", "Italy"), ("MT", "Malta")]
-    }
-    calls_for(2027, {states["DE"]: 60 * M, states["IT"]: 30 * M, states["MT"]: 10 * M})
-    period = gpu_period()
-    plan_services.set_unit_cost(actor=secretariat, resource_id=period.resource_id, year=2027, cost_eur=GPU_HOUR)
-    pi = UserFactory()
-    for iso, used in [("DE", 200_000), ("IT", 300_000)]:
-        project = Project.objects.create(code=f"p-{iso.lower()}", title=iso, pi=pi, home_state=states[iso])
-        allocation(project, period, 400_000, start=dt.date(2027, 2, 1), used_hours=used)
-    allocation(Project.objects.get(code="p-de"), period, 999_999, start=dt.date(2026, 6, 1))  # another year
-    programme = ProgrammeFactory(name="Exchange programme")
-    call = CallFactory(programme=programme)
-    node = HostSiteFactory(name="Node Italy", country="IT")
-    accepted_fellow(home="DE", host=node, decided=Y2027, call=call)
-    accepted_fellow(home="MT", host=node, decided=Y2027, call=call)
-    accepted_fellow(home="MT", host=node, decided=Y2027.replace(year=2026), call=call)  # another year
-    plan_services.set_fellowship_cost(actor=secretariat, programme_id=programme.pk, year=2027, cost_cents=60_000_00)
-    lines = {
-        "node-it": plan_services.define_line(
-            actor=secretariat, code="node-it", name="Node Italy", kind="node", state_id=states["IT"].pk
-        ),
-        "compute": plan_services.define_line(
-            actor=secretariat, code="compute", name="Flagship compute", kind="compute"
-        ),
-        "fellows": plan_services.define_line(actor=secretariat, code="fellows", name="Fellowships", kind="fellowships"),
-    }
-    version = adopted_plan(
-        secretariat,
-        lines,
-        {("node-it", 2027): 5 * M, ("compute", 2027): 3 * M, ("fellows", 2027): 20_000_000, ("compute", 2028): 4 * M},
-    )
-    return {"states": states, "version": version, "lines": lines}
+    return build_year_2027(secretariat)
 
 
 def test_the_plan_in_force_shows_its_envelopes_budget_and_execution(year_2027: dict[str, Any], client: Any) -> None:
