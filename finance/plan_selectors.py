@@ -114,14 +114,14 @@ def _quantities(year: int) -> _Quantities:
     ):
         q.compute.append((row["resource_id"], row["resource__cluster__site_id"], row["total"]))
         q.resource_names[row["resource_id"]] = row["resource__name"]
-    for row in (
+    for fellows in (
         Application.objects.filter(status=Application.Status.ACCEPTED, decided_at__year=year)
         .values("call__programme_id", "call__programme__name")
         .annotate(n=Count("id"))
         .order_by("call__programme_id")
     ):
-        q.fellows[row["call__programme_id"]] = row["n"]
-        q.programme_names[row["call__programme_id"]] = row["call__programme__name"]
+        q.fellows[fellows["call__programme_id"]] = fellows["n"]
+        q.programme_names[fellows["call__programme_id"]] = fellows["call__programme__name"]
     q.unit_costs = dict(UnitCost.objects.filter(year=year).values_list("resource_id", "cost_eur"))
     q.fellowship_costs = dict(FellowshipCost.objects.filter(year=year).values_list("programme_id", "cost_cents"))
     return q
@@ -248,13 +248,13 @@ def fair_return(year: int) -> FairReturn:
     plan = plan_in_force(year)
     nodes: dict[int, tuple[int, int]] = {}
     if plan is not None:
-        for row in (
+        for node in (
             Envelope.objects.filter(version=plan, year=year, line__kind=PlanLine.Kind.NODE, amount_cents__gt=0)
             .values("line__state_id")
             .annotate(n=Count("line_id", distinct=True), total=Sum("amount_cents"))
             .order_by()
         ):
-            nodes[row["line__state_id"]] = (row["n"], row["total"])
+            nodes[node["line__state_id"]] = (node["n"], node["total"])
 
     rows = [
         FairReturnRow(
