@@ -195,3 +195,14 @@ def test_query_counts_are_the_same_at_10_and_1000_rows(client: Any, db: Any, sec
 def _code(i: int) -> str:
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
     return alphabet[i // len(alphabet)] + alphabet[i % len(alphabet)]
+
+
+def test_the_board_and_the_plan_read_in_french(year_2027: dict[str, Any], client: Any) -> None:
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    board = client.get(FAIR, {"year": 2027}).content.decode()
+    assert "Juste retour par État, 2027" in board and "Boursiers accueillis" in board
+    assert "Part du calcul attribué (%)" in board  # the chart's series, from Python
+    plan = client.get(PLAN, {"year": 2027}).content.decode()
+    assert "Exécution par rapport aux enveloppes, 2027 (EUR)" in plan and "Plan à moyen terme" in plan
