@@ -33,7 +33,7 @@ def _eur(cents: int | None) -> str:
 class PlanLineForm(ServiceForm):
     class Meta:
         model = PlanLine
-        fields = ["code", "name", "kind", "state", "site", "programme"]
+        fields = ["code", "name", "kind", "node", "state", "site", "programme"]
 
     def call_service(self, data: dict[str, Any]) -> Model:
         return plan_services.define_line(
@@ -42,6 +42,7 @@ class PlanLineForm(ServiceForm):
             name=data["name"],
             kind=data["kind"],
             state_id=data["state"].pk if data["state"] else None,
+            node_id=data["node"].pk if data["node"] else None,
             site_id=data["site"].pk if data["site"] else None,
             programme_id=data["programme"].pk if data["programme"] else None,
         )
@@ -50,9 +51,9 @@ class PlanLineForm(ServiceForm):
 @admin.register(PlanLine)
 class PlanLineAdmin(ServiceAdmin):
     add_form = PlanLineForm
-    list_display = ["code", "name", "kind", "state", "site", "programme"]
+    list_display = ["code", "name", "kind", "node", "state", "site", "programme"]
     list_filter = ["kind"]
-    list_select_related = ["state", "site", "programme"]
+    list_select_related = ["node", "state", "site", "programme"]
     search_fields = ["code", "name"]
 
 

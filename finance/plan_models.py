@@ -50,6 +50,15 @@ class PlanLine(models.Model):
         verbose_name=_("compute site"),
         help_text=_("For compute or a national node: only allocations of this site's resources count."),
     )
+    node = models.ForeignKey(
+        "nodes.Node",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="plan_lines",
+        verbose_name=_("national node"),
+        help_text=_("For a national node line: the node of the registry it funds."),
+    )
     programme = models.ForeignKey(
         "fellowships.Programme",
         null=True,

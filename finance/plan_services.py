@@ -35,17 +35,31 @@ def define_line(
     state_id: int | None = None,
     site_id: int | None = None,
     programme_id: int | None = None,
+    node_id: int | None = None,
 ) -> PlanLine:
-    """A new line of the plan (a national node names its state)."""
+    """A new line of the plan (a national node names its state, or its node of the registry)."""
     if kind not in PlanLine.Kind.values:
         raise Refusal(_("“%(kind)s” is not a kind of plan line") % {"kind": kind}, code="kind", field="kind")
+    if node_id is not None:
+        from nodes.models import Node
+
+        node_state = Node.objects.values_list("state_id", flat=True).get(pk=node_id)
+        if state_id is not None and state_id != node_state:
+            raise Refusal(_("the node is in another state"), code="state", field="state")
+        state_id = node_state
     if kind == PlanLine.Kind.NODE and state_id is None:
         raise Refusal(_("a national node line names its state"), code="state", field="state")
     if PlanLine.objects.filter(code=code).exists():
         raise Refusal(_("the code %(code)s is already used") % {"code": code}, code="code", field="code")
     with transaction.atomic(), audit_context(actor=actor, reason="define plan line"):
         return PlanLine.objects.create(
-            code=code, name=name, kind=kind, state_id=state_id, site_id=site_id, programme_id=programme_id
+            code=code,
+            name=name,
+            kind=kind,
+            state_id=state_id,
+            site_id=site_id,
+            programme_id=programme_id,
+            node_id=node_id,
         )
 
 
