@@ -177,3 +177,14 @@ def _cells(html: str, table_id: str, name: str) -> list[str]:
         if cells and cells[0] == name:
             return cells
     raise AssertionError(f"no row {name!r} in #{table_id}")
+
+
+def test_the_node_pages_read_in_french(db: Any, client: Any) -> None:
+    from django.conf import settings
+
+    italy = MemberStateFactory(iso2="IT", name="Italy")
+    Node.objects.create(slug="bologna", name="Node Bologna", host_institution="CINECA", state=italy)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
+    assert "Le registre des nœuds nationaux" in client.get("/nodes/").content.decode()
+    page = client.get("/nodes/bologna/").content.decode()
+    assert "Boursiers accueillis" in page and "Institution d’accueil" in page
