@@ -187,4 +187,4 @@ def test_the_node_pages_read_in_french(db: Any, client: Any) -> None:
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "fr"
     assert "Le registre des nœuds nationaux" in client.get("/nodes/").content.decode()
     page = client.get("/nodes/bologna/").content.decode()
-    assert "Boursiers accueillis" in page and "Institution d’accueil" in page
+    assert "Boursiers accueillis" in page and "Institution d’accueil" in page  # noqa: RUF001
