@@ -206,3 +206,5 @@ def test_the_board_and_the_plan_read_in_french(year_2027: dict[str, Any], client
     assert "Part du calcul attribué (%)" in board  # the chart's series, from Python
     plan = client.get(PLAN, {"year": 2027}).content.decode()
     assert "Exécution par rapport aux enveloppes, 2027 (EUR)" in plan and "Plan à moyen terme" in plan
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the middleware leaves the thread's language
+    client.get("/")  # activated after a request: switch back so later tests read English

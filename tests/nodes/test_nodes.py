@@ -188,3 +188,5 @@ def test_the_node_pages_read_in_french(db: Any, client: Any) -> None:
     assert "Le registre des nœuds nationaux" in client.get("/nodes/").content.decode()
     page = client.get("/nodes/bologna/").content.decode()
     assert "Boursiers accueillis" in page and "Institution d’accueil" in page  # noqa: RUF001
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"  # the middleware leaves the thread's language
+    client.get("/")  # activated after a request: switch back so later tests read English
