@@ -8,6 +8,7 @@ urlpatterns = [
     path("fellowships/", include("fellowships.api")),
     path("compute/", include("compute.api")),
     path("governance/contributions/", include("finance.api")),
+    path("governance/plan/", include("finance.plan_api")),
     path("schema/", SpectacularAPIView.as_view(), name="schema"),
     # The split view serves its init script from a URL: the CSP forbids the inline one (and the
     # plain view also weakens Cross-Origin-Opener-Policy to unsafe-none).

@@ -22,6 +22,7 @@ urlpatterns = [
     path("fellowships/", include("fellowships.urls")),
     path("compute/", include("compute.urls")),
     path("finance/", include("finance.urls")),
+    path("nodes/", include("nodes.urls")),
     path("", include("cernai.core.urls")),
 ]
 

@@ -42,6 +42,15 @@ class Site(models.Model):
     slug = models.SlugField(_("slug"), unique=True)
     name = models.CharField(_("name"), max_length=200)
     is_flagship = models.BooleanField(_("flagship"), default=False)
+    node = models.ForeignKey(
+        "nodes.Node",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="compute_sites",
+        verbose_name=_("national node"),
+        help_text=_("The node of the registry this site belongs to."),
+    )
 
     class Meta:
         ordering = ["-is_flagship", "name"]

@@ -28,6 +28,15 @@ class HostSite(models.Model):
     # ISO 3166-1 alpha-2, the same codes as governance.MemberState.iso2 and User.home_country.
     country = models.CharField(_("country (ISO code)"), max_length=2)
     city = models.CharField(_("city"), max_length=100, blank=True)
+    node = models.ForeignKey(
+        "nodes.Node",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="host_sites",
+        verbose_name=_("national node"),
+        help_text=_("The node of the registry this host site belongs to."),
+    )
 
     class Meta:
         ordering = ["kind", "name"]

@@ -456,3 +456,6 @@ class PaymentAdmin(ServiceAdmin):
             "has_view_permission": True,
         }
         return TemplateResponse(request, "admin/finance/accounts.html", context)
+
+
+from . import plan_admin  # noqa: E402, F401  (the medium-term plan's admin registers itself)

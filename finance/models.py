@@ -184,3 +184,21 @@ class Payment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.state} {self.received_on} {self.reference}"
+
+
+# The medium-term plan lives in its own module (separate from the contributions above).
+from .plan_models import Envelope, FellowshipCost, PlanLine, PlanVersion, UnitCost  # noqa: E402
+
+__all__ = [
+    "AssociateAmount",
+    "Call",
+    "Envelope",
+    "FellowshipCost",
+    "NNIStatistic",
+    "Payment",
+    "PlanLine",
+    "PlanVersion",
+    "ScaleShare",
+    "ScaleVersion",
+    "UnitCost",
+]

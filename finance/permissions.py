@@ -13,3 +13,8 @@ for _model in _SECRETARIAT_MODELS:
     for _action in ("view", "add", "change"):
         rules.add_perm(f"finance.{_action}_{_model}", is_secretariat)
 rules.add_perm("finance.issue_calls", is_secretariat)
+
+_PLAN_MODELS = ["planline", "planversion", "envelope", "unitcost", "fellowshipcost"]
+for _model in _PLAN_MODELS:
+    for _action in ("view", "add", "change"):
+        rules.add_perm(f"finance.{_action}_{_model}", is_secretariat)

@@ -202,9 +202,9 @@ def cast_election_vote(
     now = now or timezone.now()
     with transaction.atomic():
         ballot = services._share_locked(ballot_id)
-        appointment, entry = services._voting_entry(ballot, user, now, lock=True)
+        seat, entry = services._voting_entry(ballot, user, now, lock=True)
         if entry.voted_at is not None:
-            raise services._already_voted(entry.pk, appointment.state)
+            raise services._already_voted(entry.pk, seat)
         receipt = services._receipt()
         with audit_context(actor=user, reason="cast vote"):
             SealedEnvelope.objects.create(
@@ -214,8 +214,8 @@ def cast_election_vote(
                 voted_at=now, voted_by=user
             )
             if not claimed:  # raising rolls the envelope back with the transaction
-                raise services._already_voted(entry.pk, appointment.state)
-    return services.CastReceipt(receipt=receipt, state=appointment.state.name, counted=True)
+                raise services._already_voted(entry.pk, seat)
+    return services.CastReceipt(receipt=receipt, state=seat.label, counted=True)
 
 
 # --- closing and publishing ----------------------------------------------------------------------

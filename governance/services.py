@@ -28,6 +28,7 @@ from cernai.accounts import roles
 from cernai.core.audit import audit_context
 from cernai.core.errors import Refusal
 from cernai.core.notifications import notify
+from finance import plan_services
 
 from . import committees, envelopes, tally
 from .models import (
@@ -606,6 +607,8 @@ def publish_result(*, actor: Any, ballot_id: int, now: dt.datetime | None = None
             ):
                 motion.resolution_number = _next_resolution_number(timezone.localdate(now).year)
             motion.save(update_fields=["status", "resolution_number"])
+            if motion.status == Motion.Status.ADOPTED:
+                plan_services.motion_adopted(motion=motion, now=now)  # a budget motion puts its plan in force
         electorate = ElectorateEntry.objects.filter(ballot=ballot)
         state_ids = list(electorate.filter(state__status=MemberState.Status.MEMBER).values_list("state_id", flat=True))
         member_ids = list(electorate.filter(member__isnull=False).values_list("member_id", flat=True))

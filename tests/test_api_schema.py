@@ -51,6 +51,8 @@ def test_the_schema_covers_every_app() -> None:
         "/api/v1/compute/storage/",
         "/api/v1/governance/resolutions/",
         "/api/v1/fellowships/calls/",
+        "/api/v1/governance/plan/",
+        "/api/v1/governance/plan/fair-return/",
     ):
         assert required in paths, required
 

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "fellowships",
     "compute",
     "finance",
+    "nodes",
 ]
 
 MIDDLEWARE = [

@@ -60,7 +60,7 @@ ALLOWED: dict[str, set[str]] = {
         "slurm_accounts.cluster", "slurm_accounts.name", "slurm_accounts.project",
     },
     "compute.resource": {"cluster", "name", "periods.resource"},
-    "compute.site": {"is_flagship", "name", "slug", "clusters.name", "clusters.site", "clusters.timezone"},
+    "compute.site": {"is_flagship", "name", "node", "slug", "clusters.name", "clusters.site", "clusters.timezone"},
     "compute.sitetoken": {"label", "site"},
     "fellowships.call": {
         "career_stage", "check_mobility", "check_nationality", "deadline", "description", "host_sites",
@@ -69,7 +69,7 @@ ALLOWED: dict[str, set[str]] = {
         "criteria.call", "criteria.name", "criteria.order", "criteria.weight",
         "late_allowances.call", "late_allowances.reason", "late_allowances.until", "late_allowances.user",
     },
-    "fellowships.hostsite": {"city", "country", "kind", "name"},
+    "fellowships.hostsite": {"city", "country", "kind", "name", "node"},
     "fellowships.programme": {"description", "kind", "name"},
     "governance.agendaitem": {
         "description", "position", "session", "title", "papers.classification", "papers.item", "papers.title",
@@ -103,6 +103,15 @@ ALLOWED: dict[str, set[str]] = {
     "finance.nnistatistic": {"nni_eur", "source", "state", "year"},
     "finance.payment": {"amount_eur", "received_on", "reference", "state"},
     "finance.scaleversion": {"first_year", "last_year", "title"},
+    # The medium-term plan: creation forms that call plan services (read-only once stored); a draft
+    # version's budget motion is linked through plan_services.attach_motion, never on an adopted one.
+    "finance.planline": {"code", "kind", "name", "node", "programme", "site", "state"},
+    "finance.planversion": {"based_on", "first_year", "motion", "title", "years"},
+    "finance.envelope": {"amount_eur", "line", "version", "year"},
+    "finance.unitcost": {"cost_eur", "resource", "year"},
+    "finance.fellowshipcost": {"cost_eur", "programme", "year"},
+    # The registry of national nodes: reference data (names, institution, state, programme, people).
+    "nodes.node": {"description", "host_institution", "name", "people", "programme", "slug", "state"},
 }  # fmt: skip
 
 # Still writable, though issue 8 §1 says they carry state or a rule and must change only through an

@@ -172,7 +172,7 @@ def test_requests_are_read_only_in_their_change_form(staff: Client, project: Any
 # Every compute admin and what the secretariat may write in its forms (add form / change form).
 # A new writable field fails this test until it is reviewed here.
 EDITABLE = {
-    "site": ({"name", "slug", "is_flagship", "clusters"}, {"name", "slug", "is_flagship", "clusters"}),
+    "site": ({"name", "slug", "is_flagship", "node", "clusters"}, {"name", "slug", "is_flagship", "node", "clusters"}),
     "cluster": ({"site", "name", "timezone"}, {"site", "name", "timezone"}),
     "sitetoken": ({"site", "label"}, {"site", "label"}),
     "resource": ({"cluster", "name", "unit"}, {"name"}),

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db
 
 # What the secretariat may write in each fellowships change form (inline management fields aside).
 WRITABLE = {
-    "hostsite": {"name", "kind", "country", "city"},
+    "hostsite": {"name", "kind", "country", "city", "node"},
     "programme": {"name", "kind", "description"},
     "call": {
         "programme", "title", "slug", "description", "timezone", "opens_at_0", "opens_at_1", "deadline_0",

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from cernai.core import demo
 
-APPS_WITH_DEMO_DATA = ["governance", "fellowships", "compute"]
+APPS_WITH_DEMO_DATA = ["governance", "fellowships", "compute", "nodes"]
 
 
 class Command(BaseCommand):
