@@ -13,6 +13,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cernai.core.admin import AuditTrailMixin
+
 from . import services
 from .models import (
     Application,
@@ -53,7 +55,7 @@ class LateAllowanceInline(admin.TabularInline):
 
 
 @admin.register(Call)
-class CallAdmin(admin.ModelAdmin):
+class CallAdmin(AuditTrailMixin, admin.ModelAdmin):
     list_display = ["title", "programme", "opens_at", "deadline_local", "deadline", "places", "blind"]
     list_filter = ["programme__kind", "blind", "career_stage"]
     list_select_related = ["programme"]
@@ -155,7 +157,7 @@ ELIGIBILITY_FIELDS: list[Any] = [
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(AuditTrailMixin, admin.ModelAdmin):
     """Applications belong to their applicants: read-only here; decisions are the actions below and the
     eligibility override is the one form field, each through its service."""
 
@@ -243,7 +245,7 @@ class AssignmentAddForm(forms.ModelForm):
 
 
 @admin.register(ReviewAssignment)
-class ReviewAssignmentAdmin(admin.ModelAdmin):
+class ReviewAssignmentAdmin(AuditTrailMixin, admin.ModelAdmin):
     """Assignments are made through the assignment service (conflicts, overrides, the reviewer's role);
     once made they are read-only here, and only an assignment with no review may be removed."""
 
@@ -301,7 +303,7 @@ class ReviewAssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Placement)
-class PlacementAdmin(admin.ModelAdmin):
+class PlacementAdmin(AuditTrailMixin, admin.ModelAdmin):
     list_display = ["application", "host_site", "start", "end", "status", "report_due", "report_submitted_at"]
     list_filter = ["status", "host_site"]
     list_select_related = ["application", "host_site"]

@@ -31,6 +31,7 @@ from cernai.core.notifications import notify
 
 from . import envelopes, tally
 from .models import (
+    Adviser,
     Appointment,
     Attendance,
     Ballot,
@@ -114,14 +115,76 @@ def appoint_delegate(
     return appointment
 
 
-def end_appointment(*, actor: Any, appointment: Appointment, end: dt.date) -> Appointment:
-    """Close a delegate's term on ``end`` (exclusive)."""
+def end_appointment(*, actor: Any, appointment: Appointment, end: dt.date, reason: str = "") -> Appointment:
+    """Close a delegate's term on ``end`` (exclusive). An ended term is not reopened (appoint again)."""
     if end <= appointment.start:
-        raise GovernanceError(_("A term must end after it starts."), code="invalid")
-    with transaction.atomic(), audit_context(actor=actor, reason="end appointment"):
-        appointment.end = end
-        appointment.save(update_fields=["end"])
+        raise GovernanceError(_("A term must end after it starts."), code="invalid", field="end")
+    with transaction.atomic(), audit_context(actor=actor, reason="end appointment", justification=reason):
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if locked.end is not None and locked.end < end:
+            raise GovernanceError(
+                _("This term already ended on %(end)s; an ended term is not extended, appoint again instead.")
+                % {"end": locked.end},
+                code="ended",
+                field="end",
+            )
+        locked.end = appointment.end = end
+        locked.save(update_fields=["end"])
     return appointment
+
+
+def check_adviser_term(*, state: MemberState, user: Any, start: dt.date, end: dt.date | None) -> None:
+    """Refuse an adviser's term that ends before it starts or overlaps their term for the same state."""
+    if end is not None and end <= start:
+        raise GovernanceError(_("A term must end after it starts."), code="invalid", field="end")
+    terms = Adviser.objects.filter(state=state, user=user).filter(Q(end__isnull=True) | Q(end__gt=start))
+    if (terms if end is None else terms.filter(start__lt=end)).exists():
+        raise GovernanceError(
+            _("%(user)s already advises %(state)s during that term.") % {"user": user, "state": state.name},
+            code="overlap",
+        )
+
+
+def appoint_adviser(
+    *, actor: Any, state: MemberState, user: Any, start: dt.date, end: dt.date | None = None
+) -> Adviser:
+    """Attach ``user`` to ``state``'s delegation as an adviser for a term (sees what its delegates see,
+    never votes; the role, and the second factor it needs, follow from this record)."""
+    check_adviser_term(state=state, user=user, start=start, end=end)
+    with transaction.atomic(), audit_context(actor=actor, reason="appoint adviser"):
+        return Adviser.objects.create(state=state, user=user, start=start, end=end)
+
+
+def end_adviser(*, actor: Any, adviser: Adviser, end: dt.date, reason: str = "") -> Adviser:
+    """Close an adviser's term on ``end`` (exclusive). An ended term is not reopened (appoint again)."""
+    if end <= adviser.start:
+        raise GovernanceError(_("A term must end after it starts."), code="invalid", field="end")
+    with transaction.atomic(), audit_context(actor=actor, reason="end adviser", justification=reason):
+        locked = Adviser.objects.select_for_update().get(pk=adviser.pk)
+        if locked.end is not None and locked.end < end:
+            raise GovernanceError(
+                _("This term already ended on %(end)s; an ended term is not extended, appoint again instead.")
+                % {"end": locked.end},
+                code="ended",
+                field="end",
+            )
+        locked.end = adviser.end = end
+        locked.save(update_fields=["end"])
+    return adviser
+
+
+def record_circulation(*, actor: Any, motion: Motion, on: dt.date, reason: str = "") -> Motion:
+    """Record the date the request behind ``motion`` (an admission) was circulated to the member
+    states; the notice before its ballot opens counts from it. Fixed once its ballot has opened."""
+    if on > timezone.localdate():
+        raise GovernanceError(_("A circulation date cannot be in the future."), code="future", field="on")
+    with transaction.atomic(), audit_context(actor=actor, reason="request circulated", justification=reason):
+        locked = Motion.objects.select_for_update().get(pk=motion.pk)
+        if locked.ballots.exclude(status=Ballot.Status.DRAFT).exists():
+            raise GovernanceError(_("Its ballot has opened: the circulation date is fixed."), code="status", field="on")
+        locked.request_circulated_on = motion.request_circulated_on = on
+        locked.save(update_fields=["request_circulated_on"])
+    return motion
 
 
 def check_attendance(*, session: Session, state: MemberState) -> None:
