@@ -93,6 +93,10 @@ def test_eligibility_override_needs_a_justification_and_is_audited(
     assert event.pgh_context.metadata["reason"] == "eligibility override"
     assert event.pgh_context.metadata["actor"] == secretariat.pk
     assert event.pgh_context.metadata["justification"] == "The PhD certificate is not yet issued."
+    # The application's own history page in the admin shows it, with who and why.
+    history = client.get(f"/admin/fellowships/application/{submitted.pk}/history/").content.decode()
+    assert "secretariat@example.org" in history
+    assert "eligibility override — The PhD certificate is not yet issued." in history
 
 
 def test_a_status_cannot_be_posted_and_placements_move_only_by_their_actions(
