@@ -17,14 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cernai.accounts import roles
 from cernai.core.audit import audit_context
 from cernai.core.errors import Refusal
 from cernai.core.notifications import notify
@@ -97,7 +95,8 @@ def secret_seal(choice: SecretChoice) -> str:
 def appoint_delegate(
     *, actor: Any, state: MemberState, user: Any, role: str, start: dt.date, end: dt.date | None = None
 ) -> Appointment:
-    """Appoint ``user`` as ``state``'s delegate in ``role`` for a term; they join the Delegates group (MFA)."""
+    """Appoint ``user`` as ``state``'s delegate in ``role`` for a term; the role (and the second factor it
+    needs) follows from this record (governance/roles.py)."""
     if overlapping_appointments(state=state, role=role, start=start, end=end).exists():
         raise GovernanceError(
             _("%(state)s already has a %(role)s whose term overlaps this one; end it first.")
@@ -107,7 +106,6 @@ def appoint_delegate(
     try:
         with transaction.atomic(), audit_context(actor=actor, reason="appoint delegate"):
             appointment = Appointment.objects.create(state=state, user=user, role=role, start=start, end=end)
-            user.groups.add(Group.objects.get_or_create(name=roles.DELEGATE)[0])
     except IntegrityError as exc:  # a concurrent appointment won the race: the constraint holds
         raise GovernanceError(
             _("Another appointment for this state and role overlaps this term."), code="overlap"

@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from fellowships import services
 from fellowships.models import Application, ExportJob, Review, ReviewAssignment
+from tests.admin_forms import post_form
 from tests.factories import UserFactory
 from tests.fellowships import factories
 
@@ -155,14 +156,15 @@ def test_staff_assign_ranking_decide_and_export(
 ) -> None:
     client = login(secretariat)
     call = submitted.call
-    same = UserFactory(groups=["Reviewers"], home_institution=submitted.home_institution, name="Sam Same")
+    same = UserFactory(home_institution=submitted.home_institution, name="Sam Same")
+    factories.engaged_reviewer(reviewer), factories.engaged_reviewer(same)
     response = client.post(
         reverse("fellowships:staff_assign", args=[call.pk]),
         {"applications": [submitted.pk], "assign-reviewers": [reviewer.pk, same.pk]},
         follow=True,
     )
     assert "Refused: Sam Same" in response.text and "same home institution" in response.text
-    assert ReviewAssignment.objects.count() == 1
+    assert ReviewAssignment.objects.filter(application=submitted).count() == 1
     ranking = client.get(reverse("fellowships:staff_ranking", args=[call.pk]))
     assert submitted.reference in ranking.text and "too few reviews" in ranking.text
     decide = reverse("fellowships:staff_decide", args=[call.pk])
@@ -293,3 +295,26 @@ def test_admin_dates_are_entered_in_the_calls_time_zone(states: None, login: Any
     assert [c.weight for c in call.criteria.all()] == [50, 30, 20]  # the defaults when none given
     change = login(admin_user).get(f"/admin/fellowships/call/{call.pk}/change/")
     assert 'value="17:00:00"' in change.text
+
+
+def test_the_reviewer_pool_comes_from_review_assignments_not_a_group(
+    submitted: Any, reviewer: Any, secretariat: Any, login: Any
+) -> None:
+    """Issue 8 §2: a "Reviewers" group gives nothing; the staff page offers the people the institution
+    has engaged as reviewers, whose first assignment is made in the admin (through the service)."""
+    client = login(secretariat)
+    page = client.get(reverse("fellowships:staff_call", args=[submitted.call_id])).text
+    assert reviewer.groups.filter(name="Reviewers").exists() and "Rita Reviewer" not in page
+    refused = client.post(
+        reverse("fellowships:staff_assign", args=[submitted.call_id]),
+        {"applications": [submitted.pk], "assign-reviewers": [reviewer.pk]},
+        follow=True,
+    )
+    assert not ReviewAssignment.objects.filter(reviewer=reviewer).exists(), refused.text
+    post_form(
+        client,
+        "/admin/fellowships/reviewassignment/add/",
+        {"application": str(submitted.pk), "reviewer": str(reviewer.pk)},
+    )
+    assert ReviewAssignment.objects.filter(reviewer=reviewer, application=submitted).exists()
+    assert "Rita Reviewer" in client.get(reverse("fellowships:staff_call", args=[submitted.call_id])).text
