@@ -60,7 +60,8 @@ class SiteAdmin(AuditTrailMixin, admin.ModelAdmin):
 class ClusterAdmin(AuditTrailMixin, admin.ModelAdmin):
     list_display = ["name", "site", "timezone"]
     list_select_related = ["site"]
-    search_fields = ["name"]
+    list_filter = ["site"]
+    search_fields = ["name", "site__name"]
 
 
 class SiteTokenForm(forms.ModelForm):
@@ -74,6 +75,8 @@ class SiteTokenAdmin(AuditTrailMixin, admin.ModelAdmin):
     list_display = ["site", "label", "prefix", "created_at", "created_by", "revoked_at"]
     list_select_related = ["site", "created_by"]
     list_filter = ["site"]
+    search_fields = ["label", "prefix", "site__name"]
+    date_hierarchy = "created_at"
     readonly_fields = ["prefix", "created_at", "created_by", "revoked_at", "last_used_at"]
     actions = ["revoke"]
 
@@ -274,6 +277,7 @@ class ProjectAdmin(AuditTrailMixin, admin.ModelAdmin):
 class ClusterLoginAdmin(admin.ModelAdmin):
     list_display = ["username", "cluster", "user"]
     list_select_related = ["cluster", "user"]
+    list_filter = ["cluster"]
     search_fields = ["username", "user__email"]
     raw_id_fields = ["user"]
 
@@ -284,6 +288,7 @@ class AllocationCallAdmin(AuditTrailMixin, admin.ModelAdmin):
     list_filter = ["access_mode"]
     filter_horizontal = ["resources"]
     search_fields = ["title"]
+    date_hierarchy = "opens_at"
 
 
 class AssignmentInline(admin.TabularInline):
@@ -329,6 +334,7 @@ class AllocationRequestAdmin(AuditTrailMixin, admin.ModelAdmin):
     list_select_related = ["project", "call", "resource"]
     list_filter = ["status", "kind", "call__access_mode", "resource"]
     search_fields = ["project__code", "project__title"]
+    date_hierarchy = "submitted_at"
     fields = readonly_fields = (
         "kind",
         "call",
@@ -440,6 +446,9 @@ class AllocationChangeAdmin(AuditTrailMixin, admin.ModelAdmin):
 
     list_display = ["allocation", "kind", "amount", "actor", "created_at"]
     list_select_related = ["allocation__project", "allocation__resource", "actor"]
+    list_filter = ["kind", "allocation__resource"]
+    search_fields = ["allocation__project__code", "reason"]
+    date_hierarchy = "created_at"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -563,6 +572,8 @@ class UsageRecordAdmin(AuditTrailMixin, admin.ModelAdmin):
 class UsageBatchAdmin(admin.ModelAdmin):
     list_display = ["pk", "site", "received_at", "processed_at", "counts"]
     list_select_related = ["site"]
+    list_filter = ["site"]
+    date_hierarchy = "received_at"
     readonly_fields = ["site", "token", "staff_user", "received_at", "processed_at", "counts", "scope"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

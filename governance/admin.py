@@ -75,6 +75,9 @@ class ProgrammeAdmin(SecretariatAdmin):
 @admin.register(Council)
 class CouncilAdmin(SecretariatAdmin):
     list_display = ["name", "quorum_required", "weighted_rule", "chair"]
+    list_select_related = ["chair"]
+    list_filter = ["quorum_required", "weighted_rule"]
+    search_fields = ["name", "chair__name"]
     raw_id_fields = ["chair"]
 
 
@@ -293,6 +296,7 @@ class PaperInline(admin.StackedInline):
 class AgendaItemAdmin(SecretariatAdmin):
     list_display = ["title", "session", "position"]
     list_select_related = ["session"]
+    list_filter = ["session__council", "session"]
     search_fields = ["title", "session__title"]
     inlines = [PaperInline]
 
@@ -518,6 +522,7 @@ class BallotAdmin(SecretariatAdmin):
     list_filter = ["status", "mode", "secrecy"]
     list_select_related = ["motion"]
     search_fields = ["motion__title"]
+    date_hierarchy = "opens_at"
     actions = [open_ballots, close_ballots, publish_ballots]
     readonly_fields = [
         "status",

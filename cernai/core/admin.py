@@ -25,6 +25,7 @@ class NotificationAdmin(admin.ModelAdmin):
     search_fields = ["recipient__email", "subject", "dedupe_key"]
     list_select_related = ["recipient"]
     raw_id_fields = ["recipient"]
+    date_hierarchy = "created_at"
     readonly_fields = ["created_at", "email_sent_at", "email_claimed_at"]
 
 
@@ -35,6 +36,7 @@ class PrivateFileAdmin(admin.ModelAdmin):
     search_fields = ["original_name", "owner__email", "sha256"]
     list_select_related = ["owner"]
     raw_id_fields = ["owner"]
+    date_hierarchy = "created_at"
     readonly_fields = ["stored_name", "sha256", "size", "content_type", "created_at"]
 
 
@@ -43,6 +45,7 @@ class TaskFailureAdmin(admin.ModelAdmin):
     list_display = ["created_at", "task_name", "task_id", "exception", "resolved_at"]
     list_filter = ["task_name"]
     search_fields = ["task_name", "task_id", "exception"]
+    date_hierarchy = "created_at"
 
 
 class AuditTrailMixin:

@@ -38,3 +38,14 @@ def test_every_breadcrumb_on_every_changelist_answers(secretariat: Any, login: A
         for link in re.findall(r'href="([^"]+)"', crumbs.group(1)):
             assert client.get(link).status_code == 200, f"{link} (breadcrumb of {url})"
     assert opened >= 20
+
+
+def test_every_changelist_of_the_apps_can_be_searched_or_filtered() -> None:
+    """Issue 8 §5: a non-developer finds a record by typing or picking, never by scrolling."""
+    apps = {"governance", "fellowships", "compute", "finance", "accounts", "core"}
+    bare = sorted(
+        model._meta.label
+        for model, model_admin in admin.site._registry.items()
+        if model._meta.app_label in apps and not (model_admin.search_fields or model_admin.list_filter)
+    )
+    assert not bare, bare
