@@ -51,10 +51,8 @@ def test_every_writable_field_of_the_fellowships_admin_is_reviewed(
     submitted: Any, reviewer: Any, secretariat: Any, login: Any
 ) -> None:
     factories.scored(submitted, FUNDABLE, FUNDABLE)
-    from fellowships import services
-
-    services.decide(application=submitted, actor=secretariat, decision="accepted")
     client = login(secretariat)
+    post_form(client, "/admin/fellowships/application/", {"action": "accept", "_selected_action": str(submitted.pk)})
     objects = {
         "hostsite": submitted.host_site,
         "programme": submitted.call.programme,

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fellowships import services
-from fellowships.models import Application, ExportJob, Review, ReviewAssignment
+from fellowships.models import Application, ExportJob, Placement, Review, ReviewAssignment
 from tests.admin_forms import post_form
 from tests.factories import UserFactory
 from tests.fellowships import factories
@@ -257,16 +257,16 @@ def test_pages_in_french(submitted: Any, client: Any) -> None:
 
 
 def test_admin_pages_and_placement_actions(submitted: Any, secretariat: Any, login: Any) -> None:
-    admin_user = UserFactory(email="root@example.org", is_staff=True, is_superuser=True, mfa=True)
-    client = login(admin_user)
+    client = login(secretariat)  # the secretariat, not a superuser
     for model in ("call", "application", "placement", "hostsite", "programme", "reviewassignment", "exportjob"):
         assert client.get(f"/admin/fellowships/{model}/").status_code == 200, model
     assert client.get(f"/admin/fellowships/call/{submitted.call_id}/change/").status_code == 200
     assert client.get("/admin/fellowships/call/add/").status_code == 200
     factories.scored(submitted, factories.FUNDABLE, factories.FUNDABLE)
-    services.decide(application=submitted, actor=secretariat, decision="accepted")
-    placement = submitted.placement
-    client.post("/admin/fellowships/placement/", {"action": "mark_active", "_selected_action": [placement.pk]})
+    # The decision is the admin's action, as the secretariat takes it (not the service behind it).
+    post_form(client, "/admin/fellowships/application/", {"action": "accept", "_selected_action": str(submitted.pk)})
+    placement = Placement.objects.get(application=submitted)
+    post_form(client, "/admin/fellowships/placement/", {"action": "mark_active", "_selected_action": str(placement.pk)})
     placement.refresh_from_db()
     assert placement.status == "active"
 
