@@ -196,7 +196,8 @@ class CapacityForm(forms.Form):
     )
 
     def __init__(self, *args: Any, obj: ResourcePeriod, **kwargs: Any) -> None:
-        super().__init__(*args, initial={"capacity": obj.capacity}, **kwargs)
+        kwargs.setdefault("initial", {"capacity": obj.capacity})
+        super().__init__(*args, **kwargs)
 
 
 @admin.register(ResourcePeriod)
@@ -503,7 +504,8 @@ class MoveForm(forms.Form):
     )
 
     def __init__(self, *args: Any, obj: Allocation, **kwargs: Any) -> None:
-        super().__init__(*args, initial={"period": obj.period_id}, **kwargs)
+        kwargs.setdefault("initial", {"period": obj.period_id})
+        super().__init__(*args, **kwargs)
         # Only periods of the same resource: a GPU grant stays a GPU grant.
         self.fields["period"].queryset = ResourcePeriod.objects.filter(  # type: ignore[attr-defined]
             resource_id=obj.resource_id

@@ -102,7 +102,7 @@ class AppointmentForm(forms.ModelForm):
         fields = ["state", "user", "role", "start", "end"]
 
     def clean(self) -> Any:
-        data = super().clean()
+        data = super().clean() or {}
         state, role, start, end = data.get("state"), data.get("role"), data.get("start"), data.get("end")
         if start and end is not None and end <= start:
             raise ValidationError({"end": _("A term must end after it starts.")})
@@ -166,7 +166,7 @@ class AdviserForm(forms.ModelForm):
         fields = ["state", "user", "start", "end"]
 
     def clean(self) -> Any:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("state") and data.get("user") and data.get("start"):
             try:
                 services.check_adviser_term(
@@ -241,7 +241,8 @@ class AttendanceInline(admin.TabularInline):
 
     model = Attendance
     extra = 0
-    fields = readonly_fields = ["state", "checked_in_by", "checked_in_at"]
+    fields = ["state", "checked_in_by", "checked_in_at"]
+    readonly_fields = ["state", "checked_in_by", "checked_in_at"]
     can_delete = False
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
@@ -389,7 +390,8 @@ class CirculationForm(forms.Form):
     )
 
     def __init__(self, *args: Any, obj: Motion, **kwargs: Any) -> None:
-        super().__init__(*args, initial={"on": obj.request_circulated_on}, **kwargs)
+        kwargs.setdefault("initial", {"on": obj.request_circulated_on})
+        super().__init__(*args, **kwargs)
 
 
 @admin.register(Motion)
