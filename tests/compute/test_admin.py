@@ -134,7 +134,7 @@ def test_a_period_is_opened_on_the_add_form_then_its_dates_and_resource_are_fixe
     )
     opened = ResourcePeriod.objects.get(start=date(2031, 1, 1))
     assert (opened.capacity, opened.granted) == (10, 0)
-    assert opened.events.get().pgh_context.metadata["reason"] == "capacity period opened"
+    assert opened.events.get().pgh_context.metadata["reason"] == "capacity period opened"  # type: ignore[attr-defined]
     assert not {"resource", "start", "end", "capacity"} & set(form_fields(staff, change_url(opened)))
 
 
