@@ -24,12 +24,13 @@ SPLIT = re.compile(r"_[01]$")  # a date and a time input of one datetime field
 
 def _inline_parent_key(model: Any, prefix: str) -> str | None:
     """The inline's own foreign key to the page's object (``changes`` → ``allocation``): a hidden field
-    the formset pins to the parent (a different value is refused), so nothing anyone can change."""
-    try:
-        relation = model._meta.get_field(prefix)
-    except Exception:
-        return None
-    return getattr(getattr(relation, "field", None), "name", None)
+    the formset pins to the parent (a different value is refused), so nothing anyone can change. The
+    formset's prefix is the reverse accessor's name (``authenticator_set`` for a relation without a
+    related_name)."""
+    for relation in model._meta.related_objects:
+        if relation.get_accessor_name() == prefix:
+            return str(relation.field.name)
+    return None
 
 
 def writable_fields(client: Client, secretariat: Any) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
@@ -63,7 +64,7 @@ def writable_fields(client: Client, secretariat: Any) -> tuple[dict[str, set[str
 # names), on the change form and the add form. Each entry is a decision; add a field here only after
 # deciding it carries no state or rule.
 ALLOWED: dict[str, set[str]] = {
-    "accounts.user": {"name", "authenticator_set.user"},
+    "accounts.user": {"name"},
     "compute.allocationcall": {"access_mode", "cutoff_at", "description", "opens_at", "resources", "title"},
     "compute.cluster": {"name", "site", "timezone"},
     "compute.clusterlogin": {"cluster", "user", "username"},
