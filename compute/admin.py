@@ -15,6 +15,7 @@ from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.translation import gettext_lazy as _
 
+from cernai.core.admin import AuditTrailMixin, ServicePagesMixin
 from cernai.core.errors import Refusal
 
 from . import services
@@ -48,7 +49,7 @@ class ClusterInline(admin.TabularInline):
 
 
 @admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(AuditTrailMixin, admin.ModelAdmin):
     list_display = ["name", "slug", "is_flagship"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
@@ -56,10 +57,11 @@ class SiteAdmin(admin.ModelAdmin):
 
 
 @admin.register(Cluster)
-class ClusterAdmin(admin.ModelAdmin):
+class ClusterAdmin(AuditTrailMixin, admin.ModelAdmin):
     list_display = ["name", "site", "timezone"]
     list_select_related = ["site"]
-    search_fields = ["name"]
+    list_filter = ["site"]
+    search_fields = ["name", "site__name"]
 
 
 class SiteTokenForm(forms.ModelForm):
@@ -69,10 +71,12 @@ class SiteTokenForm(forms.ModelForm):
 
 
 @admin.register(SiteToken)
-class SiteTokenAdmin(admin.ModelAdmin):
+class SiteTokenAdmin(AuditTrailMixin, admin.ModelAdmin):
     list_display = ["site", "label", "prefix", "created_at", "created_by", "revoked_at"]
     list_select_related = ["site", "created_by"]
     list_filter = ["site"]
+    search_fields = ["label", "prefix", "site__name"]
+    date_hierarchy = "created_at"
     readonly_fields = ["prefix", "created_at", "created_by", "revoked_at", "last_used_at"]
     actions = ["revoke"]
 
@@ -157,7 +161,7 @@ class ResourcePeriodInline(admin.TabularInline):
 
 
 @admin.register(Resource)
-class ResourceAdmin(admin.ModelAdmin):
+class ResourceAdmin(AuditTrailMixin, admin.ModelAdmin):
     list_display = ["name", "cluster", "unit"]
     list_select_related = ["cluster"]
     list_filter = ["unit", "cluster"]
@@ -172,26 +176,69 @@ class ResourceAdmin(admin.ModelAdmin):
         return super().has_delete_permission(request, obj) and not (obj and obj.periods.exists())
 
 
-class ResourcePeriodForm(ServiceForm):
+class ResourcePeriodAddForm(forms.ModelForm):
     class Meta:
         model = ResourcePeriod
         fields = ["resource", "start", "end", "capacity"]
 
-    def apply(self, data: dict[str, Any]) -> None:
-        if self.instance.pk and "capacity" in self.changed_data:
-            services.set_period_capacity(period=self.instance, capacity=data["capacity"], actor=self.actor)
+
+class CapacityForm(forms.Form):
+    capacity = forms.IntegerField(
+        label=_("New capacity"),
+        min_value=0,
+        max_value=10**15,
+        help_text=_("What can be granted over the period, in the resource's unit; never less than what is granted."),
+    )
+    reason = forms.CharField(
+        label=_("Reason for the change"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept in the audit trail."),
+    )
+
+    def __init__(self, *args: Any, obj: ResourcePeriod, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"capacity": obj.capacity})
+        super().__init__(*args, **kwargs)
 
 
 @admin.register(ResourcePeriod)
-class ResourcePeriodAdmin(ServiceFormAdmin):
-    form = ResourcePeriodForm
+class ResourcePeriodAdmin(AuditTrailMixin, ServicePagesMixin, admin.ModelAdmin):
+    """A period is opened on the add form (through ``create_period``); once open, its resource and
+    dates are fixed (allocations are booked within them) and its capacity changes on its own page,
+    through ``set_period_capacity`` (never below what is granted)."""
+
     list_display = ["resource", "start", "end", "capacity", "granted"]
-    list_select_related = ["resource"]
+    list_select_related = ["resource__cluster"]
+    list_filter = ["resource__unit", "resource__cluster"]
     search_fields = ["resource__name"]
+    date_hierarchy = "start"
+    service_pages = {"capacity": (_("Change the capacity"), CapacityForm, "change_capacity")}
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        if obj is None:
+            kwargs["form"] = ResourcePeriodAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ["resource", "start", "end", "capacity"]
+        return ["resource", "start", "end", "capacity", "granted", "service_links"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        # Allocations are booked within the period's dates: only the capacity changes later.
-        return ["resource", "start", "end", "granted"] if obj else ["granted"]
+        return ["resource", "start", "end", "capacity", "granted", "service_links"] if obj else []
+
+    def save_model(self, request: HttpRequest, obj: ResourcePeriod, form: Any, change: bool) -> None:
+        if change:
+            return  # nothing is writable on an open period's form
+        # The form checked the dates against the period's constraint; the service checks them again.
+        created = services.create_period(
+            resource=obj.resource, start=obj.start, end=obj.end, capacity=obj.capacity, actor=request.user
+        )
+        obj.pk = created.pk
+        obj._state.adding = False
+
+    def change_capacity(self, request: HttpRequest, obj: ResourcePeriod, data: dict[str, Any]) -> str:
+        services.set_period_capacity(period=obj, capacity=data["capacity"], actor=request.user, reason=data["reason"])
+        return _("The capacity of %(period)s is now %(capacity)s.") % {"period": obj, "capacity": data["capacity"]}
 
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return super().has_delete_permission(request, obj) and not (obj and obj.allocations.exists())
@@ -218,7 +265,7 @@ class SlurmAccountInline(admin.TabularInline):
 
 
 @admin.register(Project)
-class ProjectAdmin(admin.ModelAdmin):
+class ProjectAdmin(AuditTrailMixin, admin.ModelAdmin):
     list_display = ["code", "title", "pi", "home_state"]
     list_select_related = ["pi", "home_state"]
     search_fields = ["code", "title", "pi__email", "pi__name"]
@@ -231,16 +278,18 @@ class ProjectAdmin(admin.ModelAdmin):
 class ClusterLoginAdmin(admin.ModelAdmin):
     list_display = ["username", "cluster", "user"]
     list_select_related = ["cluster", "user"]
+    list_filter = ["cluster"]
     search_fields = ["username", "user__email"]
     raw_id_fields = ["user"]
 
 
 @admin.register(AllocationCall)
-class AllocationCallAdmin(admin.ModelAdmin):
+class AllocationCallAdmin(AuditTrailMixin, admin.ModelAdmin):
     list_display = ["title", "access_mode", "opens_at", "cutoff_at"]
     list_filter = ["access_mode"]
     filter_horizontal = ["resources"]
     search_fields = ["title"]
+    date_hierarchy = "opens_at"
 
 
 class AssignmentInline(admin.TabularInline):
@@ -278,7 +327,7 @@ class ReviewInline(admin.TabularInline):
 
 
 @admin.register(AllocationRequest)
-class AllocationRequestAdmin(admin.ModelAdmin):
+class AllocationRequestAdmin(AuditTrailMixin, admin.ModelAdmin):
     """Requests are read here; reviewers are assigned and decisions taken on the request's own forms."""
 
     change_form_template = "admin/compute/allocationrequest/change_form.html"
@@ -286,6 +335,7 @@ class AllocationRequestAdmin(admin.ModelAdmin):
     list_select_related = ["project", "call", "resource"]
     list_filter = ["status", "kind", "call__access_mode", "resource"]
     search_fields = ["project__code", "project__title"]
+    date_hierarchy = "submitted_at"
     fields = readonly_fields = (
         "kind",
         "call",
@@ -392,11 +442,14 @@ class ChangeInline(admin.TabularInline):
 
 
 @admin.register(AllocationChange)
-class AllocationChangeAdmin(admin.ModelAdmin):
+class AllocationChangeAdmin(AuditTrailMixin, admin.ModelAdmin):
     """The ledger of grants and top-ups; top-ups are made on the allocation's page."""
 
     list_display = ["allocation", "kind", "amount", "actor", "created_at"]
     list_select_related = ["allocation__project", "allocation__resource", "actor"]
+    list_filter = ["kind", "allocation__resource"]
+    search_fields = ["allocation__project__code", "reason"]
+    date_hierarchy = "created_at"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -409,7 +462,7 @@ class AllocationChangeAdmin(admin.ModelAdmin):
 
 
 class AllocationForm(ServiceForm):
-    """Moving to another capacity period and topping up, each through its service, with a reason."""
+    """Topping up, through its service, with a reason. Moving to another period has its own page."""
 
     top_up = forms.IntegerField(
         label=_("Top up by"),
@@ -427,42 +480,51 @@ class AllocationForm(ServiceForm):
 
     class Meta:
         model = Allocation
-        fields = ["period"]
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            # Only periods of the same resource: a GPU grant stays a GPU grant.
-            field = self.fields["period"]
-            field.queryset = ResourcePeriod.objects.filter(  # type: ignore[attr-defined]
-                resource_id=self.instance.resource_id
-            ).select_related("resource")
-            field.help_text = _("Another capacity period of the same resource that covers the allocation's dates.")
+        fields: list[str] = []
 
     def apply(self, data: dict[str, Any]) -> None:
-        changed = "period" in self.changed_data or data.get("top_up")
-        if changed and not (data.get("reason") or "").strip():
-            raise Refusal(_("Say why the allocation changes."), code="reason", field="reason")
-        if "period" in self.changed_data:
-            services.move_allocation(
-                allocation=self.instance, period=data["period"], actor=self.actor, reason=data["reason"]
-            )
         if data.get("top_up"):
+            if not (data.get("reason") or "").strip():
+                raise Refusal(_("Say why the allocation changes."), code="reason", field="reason")
             services.top_up_allocation(
                 allocation=self.instance, amount=data["top_up"], actor=self.actor, reason=data["reason"]
             )
 
 
+class MoveForm(forms.Form):
+    period = forms.ModelChoiceField(
+        label=_("Capacity period"),
+        queryset=ResourcePeriod.objects.none(),
+        help_text=_("Another capacity period of the same resource that covers the allocation's dates."),
+    )
+    reason = forms.CharField(
+        label=_("Reason for the move"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept in the audit trail."),
+    )
+
+    def __init__(self, *args: Any, obj: Allocation, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"period": obj.period_id})
+        super().__init__(*args, **kwargs)
+        # Only periods of the same resource: a GPU grant stays a GPU grant.
+        self.fields["period"].queryset = ResourcePeriod.objects.filter(  # type: ignore[attr-defined]
+            resource_id=obj.resource_id
+        ).select_related("resource")
+
+
 @admin.register(Allocation)
-class AllocationAdmin(ServiceFormAdmin):
+class AllocationAdmin(AuditTrailMixin, ServicePagesMixin, ServiceFormAdmin):
     form = AllocationForm
     list_display = ["project", "resource", "access_mode", "start", "end", "amount", "used_hours", "status"]
     list_select_related = ["project", "resource"]
     list_filter = ["status", "access_mode", "resource"]
     search_fields = ["project__code", "project__title"]
+    date_hierarchy = "start"
     readonly_fields = [
         "project",
         "resource",
+        "period",
+        "service_links",
         "request",
         "renewal_of",
         "access_mode",
@@ -475,8 +537,13 @@ class AllocationAdmin(ServiceFormAdmin):
         "latched_100",
         "created_at",
     ]
-    fields = ("period", *readonly_fields, "top_up", "reason")
+    fields = (*readonly_fields, "top_up", "reason")
     inlines = [ChangeInline]
+    service_pages = {"move": (_("Move to another capacity period"), MoveForm, "move")}
+
+    def move(self, request: HttpRequest, obj: Allocation, data: dict[str, Any]) -> str:
+        services.move_allocation(allocation=obj, period=data["period"], actor=request.user, reason=data["reason"])
+        return _("%(allocation)s is now booked against %(period)s.") % {"allocation": obj, "period": data["period"]}
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False  # allocations come from approved requests (capacity is checked there)
@@ -486,7 +553,7 @@ class AllocationAdmin(ServiceFormAdmin):
 
 
 @admin.register(UsageRecord)
-class UsageRecordAdmin(admin.ModelAdmin):
+class UsageRecordAdmin(AuditTrailMixin, admin.ModelAdmin):
     list_display = ["cluster", "job_id", "account", "user", "state", "start_utc", "elapsed", "matched", "late"]
     list_select_related = ["cluster"]
     list_filter = ["matched", "late", "cluster"]
@@ -507,6 +574,8 @@ class UsageRecordAdmin(admin.ModelAdmin):
 class UsageBatchAdmin(admin.ModelAdmin):
     list_display = ["pk", "site", "received_at", "processed_at", "counts"]
     list_select_related = ["site"]
+    list_filter = ["site"]
+    date_hierarchy = "received_at"
     readonly_fields = ["site", "token", "staff_user", "received_at", "processed_at", "counts", "scope"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

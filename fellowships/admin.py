@@ -13,6 +13,8 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cernai.core.admin import AuditTrailMixin
+
 from . import services
 from .models import (
     Application,
@@ -53,11 +55,12 @@ class LateAllowanceInline(admin.TabularInline):
 
 
 @admin.register(Call)
-class CallAdmin(admin.ModelAdmin):
+class CallAdmin(AuditTrailMixin, admin.ModelAdmin):
     list_display = ["title", "programme", "opens_at", "deadline_local", "deadline", "places", "blind"]
     list_filter = ["programme__kind", "blind", "career_stage"]
     list_select_related = ["programme"]
     search_fields = ["title", "slug"]
+    date_hierarchy = "deadline"
     prepopulated_fields = {"slug": ["title"]}
     filter_horizontal = ["host_sites"]
     inlines = [CriterionInline, LateAllowanceInline]
@@ -155,7 +158,7 @@ ELIGIBILITY_FIELDS: list[Any] = [
 
 
 @admin.register(Application)
-class ApplicationAdmin(admin.ModelAdmin):
+class ApplicationAdmin(AuditTrailMixin, admin.ModelAdmin):
     """Applications belong to their applicants: read-only here; decisions are the actions below and the
     eligibility override is the one form field, each through its service."""
 
@@ -164,6 +167,7 @@ class ApplicationAdmin(admin.ModelAdmin):
     list_filter = ["status", "call", "eligible"]
     list_select_related = ["applicant", "call"]
     search_fields = ["title", "applicant__name", "applicant__email"]
+    date_hierarchy = "submitted_at"
     readonly_fields = APPLICATION_FIELDS + ELIGIBILITY_FIELDS
     fieldsets = [
         (None, {"fields": list(APPLICATION_FIELDS)}),
@@ -243,14 +247,16 @@ class AssignmentAddForm(forms.ModelForm):
 
 
 @admin.register(ReviewAssignment)
-class ReviewAssignmentAdmin(admin.ModelAdmin):
+class ReviewAssignmentAdmin(AuditTrailMixin, admin.ModelAdmin):
     """Assignments are made through the assignment service (conflicts, overrides, the reviewer's role);
     once made they are read-only here, and only an assignment with no review may be removed."""
 
     list_display = ["application", "reviewer", "conflict_override", "conflict_declared_at"]
     list_select_related = ["application", "reviewer"]
+    list_filter = ["application__call", "conflict_override"]
     raw_id_fields = ["application", "reviewer"]
-    search_fields = ["reviewer__name", "application__title"]
+    search_fields = ["reviewer__name", "reviewer__email", "application__title"]
+    date_hierarchy = "created_at"
     readonly_fields = [
         "application",
         "reviewer",
@@ -301,10 +307,12 @@ class ReviewAssignmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Placement)
-class PlacementAdmin(admin.ModelAdmin):
+class PlacementAdmin(AuditTrailMixin, admin.ModelAdmin):
     list_display = ["application", "host_site", "start", "end", "status", "report_due", "report_submitted_at"]
     list_filter = ["status", "host_site"]
     list_select_related = ["application", "host_site"]
+    search_fields = ["application__title", "application__applicant__name", "host_site__name"]
+    date_hierarchy = "start"
     # Made by accepting an application; moved on by the actions below (the placement service); the
     # report is the fellow's. Nothing here is written directly.
     readonly_fields = [
@@ -343,6 +351,7 @@ class PlacementAdmin(admin.ModelAdmin):
 class ExportJobAdmin(admin.ModelAdmin):
     list_display = ["call", "format", "status", "done", "total", "created_at"]
     list_select_related = ["call"]
+    list_filter = ["status", "format"]
     readonly_fields = ["call", "requested_by", "format", "status", "done", "total", "file", "error", "created_at"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -111,7 +111,7 @@ class Call(models.Model):
         default=24,
         help_text=_("Applicants' data is kept this long after the deadline, then erased on request."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-deadline"]
@@ -199,11 +199,13 @@ class Application(models.Model):
         MASTER = "master", _("master's degree")
         PHD = "phd", _("PhD")
 
-    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="applications")
-    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications")
+    call = models.ForeignKey(Call, on_delete=models.PROTECT, related_name="applications", verbose_name=_("call"))
+    applicant = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="applications", verbose_name=_("applicant")
+    )
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
     revision = models.PositiveSmallIntegerField(_("revision"), default=1)
-    step = models.PositiveSmallIntegerField(default=1)
+    step = models.PositiveSmallIntegerField(_("form step reached"), default=1)
     # Step 1: who and where.
     nationality = models.CharField(_("nationality (ISO code)"), max_length=2, blank=True)
     home_institution = models.CharField(_("home institution"), max_length=200, blank=True)
@@ -238,19 +240,29 @@ class Application(models.Model):
     plan_file = models.ForeignKey(
         "core.PrivateFile", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("plan")
     )
-    submitted_at = models.DateTimeField(null=True, blank=True)
-    late_submission = models.BooleanField(default=False)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    late_submission = models.BooleanField(
+        _("submitted late"), default=False, help_text=_("Submitted after the deadline under a late allowance.")
+    )
     # Eligibility, computed at submission (fellowships.eligibility) and stored with its explanations.
-    eligible = models.BooleanField(null=True, blank=True)
-    eligibility = models.JSONField(default=list, blank=True)
-    other_national = models.BooleanField(default=False)
-    eligibility_override = models.BooleanField(null=True, blank=True)
-    override_justification = models.TextField(blank=True)
+    eligible = models.BooleanField(
+        _("eligible"), null=True, blank=True, help_text=_("As computed at submission, or as overridden.")
+    )
+    eligibility = models.JSONField(_("eligibility checks"), default=list, blank=True)
+    other_national = models.BooleanField(
+        _("counts against the quota for other nationals"),
+        default=False,
+        help_text=_("The applicant is not a national of a member state."),
+    )
+    eligibility_override = models.BooleanField(_("eligibility overridden to"), null=True, blank=True)
+    override_justification = models.TextField(_("justification of the override"), blank=True)
     info_request = models.TextField(_("information requested"), blank=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    erased_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    erased_at = models.DateTimeField(
+        _("personal data erased at"), null=True, blank=True, help_text=_("At the applicant's request.")
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -355,17 +367,37 @@ class Referee(models.Model):
 class ReviewAssignment(models.Model):
     """A reviewer assigned to an application; a declared conflict removes access at once."""
 
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="assignments")
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_assignments")
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    conflict_override = models.BooleanField(default=False)
-    override_justification = models.TextField(blank=True)
-    conflict_declared_at = models.DateTimeField(null=True, blank=True)
-    conflict_reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("application")
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="review_assignments",
+        verbose_name=_("reviewer"),
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("assigned by")
+    )
+    conflict_override = models.BooleanField(
+        _("assigned despite a conflict"),
+        default=False,
+        help_text=_("The secretariat overrode a conflict of interest, with a written justification."),
+    )
+    override_justification = models.TextField(_("justification of the override"), blank=True)
+    conflict_declared_at = models.DateTimeField(
+        _("conflict declared at"),
+        null=True,
+        blank=True,
+        help_text=_("The reviewer declared a conflict: they no longer see the application."),
+    )
+    conflict_reason = models.TextField(_("conflict declared"), blank=True)
+    created_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
 
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name = _("review assignment")
+        verbose_name_plural = _("review assignments")
         constraints = [
             models.UniqueConstraint(fields=["application", "reviewer"], name="assignment_once"),
             models.CheckConstraint(
@@ -416,20 +448,26 @@ class Placement(models.Model):
         ACTIVE = "active", _("active")
         COMPLETED = "completed", _("completed")
 
-    application = models.OneToOneField(Application, on_delete=models.PROTECT, related_name="placement")
-    host_site = models.ForeignKey(HostSite, on_delete=models.PROTECT, related_name="placements")
+    application = models.OneToOneField(
+        Application, on_delete=models.PROTECT, related_name="placement", verbose_name=_("application")
+    )
+    host_site = models.ForeignKey(
+        HostSite, on_delete=models.PROTECT, related_name="placements", verbose_name=_("host site")
+    )
     start = models.DateField(_("start"))
     end = models.DateField(_("end"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PLANNED)
     report_due = models.DateField(_("return report due"))
     report_text = models.TextField(_("return report"), blank=True)
-    report_submitted_at = models.DateTimeField(null=True, blank=True)
+    report_submitted_at = models.DateTimeField(_("return report submitted at"), null=True, blank=True)
     # Where the fellow went afterwards (circulation): an institution's state and when they started there.
     returned_country = models.CharField(_("state of the institution after the placement"), max_length=2, blank=True)
     returned_on = models.DateField(_("started there on"), null=True, blank=True)
 
     class Meta:
         ordering = ["start"]
+        verbose_name = _("placement")
+        verbose_name_plural = _("placements")
         constraints = [models.CheckConstraint(condition=models.Q(end__gt=models.F("start")), name="placement_ordered")]
         indexes = [models.Index(fields=["report_due", "report_submitted_at"], name="placement_report_due")]
 
@@ -454,18 +492,24 @@ class ExportJob(models.Model):
         DONE = "done", _("done")
         FAILED = "failed", _("failed")
 
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="exports")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    format = models.CharField(max_length=4, choices=Format.choices)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    done = models.PositiveIntegerField(default=0)
-    total = models.PositiveIntegerField(default=0)
-    file = models.ForeignKey("core.PrivateFile", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="exports", verbose_name=_("call"))
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("requested by")
+    )
+    format = models.CharField(_("format"), max_length=4, choices=Format.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    done = models.PositiveIntegerField(_("applications done"), default=0)
+    total = models.PositiveIntegerField(_("applications in all"), default=0)
+    file = models.ForeignKey(
+        "core.PrivateFile", null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("file")
+    )
+    error = models.TextField(_("error"), blank=True)
+    created_at = models.DateTimeField(_("asked for at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("export")
+        verbose_name_plural = _("exports")
 
     def __str__(self) -> str:
         return f"{self.call} {self.format} {self.status}"

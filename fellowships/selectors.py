@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -45,6 +46,14 @@ def active_assignments(reviewer: Any) -> QuerySet[ReviewAssignment]:
         application__status=Application.Status.SUBMITTED,
         application__erased_at__isnull=True,
     ).exclude(application__applicant=reviewer)  # never one's own application, however it was assigned
+
+
+def reviewer_pool() -> QuerySet[Any]:
+    """The people the institution has engaged to review fellowship applications: everyone with a review
+    assignment on record (a first assignment is made in the admin, through the assignment service,
+    which checks conflicts). Not a hand-kept group: nobody joins the pool by editing groups."""
+    engaged = ReviewAssignment.objects.filter(reviewer=OuterRef("pk"))
+    return get_user_model().objects.filter(Exists(engaged), is_active=True).order_by("name")
 
 
 def review_queue(reviewer: Any) -> QuerySet[ReviewAssignment]:

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cernai.accounts.permissions import is_secretariat
+from cernai.core.admin import AuditTrailMixin
 from cernai.core.errors import Refusal
 from governance.models import Motion
 
@@ -62,7 +63,7 @@ def euros_field(label: Any) -> forms.CharField:
     return forms.CharField(label=label, help_text=_("In euros, with a point for cents, e.g. 1250000.00"))
 
 
-class ServiceAdmin(admin.ModelAdmin):
+class ServiceAdmin(AuditTrailMixin, admin.ModelAdmin):
     """Finance models in the secretariat's admin: added through a service, never edited or deleted."""
 
     add_form: type[ServiceForm] | None = None

@@ -11,12 +11,15 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminSplitDateTime
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cernai.accounts.permissions import is_secretariat
+from cernai.core.admin import AuditTrailMixin, ServicePagesMixin
 from cernai.core.files import store_upload
 
 from . import bodies, papers, selectors, services
@@ -44,8 +47,10 @@ from .models import (
 )
 
 
-class SecretariatAdmin(admin.ModelAdmin):
-    """Governance models appear in the admin index for the secretariat (permissions come from `rules`)."""
+class SecretariatAdmin(AuditTrailMixin, ServicePagesMixin, admin.ModelAdmin):
+    """Governance models appear in the admin index for the secretariat (permissions come from `rules`).
+    Each object's history is read from the append-only audit trail; changes a rule governs are made on
+    the object's service pages (``ServicePagesMixin``)."""
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return bool(is_secretariat(request.user)) and request.user.is_staff
@@ -58,9 +63,13 @@ class VotingAuthorisationInline(admin.StackedInline):
 
 @admin.register(MemberState)
 class MemberStateAdmin(SecretariatAdmin):
+    """A state's status and contribution share carry rules (who votes, the weighted rule, the scale):
+    read-only here, set by the accession flow and the finance scale."""
+
     list_display = ["name", "iso2", "status", "contribution_share", "in_arrears"]
     list_filter = ["status", "in_arrears"]
     search_fields = ["name", "iso2"]
+    readonly_fields = ["status", "contribution_share"]
     inlines = [VotingAuthorisationInline]
 
 
@@ -77,7 +86,9 @@ class CouncilAdmin(SecretariatAdmin):
     "Committee memberships" (through governance/bodies.py)."""
 
     list_display = ["name", "kind", "quorum_required", "weighted_rule", "chair"]
-    list_filter = ["kind"]
+    list_select_related = ["chair"]
+    list_filter = ["kind", "quorum_required", "weighted_rule"]
+    search_fields = ["name", "chair__name"]
     raw_id_fields = ["chair"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -180,32 +191,70 @@ class RecommendationAdmin(SecretariatAdmin):
         obj.pk = created.pk
 
 
+class EndTermForm(forms.Form):
+    end = forms.DateField(
+        label=_("End of the term"),
+        help_text=_("From this date on, the person no longer holds the role."),
+    )
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept in the audit trail (for example: the state's letter of 3 March)."),
+    )
+
+    def __init__(self, *args: Any, obj: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+
+
 class AppointmentForm(forms.ModelForm):
     class Meta:
         model = Appointment
         fields = ["state", "user", "role", "start", "end"]
 
+    def clean(self) -> Any:
+        data = super().clean() or {}
+        state, role, start, end = data.get("state"), data.get("role"), data.get("start"), data.get("end")
+        if start and end is not None and end <= start:
+            raise ValidationError({"end": _("A term must end after it starts.")})
+        clash = (
+            state
+            and role
+            and start
+            and selectors.overlapping_appointments(state=state, role=role, start=start, end=end)
+        )
+        if clash and clash.exists():
+            raise ValidationError(_("This state already has a delegate in this role during that term."))
+        return data
+
+
+APPOINTMENT_FIELDS = ["state", "user", "role", "start", "end"]
+
 
 @admin.register(Appointment)
 class AppointmentAdmin(SecretariatAdmin):
+    """A delegate is appointed on the add form (through ``appoint_delegate``); once made, a term is
+    fixed: its holder, state, role and dates. It is ended on its own page (``end_appointment``); a
+    different term is a new appointment."""
+
     form = AppointmentForm
     list_display = ["user", "state", "role", "start", "end"]
-    list_filter = ["role", "state__status"]
+    list_filter = ["role", "state__status", "state"]
     list_select_related = ["user", "state"]
     search_fields = ["user__name", "user__email", "state__name"]
+    date_hierarchy = "start"
     raw_id_fields = ["user"]
+    service_pages = {"end-term": (_("End this term"), EndTermForm, "end_term")}
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return APPOINTMENT_FIELDS if obj is None else [*APPOINTMENT_FIELDS, "service_links"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        # A term's holder, state, role and start are fixed once appointed; only its end changes
-        # (through end_appointment). A different term is a new appointment.
-        return ["state", "user", "role", "start"] if obj is not None else []
+        return [*APPOINTMENT_FIELDS, "service_links"] if obj is not None else []
 
     def save_model(self, request: HttpRequest, obj: Appointment, form: Any, change: bool) -> None:
+        if change:
+            return  # nothing is writable on a made appointment
         try:
-            if change:
-                if obj.end is not None:
-                    services.end_appointment(actor=request.user, appointment=obj, end=obj.end)
-                return
             # New appointments go through the service: overlap check, audit, and the role it confers.
             created = services.appoint_delegate(
                 actor=request.user, state=obj.state, user=obj.user, role=obj.role, start=obj.start, end=obj.end
@@ -214,39 +263,65 @@ class AppointmentAdmin(SecretariatAdmin):
             self.message_user(request, exc.message, messages.ERROR)
             raise
         obj.pk = created.pk
+        obj._state.adding = False
 
-    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
-        form = super().get_form(request, obj, change=change, **kwargs)
+    def end_term(self, request: HttpRequest, obj: Appointment, data: dict[str, Any]) -> str:
+        services.end_appointment(actor=request.user, appointment=obj, end=data["end"], reason=data["reason"])
+        return _("The term of %(appointment)s ends on %(end)s.") % {"appointment": obj, "end": data["end"]}
 
-        class Checked(form):  # type: ignore[misc, valid-type]
-            def clean(self) -> Any:
-                data = super().clean()
-                instance = self.instance
-                state = data.get("state", getattr(instance, "state", None))
-                role = data.get("role", getattr(instance, "role", None))
-                start = data.get("start", getattr(instance, "start", None))
-                end = data.get("end")
-                if instance.pk is not None and start and end is not None and end <= start:
-                    raise ValidationError({"end": _("A term must end after it starts.")})
-                if instance.pk is not None and end is None and instance.end is not None:
-                    raise ValidationError({"end": _("An ended term cannot be reopened; appoint again instead.")})
-                if state and role and start:
-                    clash = selectors.overlapping_appointments(
-                        state=state, role=role, start=start, end=data.get("end"), exclude_pk=self.instance.pk
-                    )
-                    if clash.exists():
-                        raise ValidationError(_("This state already has a delegate in this role during that term."))
-                return data
 
-        return Checked
+class AdviserForm(forms.ModelForm):
+    class Meta:
+        model = Adviser
+        fields = ["state", "user", "start", "end"]
+
+    def clean(self) -> Any:
+        data = super().clean() or {}
+        if data.get("state") and data.get("user") and data.get("start"):
+            try:
+                services.check_adviser_term(
+                    state=data["state"], user=data["user"], start=data["start"], end=data.get("end")
+                )
+            except services.GovernanceError as exc:
+                raise exc.as_validation_error() from exc
+        return data
+
+
+ADVISER_FIELDS = ["state", "user", "start", "end"]
 
 
 @admin.register(Adviser)
 class AdviserAdmin(SecretariatAdmin):
+    """An adviser is attached on the add form (through ``appoint_adviser``); once made, the term is
+    fixed and is ended on its own page (``end_adviser``)."""
+
+    form = AdviserForm
     list_display = ["user", "state", "start", "end"]
+    list_filter = ["state"]
     list_select_related = ["user", "state"]
-    search_fields = ["user__name", "state__name"]
+    search_fields = ["user__name", "user__email", "state__name"]
+    date_hierarchy = "start"
     raw_id_fields = ["user"]
+    service_pages = {"end-term": (_("End this term"), EndTermForm, "end_term")}
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ADVISER_FIELDS if obj is None else [*ADVISER_FIELDS, "service_links"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [*ADVISER_FIELDS, "service_links"] if obj is not None else []
+
+    def save_model(self, request: HttpRequest, obj: Adviser, form: Any, change: bool) -> None:
+        if change:
+            return  # nothing is writable on a made term
+        created = services.appoint_adviser(
+            actor=request.user, state=obj.state, user=obj.user, start=obj.start, end=obj.end
+        )
+        obj.pk = created.pk
+        obj._state.adding = False
+
+    def end_term(self, request: HttpRequest, obj: Adviser, data: dict[str, Any]) -> str:
+        services.end_adviser(actor=request.user, adviser=obj, end=data["end"], reason=data["reason"])
+        return _("The term of %(adviser)s ends on %(end)s.") % {"adviser": obj, "end": data["end"]}
 
 
 class AgendaItemInline(admin.StackedInline):
@@ -255,31 +330,55 @@ class AgendaItemInline(admin.StackedInline):
     show_change_link = True
 
 
-class AttendanceForm(forms.ModelForm):
-    class Meta:
-        model = Attendance
-        fields = ["state", "member"]
+class AttendanceForm(forms.Form):
+    """The "Record attendance" page: a state present, or, in a committee ad personam, a member."""
 
-    def clean(self) -> Any:
-        data = super().clean() or {}
-        session, state, member = getattr(self.instance, "session", None), data.get("state"), data.get("member")
-        if session is not None and (state is not None or member is not None):
-            try:
-                services.check_attendance(session=session, state=state, member=member)
-            except services.GovernanceError as exc:
-                raise exc.as_validation_error() from exc
-        return data
+    state = forms.ModelChoiceField(
+        label=_("State present"),
+        queryset=MemberState.objects.all(),
+        help_text=_("Closed sessions are for member states only."),
+    )
+    member = forms.ModelChoiceField(
+        label=_("Member present"),
+        queryset=get_user_model().objects.none(),
+        help_text=_("A serving member of this committee, who sits in person."),
+    )
+
+    def __init__(self, *args: Any, obj: Session, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if obj.council.kind == Council.Kind.AD_PERSONAM:
+            del self.fields["state"]
+            self.fields["member"].queryset = (  # type: ignore[attr-defined]
+                get_user_model()
+                .objects.filter(
+                    body_memberships__in=BodyMembership.objects.filter(
+                        selectors.serving_on(timezone.localdate()), body=obj.council
+                    )
+                )
+                .exclude(pk__in=Attendance.objects.filter(session=obj, member__isnull=False).values("member"))
+                .distinct()
+                .order_by("name")
+            )
+        else:
+            del self.fields["member"]
+            self.fields["state"].queryset = MemberState.objects.exclude(  # type: ignore[attr-defined]
+                attendances__session=obj
+            )
 
 
-class AttendanceInline(admin.StackedInline):
-    """Attendance is recorded through check_in (closed sessions: member states only; audited).
-    Recorded presence is not edited or deleted here: quorum figures were read from it."""
+class AttendanceInline(admin.TabularInline):
+    """The attendance register, to read: presence is recorded on the session's "Record attendance"
+    page, through check_in (closed sessions: member states only; audited), and is never edited or
+    deleted here: quorum figures were read from it."""
 
     model = Attendance
-    form = AttendanceForm
-    extra = 1
+    extra = 0
     fields = ["state", "checked_in_by", "checked_in_at"]
-    readonly_fields = ["checked_in_by", "checked_in_at"]
+    readonly_fields = ["state", "checked_in_by", "checked_in_at"]
+    can_delete = False
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         # A committee ad personam records its members in person; every other body records states.
@@ -290,8 +389,8 @@ class AttendanceInline(admin.StackedInline):
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Attendance]:
+        return super().get_queryset(request).select_related("state", "checked_in_by")
 
 
 class SessionForm(forms.ModelForm):
@@ -312,9 +411,10 @@ class SessionAdmin(SecretariatAdmin):
     list_display = ["title", "council", "starts_at", "closed", "convened"]
     list_filter = ["closed", "council"]
     list_select_related = ["council", "convocation"]
-    search_fields = ["title"]
+    search_fields = ["title", "location"]
     date_hierarchy = "starts_at"
     inlines = [AgendaItemInline, AttendanceInline]
+    service_pages = {"attendance": (_("Record attendance"), AttendanceForm, "record_attendance")}
 
     @admin.display(description=_("convocation"))
     def convened(self, obj: Session) -> str:
@@ -325,12 +425,15 @@ class SessionAdmin(SecretariatAdmin):
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = ["council", "title", "starts_at", "location", "closed"]
-        if obj is not None and getattr(obj, "convocation", None) is not None:
-            return [*fields, "convened"]
-        return [*fields, "send_convocation"]
+        if obj is None:
+            return [*fields, "send_convocation"]
+        sent = getattr(obj, "convocation", None) is not None
+        return [*fields, "convened" if sent else "send_convocation", "service_links"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        return ["convened"] if obj is not None and getattr(obj, "convocation", None) is not None else []
+        if obj is None:
+            return []
+        return ["service_links", "convened"] if getattr(obj, "convocation", None) is not None else ["service_links"]
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
@@ -346,21 +449,10 @@ class SessionAdmin(SecretariatAdmin):
                     messages.SUCCESS,
                 )
 
-    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
-        if formset.model is not Attendance:
-            super().save_formset(request, form, formset, change)
-            return
-        # Saved through the service, not formset.save(); the admin's change message reads these lists.
-        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        for attendance_form in formset.extra_forms:
-            data = attendance_form.cleaned_data if attendance_form.has_changed() else {}
-            state, member = data.get("state"), data.get("member")
-            if state is not None or member is not None:
-                formset.new_objects.append(
-                    services.check_in(
-                        user=request.user, actor=request.user, session=form.instance, state=state, member=member
-                    )
-                )
+    def record_attendance(self, request: HttpRequest, obj: Session, data: dict[str, Any]) -> str:
+        state, member = data.get("state"), data.get("member")
+        services.check_in(user=request.user, actor=request.user, session=obj, state=state, member=member)
+        return _("%(who)s is recorded as present at %(session)s.") % {"who": state or member, "session": obj}
 
 
 class PaperForm(forms.ModelForm):
@@ -400,6 +492,7 @@ class PaperInline(admin.StackedInline):
 class AgendaItemAdmin(SecretariatAdmin):
     list_display = ["title", "session", "position"]
     list_select_related = ["session"]
+    list_filter = ["session__council", "session"]
     search_fields = ["title", "session__title"]
     inlines = [PaperInline]
 
@@ -491,7 +584,7 @@ class MotionForm(forms.ModelForm):
 
     class Meta:
         model = Motion
-        fields = ["item", "title", "text", "kind", "programme", "request_circulated_on"]
+        fields = ["item", "title", "text", "kind", "programme"]
 
     def clean_withdrawal(self) -> str:
         reason = str(self.cleaned_data.get("withdrawal") or "").strip()
@@ -501,6 +594,23 @@ class MotionForm(forms.ModelForm):
             except services.GovernanceError as exc:
                 raise ValidationError(exc.message, code=exc.code) from exc
         return reason
+
+
+class CirculationForm(forms.Form):
+    on = forms.DateField(
+        label=_("Circulated on"),
+        help_text=_("The date the request was sent to the member states; the ballot opens at least 3 months later."),
+    )
+    reason = forms.CharField(
+        label=_("Reference or reason"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Kept in the audit trail (for example: the circular's reference)."),
+    )
+
+    def __init__(self, *args: Any, obj: Motion, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"on": obj.request_circulated_on})
+        super().__init__(*args, **kwargs)
 
 
 @admin.register(Motion)
@@ -513,8 +623,19 @@ class MotionAdmin(SecretariatAdmin):
     list_select_related = ["item__session"]
     search_fields = ["title", "text", "resolution_number"]
     form = MotionForm
-    readonly_fields = ["status", "resolution_number", "withdrawn_at", "withdrawal_reason"]
+    readonly_fields = [
+        "status", "resolution_number", "withdrawn_at", "withdrawal_reason", "request_circulated_on", "service_links",
+    ]  # fmt: skip
     inlines = [RatificationInline]
+    service_pages = {"circulation": (_("Record the circulation of the request"), CirculationForm, "circulate")}
+
+    def service_page_available(self, obj: Motion, slug: str) -> bool:
+        # An admission's notice counts from the circulation; fixed once its ballot has opened.
+        return obj.kind == Motion.Kind.ADMISSION and not obj.ballots.exclude(status=Ballot.Status.DRAFT).exists()
+
+    def circulate(self, request: HttpRequest, obj: Motion, data: dict[str, Any]) -> str:
+        services.record_circulation(actor=request.user, motion=obj, on=data["on"], reason=data["reason"])
+        return _("The request behind %(motion)s was circulated on %(on)s.") % {"motion": obj, "on": data["on"]}
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = [f for f in super().get_fields(request, obj) if f != "withdrawal"]
@@ -537,7 +658,7 @@ class MotionAdmin(SecretariatAdmin):
         fields = list(self.readonly_fields)
         if obj is not None and obj.ballots.exclude(status=Ballot.Status.DRAFT).exists():
             # Its ballot has opened: the rule it is decided by (kind, programme, notice) is fixed.
-            fields += ["item", "kind", "programme", "request_circulated_on"]
+            fields += ["item", "kind", "programme"]
         return fields
 
     def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
@@ -622,6 +743,7 @@ class BallotAdmin(SecretariatAdmin):
     list_filter = ["status", "mode", "secrecy"]
     list_select_related = ["motion"]
     search_fields = ["motion__title"]
+    date_hierarchy = "opens_at"
     actions = [open_ballots, close_ballots, publish_ballots]
     readonly_fields = [
         "status",

@@ -17,14 +17,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.contrib.auth.models import Group
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cernai.accounts import roles
 from cernai.core.audit import audit_context
 from cernai.core.errors import Refusal
 from cernai.core.notifications import notify
@@ -32,6 +30,7 @@ from finance import plan_services
 
 from . import committees, envelopes, tally
 from .models import (
+    Adviser,
     Appointment,
     Attendance,
     Ballot,
@@ -109,7 +108,8 @@ def elections_module() -> Any:
 def appoint_delegate(
     *, actor: Any, state: MemberState, user: Any, role: str, start: dt.date, end: dt.date | None = None
 ) -> Appointment:
-    """Appoint ``user`` as ``state``'s delegate in ``role`` for a term; they join the Delegates group (MFA)."""
+    """Appoint ``user`` as ``state``'s delegate in ``role`` for a term; the role (and the second factor it
+    needs) follows from this record (governance/roles.py)."""
     if overlapping_appointments(state=state, role=role, start=start, end=end).exists():
         raise GovernanceError(
             _("%(state)s already has a %(role)s whose term overlaps this one; end it first.")
@@ -119,7 +119,6 @@ def appoint_delegate(
     try:
         with transaction.atomic(), audit_context(actor=actor, reason="appoint delegate"):
             appointment = Appointment.objects.create(state=state, user=user, role=role, start=start, end=end)
-            user.groups.add(Group.objects.get_or_create(name=roles.DELEGATE)[0])
     except IntegrityError as exc:  # a concurrent appointment won the race: the constraint holds
         raise GovernanceError(
             _("Another appointment for this state and role overlaps this term."), code="overlap"
@@ -127,14 +126,76 @@ def appoint_delegate(
     return appointment
 
 
-def end_appointment(*, actor: Any, appointment: Appointment, end: dt.date) -> Appointment:
-    """Close a delegate's term on ``end`` (exclusive)."""
+def end_appointment(*, actor: Any, appointment: Appointment, end: dt.date, reason: str = "") -> Appointment:
+    """Close a delegate's term on ``end`` (exclusive). An ended term is not reopened (appoint again)."""
     if end <= appointment.start:
-        raise GovernanceError(_("A term must end after it starts."), code="invalid")
-    with transaction.atomic(), audit_context(actor=actor, reason="end appointment"):
-        appointment.end = end
-        appointment.save(update_fields=["end"])
+        raise GovernanceError(_("A term must end after it starts."), code="invalid", field="end")
+    with transaction.atomic(), audit_context(actor=actor, reason="end appointment", justification=reason):
+        locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+        if locked.end is not None and locked.end < end:
+            raise GovernanceError(
+                _("This term already ended on %(end)s; an ended term is not extended, appoint again instead.")
+                % {"end": locked.end},
+                code="ended",
+                field="end",
+            )
+        locked.end = appointment.end = end
+        locked.save(update_fields=["end"])
     return appointment
+
+
+def check_adviser_term(*, state: MemberState, user: Any, start: dt.date, end: dt.date | None) -> None:
+    """Refuse an adviser's term that ends before it starts or overlaps their term for the same state."""
+    if end is not None and end <= start:
+        raise GovernanceError(_("A term must end after it starts."), code="invalid", field="end")
+    terms = Adviser.objects.filter(state=state, user=user).filter(Q(end__isnull=True) | Q(end__gt=start))
+    if (terms if end is None else terms.filter(start__lt=end)).exists():
+        raise GovernanceError(
+            _("%(user)s already advises %(state)s during that term.") % {"user": user, "state": state.name},
+            code="overlap",
+        )
+
+
+def appoint_adviser(
+    *, actor: Any, state: MemberState, user: Any, start: dt.date, end: dt.date | None = None
+) -> Adviser:
+    """Attach ``user`` to ``state``'s delegation as an adviser for a term (sees what its delegates see,
+    never votes; the role, and the second factor it needs, follow from this record)."""
+    check_adviser_term(state=state, user=user, start=start, end=end)
+    with transaction.atomic(), audit_context(actor=actor, reason="appoint adviser"):
+        return Adviser.objects.create(state=state, user=user, start=start, end=end)
+
+
+def end_adviser(*, actor: Any, adviser: Adviser, end: dt.date, reason: str = "") -> Adviser:
+    """Close an adviser's term on ``end`` (exclusive). An ended term is not reopened (appoint again)."""
+    if end <= adviser.start:
+        raise GovernanceError(_("A term must end after it starts."), code="invalid", field="end")
+    with transaction.atomic(), audit_context(actor=actor, reason="end adviser", justification=reason):
+        locked = Adviser.objects.select_for_update().get(pk=adviser.pk)
+        if locked.end is not None and locked.end < end:
+            raise GovernanceError(
+                _("This term already ended on %(end)s; an ended term is not extended, appoint again instead.")
+                % {"end": locked.end},
+                code="ended",
+                field="end",
+            )
+        locked.end = adviser.end = end
+        locked.save(update_fields=["end"])
+    return adviser
+
+
+def record_circulation(*, actor: Any, motion: Motion, on: dt.date, reason: str = "") -> Motion:
+    """Record the date the request behind ``motion`` (an admission) was circulated to the member
+    states; the notice before its ballot opens counts from it. Fixed once its ballot has opened."""
+    if on > timezone.localdate():
+        raise GovernanceError(_("A circulation date cannot be in the future."), code="future", field="on")
+    with transaction.atomic(), audit_context(actor=actor, reason="request circulated", justification=reason):
+        locked = Motion.objects.select_for_update().get(pk=motion.pk)
+        if locked.ballots.exclude(status=Ballot.Status.DRAFT).exists():
+            raise GovernanceError(_("Its ballot has opened: the circulation date is fixed."), code="status", field="on")
+        locked.request_circulated_on = motion.request_circulated_on = on
+        locked.save(update_fields=["request_circulated_on"])
+    return motion
 
 
 def check_attendance(*, session: Session, state: MemberState | None = None, member: Any = None) -> None:

@@ -101,7 +101,6 @@ def seed_people() -> dict[str, User]:
         "chair": demo_user(
             "chair@cernai.example",
             "Claire Chair",
-            groups=(roles.CHAIR,),
             mfa=True,
             nationality="NL",
             home_country="NL",
@@ -125,7 +124,6 @@ def seed_people() -> dict[str, User]:
         "reviewer": demo_user(
             "reviewer@cernai.example",
             "Rita Reviewer",
-            groups=(roles.REVIEWER,),
             mfa=True,
             nationality="IT",
             home_country="IT",
@@ -134,7 +132,6 @@ def seed_people() -> dict[str, User]:
         "reviewer2": demo_user(
             "reviewer2@cernai.example",
             "René Reviewer",
-            groups=(roles.REVIEWER,),
             mfa=True,
             nationality="BE",
             home_country="BE",

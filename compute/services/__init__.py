@@ -4,6 +4,7 @@ enqueued on commit). Split by topic: tokens, ingest, accounting, allocations."""
 from .accounting import account_batch, expire_allocations, rematch_records, send_expiry_reminders, sweep_batches
 from .allocations import (
     approve_request,
+    create_period,
     create_project,
     move_allocation,
     reject_request,
@@ -25,6 +26,7 @@ __all__ = [
     "approve_request",
     "assign_reviewer",
     "authenticate_token",
+    "create_period",
     "create_project",
     "create_site_token",
     "declare_conflict",

@@ -367,9 +367,17 @@ def move_allocation(*, allocation: Allocation, period: ResourcePeriod, actor: An
     return locked
 
 
-def set_period_capacity(*, period: ResourcePeriod, capacity: int, actor: Any) -> ResourcePeriod:
+def create_period(*, resource: Any, start: Any, end: Any, capacity: int, actor: Any) -> ResourcePeriod:
+    """Open a capacity period of ``resource``: it ends after it starts; nothing is granted yet."""
+    if end < start:
+        raise Refusal(_("A period cannot end before it starts."), code="dates", field="end")
+    with transaction.atomic(), audit_context(actor=actor, reason="capacity period opened"):
+        return ResourcePeriod.objects.create(resource=resource, start=start, end=end, capacity=capacity)
+
+
+def set_period_capacity(*, period: ResourcePeriod, capacity: int, actor: Any, reason: str = "") -> ResourcePeriod:
     """Change what can be granted over a period; never below what is already granted."""
-    with transaction.atomic(), audit_context(actor=actor, reason="capacity changed"):
+    with transaction.atomic(), audit_context(actor=actor, reason="capacity changed", justification=reason):
         locked = ResourcePeriod.objects.select_for_update().get(pk=period.pk)
         if capacity < locked.granted:
             raise Refusal(

@@ -7,14 +7,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.contrib.auth.models import Group
 from django.db import transaction
 from django.db.models import Exists, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cernai.accounts import roles
 from cernai.core.audit import audit_context
 from cernai.core.errors import Refusal
 from cernai.core.notifications import notify
@@ -61,8 +59,7 @@ def assign_reviewer(*, request: AllocationRequest, reviewer: Any, kind: str, act
             request=locked, reviewer=reviewer, kind=kind, defaults={"assigned_by": actor}
         )
         if created:
-            # Reviewing needs a second factor (accounts.permissions): the role follows the assignment.
-            reviewer.groups.add(Group.objects.get_or_create(name=roles.REVIEWER)[0])
+            # The reviewer's role (and the second factor it needs) follows from this record (compute/roles.py).
             notify(
                 kind="compute.review_assigned",
                 recipients=[reviewer],

@@ -6,13 +6,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.contrib.auth.models import Group
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from cernai.accounts import roles
 from cernai.core.audit import audit_context
 from cernai.core.notifications import notify
 
@@ -71,7 +69,6 @@ def assign_reviewers(
     report = AssignmentReport()
     reviewers = list(reviewers)
     with transaction.atomic(), audit_context(actor=actor, reason="assign reviewers", justification=justification):
-        group = Group.objects.get_or_create(name=roles.REVIEWER)[0]
         for application in applications:
             application = Application.objects.select_related("host_site").get(pk=application.pk)
             for reviewer in reviewers:
@@ -100,7 +97,6 @@ def assign_reviewers(
                 )
                 (report.overridden if reason else report.created).append(assignment)
         for reviewer in reviewers:
-            reviewer.groups.add(group)  # the Reviewers role needs MFA (accounts.middleware)
             count = sum(1 for a in report.created + report.overridden if a.reviewer_id == reviewer.pk)
             if count:
                 notify(

@@ -7,7 +7,6 @@ from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -16,13 +15,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cernai.accounts import roles
-
 from .. import services
 from ..forms import AssignForm, InfoRequestForm, OverrideForm
 from ..models import Application, Call, ExportJob
 from ..permissions import is_fellowships_staff
-from ..selectors import criteria_of, overdue_reports, ranked_list, scores_of, search_q, staff_applications
+from ..selectors import (
+    criteria_of,
+    overdue_reports,
+    ranked_list,
+    reviewer_pool,
+    scores_of,
+    search_q,
+    staff_applications,
+)
 
 PAGE_SIZE = 50
 
@@ -39,7 +44,7 @@ def staff_only(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
 
 
 def reviewer_choices() -> Any:
-    return get_user_model().objects.filter(groups__name=roles.REVIEWER).order_by("name")
+    return reviewer_pool()
 
 
 @staff_only

@@ -83,7 +83,9 @@ def test_an_ended_term_ends_the_role_and_its_access(
 
     today = timezone.localdate()
     response = post_form(
-        login(secretariat), f"/admin/governance/appointment/{appointment.pk}/change/", {"end": today.isoformat()}
+        login(secretariat),
+        f"/admin/governance/appointment/{appointment.pk}/end-term/",
+        {"end": today.isoformat(), "reason": "recalled by the state"},
     )
     assert response.status_code == 200, messages_of(response)
     appointment.refresh_from_db()
@@ -140,7 +142,8 @@ def test_an_appointment_handed_to_someone_else_in_the_admin_requires_their_mfa(
     assert "user" not in form_fields(login(secretariat), url)
 
     yesterday = timezone.localdate() - dt.timedelta(days=1)
-    response = post_form(login(secretariat), url, {"end": yesterday.isoformat()})
+    end_url = f"/admin/governance/appointment/{appointment.pk}/end-term/"
+    response = post_form(login(secretariat), end_url, {"end": yesterday.isoformat(), "reason": "new delegate"})
     assert response.status_code == 200, messages_of(response)
     successor = factories.UserFactory(email="successor@example.org", name="Sylvie Successor")  # no second factor
     appoint_in_admin(secretariat, login, france, successor, start=timezone.localdate().isoformat())

@@ -22,133 +22,130 @@ INLINE = re.compile(r"^(?:initial-)?(?P<prefix>.+)-(?:\d+|__prefix__)-(?P<field>
 SPLIT = re.compile(r"_[01]$")  # a date and a time input of one datetime field
 
 
-def writable_fields(client: Client, secretariat: Any) -> dict[str, set[str]]:
-    """app.model → fields the secretariat can send from its add and change forms (inline fields as
-    ``prefix.field``)."""
-    found: dict[str, set[str]] = {}
+def _inline_parent_key(model: Any, prefix: str) -> str | None:
+    """The inline's own foreign key to the page's object (``changes`` → ``allocation``): a hidden field
+    the formset pins to the parent (a different value is refused), so nothing anyone can change. The
+    formset's prefix is the reverse accessor's name (``authenticator_set`` for a relation without a
+    related_name)."""
+    for relation in model._meta.related_objects:
+        if relation.get_accessor_name() == prefix:
+            return str(relation.field.name)
+    return None
+
+
+def writable_fields(client: Client, secretariat: Any) -> tuple[dict[str, set[str]], dict[str, set[str]]]:
+    """app.model → fields the secretariat can send from its change form, and from its add form
+    (inline fields as ``prefix.field``)."""
+    on_change: dict[str, set[str]] = {}
+    on_add: dict[str, set[str]] = {}
     for model in admin.site._registry:
         label = model._meta.label_lower
         base = f"/admin/{model._meta.app_label}/{model._meta.model_name}"
         obj = model._default_manager.order_by("pk").first()
-        urls = [f"{base}/add/"] + ([f"{base}/{obj.pk}/change/"] if obj is not None else [])
-        urls = [url for url in urls if client.get(url).status_code == 200]
-        fields: set[str] = set()
-        for url in urls:
+        pages = [(on_add, f"{base}/add/")] + ([(on_change, f"{base}/{obj.pk}/change/")] if obj is not None else [])
+        for found, url in pages:
+            if client.get(url).status_code != 200:
+                continue
+            fields: set[str] = set()
             for name in form_fields(client, url):
                 if NOT_FIELDS.match(name):
                     continue
                 inline = INLINE.match(name)
-                if inline and inline["field"] == "id":
+                if inline and inline["field"] in {"id", _inline_parent_key(model, inline["prefix"])}:
                     continue
                 field = SPLIT.sub("", inline["field"] if inline else name)
                 fields.add(f"{inline['prefix']}.{field}" if inline else field)
-        if fields:
-            found[label] = fields
-    return found
+            if fields:
+                found[label] = fields
+    return on_change, on_add
 
 
 # Reviewed: what the secretariat may edit in the admin form itself (configuration, descriptions,
-# names). Each entry is a decision; add a field here only after deciding it carries no state or rule.
+# names), on the change form and the add form. Each entry is a decision; add a field here only after
+# deciding it carries no state or rule.
 ALLOWED: dict[str, set[str]] = {
-    "accounts.user": {"email", "name", "authenticator_set.user"},  # email only when adding a person
+    "accounts.user": {"name"},
     "compute.allocationcall": {"access_mode", "cutoff_at", "description", "opens_at", "resources", "title"},
     "compute.cluster": {"name", "site", "timezone"},
     "compute.clusterlogin": {"cluster", "user", "username"},
-    "compute.project": {
-        "code", "home_state", "pi", "title",
-        "memberships.project", "memberships.role", "memberships.user",
-        "slurm_accounts.cluster", "slurm_accounts.name", "slurm_accounts.project",
-    },
-    "compute.resource": {"cluster", "name", "periods.resource"},
-    "compute.site": {"is_flagship", "name", "node", "slug", "clusters.name", "clusters.site", "clusters.timezone"},
+    "compute.project": {"code", "home_state", "pi", "title", "slurm_accounts.cluster", "slurm_accounts.name"},
+    "compute.resource": {"name"},
+    "compute.site": {"is_flagship", "name", "node", "slug", "clusters.name", "clusters.timezone"},
     "compute.sitetoken": {"label", "site"},
     "fellowships.call": {
         "career_stage", "check_mobility", "check_nationality", "deadline", "description", "host_sites",
         "max_duration_months", "min_duration_months", "min_reviewers", "opens_at", "other_nationals_quota",
         "places", "programme", "retention_months", "slug", "threshold_percent", "timezone", "title",
-        "criteria.call", "criteria.name", "criteria.order", "criteria.weight",
-        "late_allowances.call", "late_allowances.reason", "late_allowances.until", "late_allowances.user",
+        "criteria.name", "criteria.order", "criteria.weight",
+        "late_allowances.reason", "late_allowances.until", "late_allowances.user",
     },
     "fellowships.hostsite": {"city", "country", "kind", "name", "node"},
     "fellowships.programme": {"description", "kind", "name"},
-    "governance.agendaitem": {
-        "description", "position", "session", "title", "papers.classification", "papers.item", "papers.title",
-    },
-    "governance.ballot": {"closes_at", "mode", "motion", "opens_at", "secrecy", "electorate.ballot"},
-    "governance.council": {"chair", "kind", "name", "quorum_required", "weighted_rule"},  # kind: until it meets
-    # Committee seats and recommendations: the forms call governance/bodies.py (checks, audit, role).
-    "governance.bodymembership": {"body", "end", "start", "state", "user"},
-    "governance.recommendation": {"council_motion", "motion"},
+    # a draft paper's classification; fixed once published (PaperForm.clean, papers.py)
+    "governance.agendaitem": {"description", "position", "session", "title", "papers.classification", "papers.title"},
+    # a committee seat is ended through bodies.end_membership (its change form holds only the end)
+    "governance.bodymembership": {"end"},
+    "governance.ballot": {"closes_at"},  # the schedule; an open ballot's other settings are fixed
+    "governance.council": {"chair", "name", "quorum_required", "weighted_rule"},
+    # The registry of national nodes: reference data (names, institution, state, programme).
+    "nodes.node": {"description", "host_institution", "name", "programme", "slug", "state"},
     "governance.memberstate": {
-        "iso2", "name",
-        "authorisations.reference", "authorisations.state", "authorisations.valid_from", "authorisations.valid_until",
+        "iso2", "name", "authorisations.reference", "authorisations.valid_from", "authorisations.valid_until",
     },
-    "governance.motion": {"item", "kind", "programme", "text", "title", "ratifications.motion"},
-    "governance.minutes": {"closed_part", "public_part", "session"},  # drafting; approval/publication: papers.py
-    "governance.paper": {"classification", "item", "title"},  # classification fixed once published
+    "governance.motion": {"text", "title"},
     "governance.programme": {"name", "participants"},
     "governance.session": {
-        "council", "location", "starts_at", "title",
-        "items.description", "items.position", "items.session", "items.title", "attendances.session",
-        "attendances.member",  # a committee ad personam's members, add-only through check_in
+        "council", "location", "starts_at", "title", "items.description", "items.position", "items.title",
     },
-    # Fields of dedicated forms that call a service (the override with its justification, a review
-    # assignment's justification, an allocation's top-up with its reason) and finance's creation
-    # forms (read-only once stored).
+    # Fields of dedicated forms that call a service: the override with its justification, an
+    # allocation's top-up with its reason.
     "compute.allocation": {"reason", "top_up"},
     "fellowships.application": {"override", "override_reason"},
-    "fellowships.reviewassignment": {"justification"},
-    "governance.election": {"candidates", "closes_at", "item", "office", "opens_at"},  # setup_election
+}  # fmt: skip
+
+# Writable only on the add form, where the creation is validated (by the service that creates the
+# record, or the model's constraints) and audited; read-only once the record exists, and changed
+# afterwards only on the record's service pages (``ServicePagesMixin``: end a term, change a
+# capacity, move an allocation, record a circulation or an attendance).
+WHEN_ADDING: dict[str, set[str]] = {
+    "accounts.user": {"email"},  # where reset links go: fixed once the account exists
+    "compute.resource": {"cluster", "unit"},  # what Slurm receives
+    "compute.resourceperiod": {"capacity", "end", "resource", "start"},  # create_period; set_period_capacity
+    "fellowships.reviewassignment": {"application", "justification", "reviewer"},  # assign_reviewers (conflicts)
+    "governance.adviser": {"end", "start", "state", "user"},  # appoint_adviser; end_adviser
+    "governance.appointment": {"end", "role", "start", "state", "user"},  # appoint_delegate; end_appointment
+    "governance.ballot": {"mode", "motion", "opens_at", "secrecy"},
+    "governance.motion": {"item", "kind", "programme"},
+    "governance.paper": {"classification", "item", "title"},  # published through papers.publish_paper
+    "governance.council": {"kind"},  # read-only once the body has met
+    "governance.bodymembership": {"body", "end", "start", "state", "user"},  # bodies.appoint_member
+    "governance.recommendation": {"council_motion", "motion"},  # bodies.attach_recommendation
+    "governance.minutes": {"closed_part", "public_part", "session"},  # drafting; approval/publication: papers.py
+    "governance.election": {"candidates", "closes_at", "item", "office", "opens_at"},  # elections.setup_election
+    # The medium-term plan: creation forms that call plan services (read-only once stored).
+    "finance.planline": {"code", "kind", "name", "node", "programme", "site", "state"},
+    "finance.planversion": {"based_on", "first_year", "title", "years"},
+    "finance.envelope": {"amount_eur", "line", "version", "year"},
+    "finance.unitcost": {"cost_eur", "resource", "year"},
+    "finance.fellowshipcost": {"cost_eur", "programme", "year"},
+    # finance's creation forms (read-only once stored)
     "finance.associateamount": {"agreement", "amount_eur", "state", "year"},
     "finance.nnistatistic": {"nni_eur", "source", "state", "year"},
     "finance.payment": {"amount_eur", "received_on", "reference", "state"},
     "finance.scaleversion": {"first_year", "last_year", "title"},
-    # The medium-term plan: creation forms that call plan services (read-only once stored); a draft
-    # version's budget motion is linked through plan_services.attach_motion, never on an adopted one.
-    "finance.planline": {"code", "kind", "name", "node", "programme", "site", "state"},
-    "finance.planversion": {"based_on", "first_year", "motion", "title", "years"},
-    "finance.envelope": {"amount_eur", "line", "version", "year"},
-    "finance.unitcost": {"cost_eur", "resource", "year"},
-    "finance.fellowshipcost": {"cost_eur", "programme", "year"},
-    # The registry of national nodes: reference data (names, institution, state, programme, people).
-    "nodes.node": {"description", "host_institution", "name", "people", "programme", "slug", "state"},
-}  # fmt: skip
-
-# Still writable, though issue 8 §1 says they carry state or a rule and must change only through an
-# action or a dedicated form that calls the service (open work). When one becomes read-only, the
-# second test says so and the entry is removed here. Nothing may be added to this list.
-PENDING_READ_ONLY: dict[str, set[str]] = {
-    "compute.allocation": {"changes.allocation", "period"},
-    "compute.resource": {"unit"},
-    "compute.resourceperiod": {"capacity", "end", "resource", "start"},
-    "fellowships.reviewassignment": {"application", "reviewer"},
-    "governance.adviser": {"end", "start", "state", "user"},
-    "governance.appointment": {"end", "role", "start", "state", "user"},
-    "governance.memberstate": {"contribution_share", "status"},
-    "governance.motion": {"request_circulated_on"},
-    "governance.session": {"attendances.state"},
 }  # fmt: skip
 
 
 def test_every_field_the_secretariat_can_write_in_the_admin_was_reviewed(
     demo_data: Any, secretariat: Any, login: Any
 ) -> None:
-    found = writable_fields(login(secretariat), secretariat)
-    assert found, "the walk found no writable form at all"
+    on_change, on_add = writable_fields(login(secretariat), secretariat)
+    assert on_change and on_add, "the walk found no writable form at all"
     unreviewed = {
-        label: sorted(fields - ALLOWED.get(label, set()) - PENDING_READ_ONLY.get(label, set()))
-        for label, fields in found.items()
+        f"{label} (change form)": sorted(fields - ALLOWED.get(label, set())) for label, fields in on_change.items()
+    } | {
+        f"{label} (add form)": sorted(fields - ALLOWED.get(label, set()) - WHEN_ADDING.get(label, set()))
+        for label, fields in on_add.items()
     }
     unreviewed = {label: fields for label, fields in unreviewed.items() if fields}
     assert not unreviewed, f"writable in the admin but never reviewed (decide, then list in ALLOWED): {unreviewed}"
-
-
-def test_fields_pending_read_only_are_still_writable_so_the_list_stays_true(
-    demo_data: Any, secretariat: Any, login: Any
-) -> None:
-    """When a state field becomes read-only (the admin now routes it through a service), this fails
-    until the field is removed from PENDING_READ_ONLY: the list only ever shrinks."""
-    found = writable_fields(login(secretariat), secretariat)
-    done = {label: sorted(fields - found.get(label, set())) for label, fields in PENDING_READ_ONLY.items()}
-    done = {label: fields for label, fields in done.items() if fields}
-    assert not done, f"now read-only; remove from PENDING_READ_ONLY: {done}"

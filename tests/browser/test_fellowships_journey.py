@@ -32,8 +32,9 @@ def test_exchange_from_application_to_decision(
     factories.CallFactory(title="Exchange 2027", slug="exchange-2027", places=1, min_reviewers=1)
     fellow = UserFactory(email="fellow@example.org", name="Fia Fellow", nationality="PT", home_country="PT",
                          home_institution="Universidade do Porto")  # fmt: skip
-    reviewer = UserFactory(email="rev@example.org", name="Rui Reviewer", groups=["Reviewers"], mfa=True,
+    reviewer = UserFactory(email="rev@example.org", name="Rui Reviewer", mfa=True,
                            home_institution="TU Delft")  # fmt: skip
+    factories.engaged_reviewer(reviewer)  # reviewed for an earlier call: in the pool by that record
     staff = UserFactory(email="staff@example.org", name="Sia Staff", is_staff=True, groups=["Secretariat"], mfa=True)
     cv = tmp_path / "my-cv.pdf"
     cv.write_bytes(factories.PDF)
@@ -90,7 +91,7 @@ def test_exchange_from_application_to_decision(
 
     # Visit 3: the fellow checks the eligibility preview and submits.
     browser_login(page, fellow)
-    application = Application.objects.get()
+    application = Application.objects.get(applicant=fellow)
     page.goto(f"{live_server.url}/fellowships/applications/{application.pk}/step/5/")
     expect(page.get_by_text("3.0 months in the host country (CH)")).to_be_visible()
     page.get_by_label("I have checked my application and want to submit it.", exact=False).check()

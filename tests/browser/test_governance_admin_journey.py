@@ -39,16 +39,18 @@ def test_secretariat_prepares_session_motion_and_ballot_in_admin(
     page.locator("#id_starts_at_0").fill("2026-11-30")
     page.locator("#id_starts_at_1").fill("09:30:00")
     page.locator("#id_items-0-title").fill("Budget 2027")
-    page.locator("#id_attendances-0-state").select_option(label="France")  # recorded through check_in
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".messagelist")).to_contain_text("was added successfully")
     session = Session.objects.get(title="Autumn session")
     assert session.items.get().title == "Budget 2027"
-    # Germany arrives later: without it, 1 of 2 entitled states would be present and the ballot would not open.
-    page.goto(f"{live_server.url}/admin/governance/session/{session.pk}/change/")
-    page.locator("#id_attendances-1-state").select_option(label="Germany")
-    page.get_by_role("button", name="Save", exact=True).click()
-    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    # Presence is recorded on the session's own page, through check_in (France, then Germany arriving
+    # later: without it, 1 of 2 entitled states would be present and the ballot would not open).
+    for state in ("France", "Germany"):
+        page.goto(f"{live_server.url}/admin/governance/session/{session.pk}/change/")
+        page.get_by_role("link", name="Record attendance").click()
+        page.get_by_label("State present:").select_option(label=state)
+        page.get_by_role("button", name="Record attendance").click()
+        expect(page.locator(".messagelist")).to_contain_text(f"{state} is recorded as present at Autumn session.")
     assert set(session.attendances.values_list("state__iso2", "checked_in_by")) == {("FR", staff.pk), ("DE", staff.pk)}
 
     page.goto(f"{live_server.url}/admin/governance/motion/add/")

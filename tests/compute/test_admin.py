@@ -44,6 +44,14 @@ def change_url(obj: Any) -> str:
     return f"/admin/compute/{obj._meta.model_name}/{obj.pk}/change/"
 
 
+def move_url(allocation: Allocation) -> str:
+    return f"/admin/compute/allocation/{allocation.pk}/move/"
+
+
+def capacity_url(period: ResourcePeriod) -> str:
+    return f"/admin/compute/resourceperiod/{period.pk}/capacity/"
+
+
 def a_second_gpu_period(resource: Any, capacity: int) -> ResourcePeriod:
     year = timezone.now().year
     return ResourcePeriod.objects.create(
@@ -55,7 +63,9 @@ def test_moving_an_allocation_to_a_period_without_room_is_refused_and_nothing_mo
     staff: Client, allocation: Allocation, gpu_period: ResourcePeriod
 ) -> None:
     small = a_second_gpu_period(gpu_period.resource, capacity=500)
-    response = post_form(staff, change_url(allocation), {"period": str(small.pk), "reason": "rebalancing"})
+    assert "period" not in form_fields(staff, change_url(allocation))  # moved only on its own page
+    assert f'href="{move_url(allocation)}"' in staff.get(change_url(allocation)).content.decode()
+    response = post_form(staff, move_url(allocation), {"period": str(small.pk), "reason": "rebalancing"})
     shown = messages_of(response)
     assert any("Not enough capacity" in m and "has 500 of 500 left" in m for m in shown), shown
     assert not any("successfully" in m for m in shown)
@@ -69,16 +79,21 @@ def test_moving_an_allocation_goes_through_the_service_and_moves_the_granted_tot
     staff: Client, allocation: Allocation, gpu_period: ResourcePeriod
 ) -> None:
     roomy = a_second_gpu_period(gpu_period.resource, capacity=5000)
-    without_reason = post_form(staff, change_url(allocation), {"period": str(roomy.pk)})
-    assert "Say why the allocation changes." in messages_of(without_reason)
-    response = post_form(staff, change_url(allocation), {"period": str(roomy.pk), "reason": "new budget line"})
-    assert any("changed successfully" in m for m in messages_of(response))
+    without_reason = post_form(staff, move_url(allocation), {"period": str(roomy.pk)})
+    assert "This field is required." in messages_of(without_reason)
+    assert Allocation.objects.get(pk=allocation.pk).period_id == gpu_period.pk
+    response = post_form(staff, move_url(allocation), {"period": str(roomy.pk), "reason": "new budget line"})
+    assert any("is now booked against" in m for m in messages_of(response))
+    assert response.redirect_chain[-1][0] == change_url(allocation)
     allocation.refresh_from_db()
     assert allocation.period_id == roomy.pk
     assert ResourcePeriod.objects.get(pk=roomy.pk).granted == 1000
     assert ResourcePeriod.objects.get(pk=gpu_period.pk).granted == 0
     moved = allocation.events.order_by("pgh_id").last()
     assert moved.period_id == roomy.pk and moved.pgh_context.metadata["reason"] == "allocation moved"
+    # The allocation's own history page says who moved it and why.
+    history = staff.get(f"/admin/compute/allocation/{allocation.pk}/history/").content.decode()
+    assert "secretariat@example.org" in history and "new budget line" in history
 
 
 def test_a_gpu_grant_cannot_become_a_cpu_limit(
@@ -90,7 +105,7 @@ def test_a_gpu_grant_cannot_become_a_cpu_limit(
     with pytest.raises(AssertionError, match="shows no field 'resource'"):
         post_form(staff, change_url(allocation), {"resource": str(cpu_period.resource_id)})
     # The period list offers only GPU periods; a CPU period sent anyway is refused.
-    response = post_form(staff, change_url(allocation), {"period": str(cpu_period.pk), "reason": "x"})
+    response = post_form(staff, move_url(allocation), {"period": str(cpu_period.pk), "reason": "x"})
     assert any("Select a valid choice" in m for m in messages_of(response))
     allocation.refresh_from_db()
     assert allocation.resource_id == gpu_period.resource_id and allocation.period_id == gpu_period.pk
@@ -103,18 +118,41 @@ def test_a_resource_keeps_its_unit_and_cluster_once_it_exists(staff: Client, gpu
     assert "unit" not in fields and "cluster" not in fields
 
 
+def test_a_period_is_opened_on_the_add_form_then_its_dates_and_resource_are_fixed(
+    staff: Client, gpu_period: ResourcePeriod
+) -> None:
+    backwards = post_form(
+        staff,
+        "/admin/compute/resourceperiod/add/",
+        {"resource": str(gpu_period.resource_id), "start": "2031-01-01", "end": "2030-01-01", "capacity": "10"},
+    )
+    assert backwards.status_code == 200 and not ResourcePeriod.objects.filter(start=date(2031, 1, 1)).exists()
+    post_form(
+        staff,
+        "/admin/compute/resourceperiod/add/",
+        {"resource": str(gpu_period.resource_id), "start": "2031-01-01", "end": "2031-12-31", "capacity": "10"},
+    )
+    opened = ResourcePeriod.objects.get(start=date(2031, 1, 1))
+    assert (opened.capacity, opened.granted) == (10, 0)
+    assert opened.events.get().pgh_context.metadata["reason"] == "capacity period opened"  # type: ignore[attr-defined]
+    assert not {"resource", "start", "end", "capacity"} & set(form_fields(staff, change_url(opened)))
+
+
 def test_a_capacity_below_what_is_granted_is_a_form_error_not_a_500(
     staff: Client, allocation: Allocation, gpu_period: ResourcePeriod
 ) -> None:
-    response = post_form(staff, change_url(gpu_period), {"capacity": "999"})
+    assert "capacity" not in form_fields(staff, change_url(gpu_period))  # changed only on its own page
+    response = post_form(staff, capacity_url(gpu_period), {"capacity": "999", "reason": "hardware returned"})
     assert response.status_code == 200
     shown = messages_of(response)
     assert "1000 is already granted over this period; the capacity cannot be less." in shown
-    assert not any("successfully" in m for m in shown)
+    assert not any("is now" in m for m in shown)
     assert ResourcePeriod.objects.get(pk=gpu_period.pk).capacity == 100_000
-    response = post_form(staff, change_url(gpu_period), {"capacity": "1000"})
-    assert any("changed successfully" in m for m in messages_of(response))
+    response = post_form(staff, capacity_url(gpu_period), {"capacity": "1000", "reason": "hardware returned"})
+    assert any("is now 1000" in m for m in messages_of(response))
     assert ResourcePeriod.objects.get(pk=gpu_period.pk).capacity == 1000
+    history = staff.get(f"/admin/compute/resourceperiod/{gpu_period.pk}/history/").content.decode()
+    assert "secretariat@example.org" in history and "capacity changed — hardware returned" in history
 
 
 def test_an_over_capacity_top_up_shows_only_the_error(staff: Client, project: Any, fox: Any, secretariat: Any) -> None:
@@ -176,12 +214,12 @@ EDITABLE = {
     "cluster": ({"site", "name", "timezone"}, {"site", "name", "timezone"}),
     "sitetoken": ({"site", "label"}, {"site", "label"}),
     "resource": ({"cluster", "name", "unit"}, {"name"}),
-    "resourceperiod": ({"resource", "start", "end", "capacity"}, {"capacity"}),
+    "resourceperiod": ({"resource", "start", "end", "capacity"}, set()),
     "project": ({"code", "title", "pi", "home_state", "slurm_accounts"},) * 2,
     "clusterlogin": ({"cluster", "username", "user"},) * 2,
     "allocationcall": ({"title", "access_mode", "opens_at", "cutoff_at", "resources", "description"},) * 2,
     "allocationrequest": (None, set()),
-    "allocation": (None, {"period", "top_up", "reason"}),
+    "allocation": (None, {"top_up", "reason"}),
     "allocationchange": (None, set()),
     "usagerecord": (None, set()),
     "usagebatch": (None, set()),

@@ -155,3 +155,14 @@ def submitted_application(call: Call, applicant: Any = None, **fields: Any) -> A
 
     application = filled_application(call, applicant, **fields)
     return services.submit_application(application=application, actor=application.applicant)
+
+
+def engaged_reviewer(user: Any) -> Any:
+    """Put ``user`` in the fellowships reviewer pool the way the institution's records do: a review
+    assignment on an earlier call's application (setup data; assigning itself is tested through the
+    admin and the staff pages)."""
+    from fellowships.models import ReviewAssignment
+
+    earlier = filled_application(CallFactory(), UserFactory(home_institution="Elsewhere University"))
+    ReviewAssignment.objects.create(application=earlier, reviewer=user)
+    return user

@@ -51,10 +51,8 @@ def test_every_writable_field_of_the_fellowships_admin_is_reviewed(
     submitted: Any, reviewer: Any, secretariat: Any, login: Any
 ) -> None:
     factories.scored(submitted, FUNDABLE, FUNDABLE)
-    from fellowships import services
-
-    services.decide(application=submitted, actor=secretariat, decision="accepted")
     client = login(secretariat)
+    post_form(client, "/admin/fellowships/application/", {"action": "accept", "_selected_action": str(submitted.pk)})
     objects = {
         "hostsite": submitted.host_site,
         "programme": submitted.call.programme,
@@ -93,6 +91,10 @@ def test_eligibility_override_needs_a_justification_and_is_audited(
     assert event.pgh_context.metadata["reason"] == "eligibility override"
     assert event.pgh_context.metadata["actor"] == secretariat.pk
     assert event.pgh_context.metadata["justification"] == "The PhD certificate is not yet issued."
+    # The application's own history page in the admin shows it, with who and why.
+    history = client.get(f"/admin/fellowships/application/{submitted.pk}/history/").content.decode()
+    assert "secretariat@example.org" in history
+    assert "eligibility override — The PhD certificate is not yet issued." in history
 
 
 def test_a_status_cannot_be_posted_and_placements_move_only_by_their_actions(

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from fellowships.models import Review, ReviewAssignment
-from fellowships.selectors import criteria_of
+from fellowships.selectors import criteria_of, reviewer_pool
 from tests.admin_forms import form_fields, messages_of, post_form
 from tests.factories import UserFactory
+from tests.fellowships import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -27,15 +27,14 @@ def review_post(application: Any) -> dict[str, str]:
 def test_portal_refuses_to_assign_the_applicant_even_with_a_justification(
     submitted: Any, applicant: Any, secretariat: Any, login: Any
 ) -> None:
-    UserFactory(groups=["Reviewers"])  # the group exists
-    applicant.groups.add(Group.objects.get(name="Reviewers"))  # she also reviews for other calls
+    factories.engaged_reviewer(applicant)  # she also reviews for other calls
     page = login(secretariat).post(
         reverse("fellowships:staff_assign", args=[submitted.call_id]),
         {"applications": [submitted.pk], "assign-reviewers": [applicant.pk], "assign-justification": "she knows it"},
         follow=True,
     )
     assert "Refused: Ana Applicant" in page.text and "the reviewer is the applicant" in page.text
-    assert not ReviewAssignment.objects.exists()
+    assert not ReviewAssignment.objects.filter(application=submitted).exists()
 
 
 def test_admin_add_form_refuses_conflicted_reviewers_and_the_applicant(
@@ -59,7 +58,8 @@ def test_admin_add_form_refuses_conflicted_reviewers_and_the_applicant(
     )
     assignment = ReviewAssignment.objects.get()
     assert assignment.conflict_override and assignment.override_justification == "different department"
-    assert assignment.assigned_by == secretariat and colleague.groups.filter(name="Reviewers").exists()
+    assert assignment.assigned_by == secretariat
+    assert colleague in reviewer_pool()  # the assignment puts her in the pool, not a group
     event = assignment.events.get()  # type: ignore[attr-defined]
     assert event.pgh_context.metadata["justification"] == "different department"
     # Once made, an assignment's fields are not writable in the admin.

@@ -15,7 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from fellowships import services
-from fellowships.models import Application, ExportJob, Review, ReviewAssignment
+from fellowships.models import Application, ExportJob, Placement, Review, ReviewAssignment
+from tests.admin_forms import post_form
 from tests.factories import UserFactory
 from tests.fellowships import factories
 
@@ -155,14 +156,15 @@ def test_staff_assign_ranking_decide_and_export(
 ) -> None:
     client = login(secretariat)
     call = submitted.call
-    same = UserFactory(groups=["Reviewers"], home_institution=submitted.home_institution, name="Sam Same")
+    same = UserFactory(home_institution=submitted.home_institution, name="Sam Same")
+    factories.engaged_reviewer(reviewer), factories.engaged_reviewer(same)
     response = client.post(
         reverse("fellowships:staff_assign", args=[call.pk]),
         {"applications": [submitted.pk], "assign-reviewers": [reviewer.pk, same.pk]},
         follow=True,
     )
     assert "Refused: Sam Same" in response.text and "same home institution" in response.text
-    assert ReviewAssignment.objects.count() == 1
+    assert ReviewAssignment.objects.filter(application=submitted).count() == 1
     ranking = client.get(reverse("fellowships:staff_ranking", args=[call.pk]))
     assert submitted.reference in ranking.text and "too few reviews" in ranking.text
     decide = reverse("fellowships:staff_decide", args=[call.pk])
@@ -255,16 +257,16 @@ def test_pages_in_french(submitted: Any, client: Any) -> None:
 
 
 def test_admin_pages_and_placement_actions(submitted: Any, secretariat: Any, login: Any) -> None:
-    admin_user = UserFactory(email="root@example.org", is_staff=True, is_superuser=True, mfa=True)
-    client = login(admin_user)
+    client = login(secretariat)  # the secretariat, not a superuser
     for model in ("call", "application", "placement", "hostsite", "programme", "reviewassignment", "exportjob"):
         assert client.get(f"/admin/fellowships/{model}/").status_code == 200, model
     assert client.get(f"/admin/fellowships/call/{submitted.call_id}/change/").status_code == 200
     assert client.get("/admin/fellowships/call/add/").status_code == 200
     factories.scored(submitted, factories.FUNDABLE, factories.FUNDABLE)
-    services.decide(application=submitted, actor=secretariat, decision="accepted")
-    placement = submitted.placement
-    client.post("/admin/fellowships/placement/", {"action": "mark_active", "_selected_action": [placement.pk]})
+    # The decision is the admin's action, as the secretariat takes it (not the service behind it).
+    post_form(client, "/admin/fellowships/application/", {"action": "accept", "_selected_action": str(submitted.pk)})
+    placement = Placement.objects.get(application=submitted)
+    post_form(client, "/admin/fellowships/placement/", {"action": "mark_active", "_selected_action": str(placement.pk)})
     placement.refresh_from_db()
     assert placement.status == "active"
 
@@ -293,3 +295,26 @@ def test_admin_dates_are_entered_in_the_calls_time_zone(states: None, login: Any
     assert [c.weight for c in call.criteria.all()] == [50, 30, 20]  # the defaults when none given
     change = login(admin_user).get(f"/admin/fellowships/call/{call.pk}/change/")
     assert 'value="17:00:00"' in change.text
+
+
+def test_the_reviewer_pool_comes_from_review_assignments_not_a_group(
+    submitted: Any, reviewer: Any, secretariat: Any, login: Any
+) -> None:
+    """Issue 8 §2: a "Reviewers" group gives nothing; the staff page offers the people the institution
+    has engaged as reviewers, whose first assignment is made in the admin (through the service)."""
+    client = login(secretariat)
+    page = client.get(reverse("fellowships:staff_call", args=[submitted.call_id])).text
+    assert reviewer.groups.filter(name="Reviewers").exists() and "Rita Reviewer" not in page
+    refused = client.post(
+        reverse("fellowships:staff_assign", args=[submitted.call_id]),
+        {"applications": [submitted.pk], "assign-reviewers": [reviewer.pk]},
+        follow=True,
+    )
+    assert not ReviewAssignment.objects.filter(reviewer=reviewer).exists(), refused.text
+    post_form(
+        client,
+        "/admin/fellowships/reviewassignment/add/",
+        {"application": str(submitted.pk), "reviewer": str(reviewer.pk)},
+    )
+    assert ReviewAssignment.objects.filter(reviewer=reviewer, application=submitted).exists()
+    assert "Rita Reviewer" in client.get(reverse("fellowships:staff_call", args=[submitted.call_id])).text

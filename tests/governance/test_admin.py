@@ -8,9 +8,10 @@ import datetime as dt
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from governance import services
-from governance.models import Appointment, Attendance, MemberState, Motion, Ratification
+from governance.models import Adviser, Appointment, Attendance, MemberState, Motion, Ratification
 from tests.admin_forms import form_fields, messages_of, post_form
 from tests.factories import UserFactory
 from tests.governance.factories import MotionFactory, SessionFactory
@@ -90,15 +91,20 @@ def test_associates_and_observers_cannot_be_recorded_at_closed_sessions(
 ) -> None:
     closed = SessionFactory(closed=True, title="In camera")
     client = login(secretariat)
-    url = f"/admin/governance/session/{closed.pk}/change/"
+    change = f"/admin/governance/session/{closed.pk}/change/"
+    url = f"/admin/governance/session/{closed.pk}/attendance/"
+    assert not any(name.startswith("attendances-0-") for name in form_fields(client, change))  # the register is read
+    assert f'href="{url}"' in client.get(change).content.decode()
     for state, status in ((associate, "associate member"), (observer, "observer")):
-        response = post_form(client, url, {"attendances-0-state": str(state.pk)})
+        response = post_form(client, url, {"state": str(state.pk)})
         expected = f"Closed sessions are for member states only; {state.name} is not a member state ({status})."
         assert expected in messages_of(response)
     assert not Attendance.objects.filter(session=closed).exists()
-    post_form(client, url, {"attendances-0-state": str(members[0].pk)})
+    response = post_form(client, url, {"state": str(members[0].pk)})
+    assert f"{members[0].name} is recorded as present at In camera." in messages_of(response)
     attendance = Attendance.objects.get(session=closed)
     assert (attendance.state, attendance.checked_in_by) == (members[0], secretariat)
+    assert members[0].name in client.get(change).content.decode()  # shown in the register
 
 
 def test_appointments_go_through_the_service(
@@ -117,11 +123,19 @@ def test_appointments_go_through_the_service(
     url = f"/admin/governance/appointment/{appointment.pk}/change/"
     fields = form_fields(client, url)
     assert not {"state", "user", "role", "start"} & set(fields)  # fixed once appointed
-    too_early = post_form(client, url, {"end": "2019-12-31"})
+    assert "end" not in fields  # ended on its own page, through end_appointment
+    end_url = f"/admin/governance/appointment/{appointment.pk}/end-term/"
+    too_early = post_form(client, end_url, {"end": "2019-12-31", "reason": "letter of the ministry"})
     assert "A term must end after it starts." in messages_of(too_early)
-    post_form(client, url, {"end": "2026-03-01"})
+    assert Appointment.objects.get(pk=appointment.pk).end is None
+    post_form(client, end_url, {"end": "2026-03-01", "reason": "letter of the ministry"})
     appointment.refresh_from_db()
     assert appointment.end == dt.date(2026, 3, 1)
+    later = post_form(client, end_url, {"end": "2026-06-01", "reason": "changed their mind"})
+    assert any("an ended term is not extended, appoint again instead" in m for m in messages_of(later))
+    assert Appointment.objects.get(pk=appointment.pk).end == dt.date(2026, 3, 1)
+    history = client.get(f"/admin/governance/appointment/{appointment.pk}/history/").content.decode()
+    assert "secretariat@example.org" in history and "end appointment — letter of the ministry" in history
     # Now the seat is free from 1 March: the newcomer is appointed through the service.
     post_form(
         client,
@@ -148,3 +162,76 @@ def test_a_motion_is_withdrawn_in_the_admin_with_a_reason(secretariat: Any, logi
     # Once its ballot is open, the admin no longer offers it.
     opened = make_ballot().motion
     assert "withdrawal" not in form_fields(client, f"/admin/governance/motion/{opened.pk}/change/")
+
+
+def test_an_adviser_is_attached_through_the_service_and_the_term_ended_on_its_own_page(
+    members: list[MemberState], secretariat: Any, login: Any
+) -> None:
+    france = members[0]
+    client = login(secretariat)
+    person = UserFactory(email="adviser@example.org", name="Ada Adviser", mfa=True)
+    add = "/admin/governance/adviser/add/"
+    backwards = post_form(
+        client, add, {"state": str(france.pk), "user": str(person.pk), "start": "2026-02-01", "end": "2026-01-01"}
+    )
+    assert "A term must end after it starts." in messages_of(backwards)
+    post_form(client, add, {"state": str(france.pk), "user": str(person.pk), "start": "2026-01-01"})
+    adviser = Adviser.objects.get(user=person)
+    assert adviser.events.get().pgh_context.metadata["reason"] == "appoint adviser"  # type: ignore[attr-defined]
+    twice = post_form(client, add, {"state": str(france.pk), "user": str(person.pk), "start": "2026-06-01"})
+    assert "Ada Adviser already advises France during that term." in " ".join(messages_of(twice))
+    assert Adviser.objects.filter(user=person).count() == 1
+    change = f"/admin/governance/adviser/{adviser.pk}/change/"
+    assert not {"state", "user", "start", "end"} & set(form_fields(client, change))  # fixed once made
+    end_url = f"/admin/governance/adviser/{adviser.pk}/end-term/"
+    no_reason = post_form(client, end_url, {"end": "2026-04-01"})
+    assert "This field is required." in messages_of(no_reason)
+    post_form(client, end_url, {"end": "2026-04-01", "reason": "left the delegation"})
+    adviser.refresh_from_db()
+    assert adviser.end == dt.date(2026, 4, 1)
+    history = client.get(f"/admin/governance/adviser/{adviser.pk}/history/").content.decode()
+    assert "secretariat@example.org" in history and "end adviser — left the delegation" in history
+
+
+def test_a_state_status_and_contribution_share_are_read_only(
+    members: list[MemberState], secretariat: Any, login: Any
+) -> None:
+    client = login(secretariat)
+    for url in ("/admin/governance/memberstate/add/", f"/admin/governance/memberstate/{members[0].pk}/change/"):
+        assert not {"status", "contribution_share"} & set(form_fields(client, url))
+    with pytest.raises(AssertionError, match="shows no field 'status'"):
+        post_form(client, f"/admin/governance/memberstate/{members[0].pk}/change/", {"status": "observer"})
+
+
+def test_an_admission_request_circulation_is_recorded_on_its_page_and_fixed_once_the_ballot_opens(
+    secretariat: Any, login: Any, make_ballot: Any
+) -> None:
+    ballot = make_ballot(kind="admission", open=False)
+    motion = ballot.motion
+    client = login(secretariat)
+    change = f"/admin/governance/motion/{motion.pk}/change/"
+    url = f"/admin/governance/motion/{motion.pk}/circulation/"
+    assert "request_circulated_on" not in form_fields(client, change)
+    assert f'href="{url}"' in client.get(change).content.decode()
+    tomorrow = timezone.localdate() + dt.timedelta(days=1)
+    future = post_form(client, url, {"on": tomorrow.isoformat(), "reason": "circular 2026/4"})
+    assert "A circulation date cannot be in the future." in messages_of(future)
+    assert Motion.objects.get(pk=motion.pk).request_circulated_on is None
+    # Circulated too recently: the ballot does not open (opened through the admin's action).
+    post_form(client, url, {"on": timezone.localdate().isoformat(), "reason": "circular 2026/4"})
+    refused = post_form(
+        client, "/admin/governance/ballot/", {"action": "open_ballots", "_selected_action": str(ballot.pk)}
+    )
+    assert any("3 months' notice" in m for m in messages_of(refused))
+    four_months_ago = timezone.localdate() - dt.timedelta(days=125)
+    post_form(client, url, {"on": four_months_ago.isoformat(), "reason": "the circular was sent earlier"})
+    assert Motion.objects.get(pk=motion.pk).request_circulated_on == four_months_ago
+    post_form(client, "/admin/governance/ballot/", {"action": "open_ballots", "_selected_action": str(ballot.pk)})
+    ballot.refresh_from_db()
+    assert ballot.status == "open"
+    assert f'href="{url}"' not in client.get(change).content.decode()  # fixed now
+    assert any("does not apply" in m for m in messages_of(client.get(url, follow=True)))
+    # A page opened before the ballot opened and posted after: refused, nothing changes.
+    stale = client.post(url, {"on": timezone.localdate().isoformat(), "reason": "x"}, follow=True)
+    assert any("does not apply" in m for m in messages_of(stale))
+    assert Motion.objects.get(pk=motion.pk).request_circulated_on == four_months_ago

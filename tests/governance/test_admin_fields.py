@@ -19,12 +19,12 @@ pytestmark = pytest.mark.django_db
 MANAGEMENT = ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS")
 
 # Reviewed in issue 8 §1. Marked "NOT YET ROUTED": fields that carry a rule and are still plain
-# admin edits (see /work/notes/gov.md): a state's status and arrears flag (rules §4 wants arrears
-# computed), voting authorisations, programme participants, a session's closed flag, the quorum and
-# weighted-rule settings of a body, advisers' terms.
+# admin edits (see /work/notes/gov.md): a state's arrears flag (rules §4 wants arrears computed), voting
+# authorisations, programme participants, a session's closed flag, the quorum and weighted-rule
+# settings of a body.
 WRITABLE = {
-    "adviser add": ["end", "start", "state", "user"],  # NOT YET ROUTED
-    "adviser change": ["end", "start", "state", "user"],  # NOT YET ROUTED
+    "adviser add": ["end", "start", "state", "user"],  # appoint_adviser
+    "adviser change": [],  # fixed once made; ended on its "End this term" page (end_adviser)
     "agendaitem add": [
         "description", "papers.classification", "papers.id", "papers.item", "papers.title", "papers.upload",
         "position", "session", "title",
@@ -34,40 +34,41 @@ WRITABLE = {
         "papers.upload", "position", "session", "title",
     ],
     "appointment add": ["end", "role", "start", "state", "user"],  # appoint_delegate
-    "appointment change": ["end"],  # end_appointment
+    "appointment change": [],  # fixed once made; ended on its "End this term" page (end_appointment)
     "ballot add": ["closes_at_0", "closes_at_1", "mode", "motion", "opens_at_0", "opens_at_1", "secrecy"],
     "ballot change": ["closes_at_0", "closes_at_1", "electorate.ballot", "electorate.id"],  # open: schedule only
+    "bodymembership add": ["body", "end", "start", "state", "user"],  # bodies.appoint_member
+    # kind: read-only once the body has sessions. NOT YET ROUTED (rule settings)
+    "council add": ["chair", "kind", "name", "quorum_required", "weighted_rule"],
+    "council change": ["chair", "name", "quorum_required", "weighted_rule"],
     # elections.setup_election: the service creates the motion, the candidates and round 1 (change: read-only)
     "election add": ["candidates", "closes_at_0", "closes_at_1", "item", "office", "opens_at_0", "opens_at_1"],
-    "bodymembership add": ["body", "end", "start", "state", "user"],  # bodies.appoint_member
-    "council add": ["chair", "kind", "name", "quorum_required", "weighted_rule"],
-    # kind: read-only once the body has sessions. NOT YET ROUTED (rule settings)
-    "council change": ["chair", "name", "quorum_required", "weighted_rule"],
-    "memberstate add": [
+    "memberstate add": [  # status and contribution share: read-only (the accession flow, the finance scale)
         "authorisations.id", "authorisations.reference", "authorisations.state", "authorisations.valid_from",
-        "authorisations.valid_until", "contribution_share", "in_arrears", "iso2", "name", "status",
+        "authorisations.valid_until", "in_arrears", "iso2", "name",
     ],
-    "memberstate change": [  # NOT YET ROUTED: status, in_arrears, authorisations
+    "memberstate change": [  # NOT YET ROUTED: in_arrears, authorisations
         "authorisations.id", "authorisations.reference", "authorisations.state", "authorisations.valid_from",
-        "authorisations.valid_until", "contribution_share", "in_arrears", "iso2", "name", "status",
+        "authorisations.valid_until", "in_arrears", "iso2", "name",
     ],
-    "motion add": ["item", "kind", "programme", "request_circulated_on", "text", "title"],
-    "motion change": ["text", "title"],  # draft motion whose ballot opened: status, number, rule read-only
     "minutes add": ["closed_part", "public_part", "session"],  # drafting; approve/publish through papers.py
+    "motion add": ["item", "kind", "programme", "text", "title"],  # circulation: its own page (admissions)
+    "motion change": ["text", "title"],  # draft motion whose ballot opened: status, number, rule read-only
     "paper add": ["classification", "item", "publish", "title", "upload"],  # publish: papers.publish_paper
     "paper change": ["classification", "item", "publish", "title", "upload"],  # a draft; fixed once published
     "programme add": ["name", "participants"],
-    "recommendation add": ["council_motion", "motion"],  # bodies.attach_recommendation
     "programme change": ["name", "participants"],  # NOT YET ROUTED (who votes on programme matters)
+    "recommendation add": ["council_motion", "motion"],  # bodies.attach_recommendation
     "session add": [
-        "attendances.id", "attendances.session", "attendances.state", "closed", "council", "items.description",
+        "closed", "council", "items.description", "items.id", "items.position", "items.session", "items.title",
+        "location", "send_convocation", "starts_at_0", "starts_at_1", "title",
+    ],
+    # attendances: the register is read here (hidden row keys); presence is recorded on the session's
+    # "Record attendance" page, through check_in. "closed": NOT YET ROUTED
+    "session change": [
+        "attendances.id", "attendances.session", "closed", "council", "items.DELETE", "items.description",
         "items.id", "items.position", "items.session", "items.title", "location", "send_convocation",
         "starts_at_0", "starts_at_1", "title",
-    ],
-    "session change": [  # attendances: add-only, through check_in; "closed": NOT YET ROUTED
-        "attendances.id", "attendances.session", "attendances.state", "closed", "council", "items.DELETE",
-        "items.description", "items.id", "items.position", "items.session", "items.title", "location",
-        "send_convocation", "starts_at_0", "starts_at_1", "title",
     ],
 }  # fmt: skip
 
