@@ -43,6 +43,7 @@ _SECRETARIAT_MODELS = [
     "motion",
     "ratification",
     "ballot",
+    "membershiprequest",
 ]
 for _model in _SECRETARIAT_MODELS:
     for _action in ("view", "add", "change", "delete"):

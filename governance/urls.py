@@ -20,4 +20,6 @@ urlpatterns = [
     path("register/feed/", views.ResolutionFeed(), name="register_feed"),
     path("register/<int:pk>/", views.resolution_detail, name="resolution"),
     path("member-states/", views.member_states, name="member_states"),
+    path("membership/", views.membership_register, name="membership"),
+    path("ratifications/", views.ratification_register, name="ratifications"),
 ]

@@ -4,6 +4,7 @@ it is read-only and changed through a service) and adds it here."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import Any
 
@@ -12,15 +13,15 @@ from django.contrib import admin
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cernai.core import files
-from governance.models import Adviser, Paper, Programme
+from governance import membership
+from governance.models import Adviser, MemberState, Paper, Programme
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 MANAGEMENT = ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS")
 
 # Reviewed in issue 8 §1. Marked "NOT YET ROUTED": fields that carry a rule and are still plain
-# admin edits (see /work/notes/gov.md): a state's status and arrears flag (rules §4 wants arrears
-# computed), voting authorisations, programme participants, a session's closed flag, the quorum and
+# admin edits (see /work/notes/gov.md): programme participants, a session's closed flag, the quorum and
 # weighted-rule settings of a body, advisers' terms.
 WRITABLE = {
     "adviser add": ["end", "start", "state", "user"],  # NOT YET ROUTED
@@ -38,14 +39,13 @@ WRITABLE = {
     "ballot change": ["closes_at_0", "closes_at_1", "electorate.ballot", "electorate.id"],  # open: schedule only
     "council add": ["chair", "name", "quorum_required", "weighted_rule"],
     "council change": ["chair", "name", "quorum_required", "weighted_rule"],  # NOT YET ROUTED (rule settings)
-    "memberstate add": [
-        "authorisations.id", "authorisations.reference", "authorisations.state", "authorisations.valid_from",
-        "authorisations.valid_until", "contribution_share", "in_arrears", "iso2", "name", "status",
+    "memberstate add": ["contribution_share", "iso2", "name", "status"],  # a founding state's status
+    "memberstate change": [  # status: membership services; authorisations: add-only, through the service
+        "authorisations.decided_on", "authorisations.id", "authorisations.reference", "authorisations.state",
+        "authorisations.valid_from", "authorisations.valid_until", "contribution_share", "iso2", "name",
     ],
-    "memberstate change": [  # NOT YET ROUTED: status, in_arrears, authorisations
-        "authorisations.id", "authorisations.reference", "authorisations.state", "authorisations.valid_from",
-        "authorisations.valid_until", "contribution_share", "in_arrears", "iso2", "name", "status",
-    ],
+    "membershiprequest add": ["kind", "received_on", "state"],  # receive_request
+    "membershiprequest change": ["circulate_on", "close_reason"],  # the next steps, each a service
     "motion add": ["item", "kind", "programme", "request_circulated_on", "text", "title"],
     "motion change": ["text", "title"],  # draft motion whose ballot opened: status, number, rule read-only
     "paper add": ["item", "title", "upload"],
@@ -91,6 +91,10 @@ def test_every_writable_governance_admin_field_is_reviewed(
     ballot = make_ballot()
     item = ballot.motion.item
     Programme.objects.create(name="Exascale")
+    observer = MemberState.objects.create(iso2="UA", name="Ukraine", status=MemberState.Status.OBSERVER)
+    membership.receive_request(
+        actor=secretariat, state_id=observer.pk, kind="accession", received_on=dt.date(2026, 1, 5)
+    )
     Adviser.objects.create(state=members[0], user=UserFactory(email="adv@example.org"), start="2020-01-01")
     upload = SimpleUploadedFile("p.pdf", b"%PDF-1.4 p")
     Paper.objects.create(

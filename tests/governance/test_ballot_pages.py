@@ -13,7 +13,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from cernai.core import files
 from governance.models import Appointment, Ballot, MemberState, Paper
-from tests.governance.factories import appoint
+from tests.governance.factories import appoint, put_in_arrears
 
 pytestmark = pytest.mark.django_db
 
@@ -60,8 +60,7 @@ def test_the_confirmation_step_refuses_whoever_the_cast_would_refuse(
         user, reason = appoint(associate, Appointment.Role.SCIENTIFIC), "associate member: sits without a vote"
     elif who == "arrears":
         italy = members[5]
-        italy.in_arrears = True
-        italy.save()
+        put_in_arrears(italy)
         user, reason = appoint(italy, Appointment.Role.SCIENTIFIC), "in arrears, without a voting authorisation"
     else:
         from governance.models import Adviser
