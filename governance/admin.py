@@ -78,7 +78,7 @@ class VotingAuthorisationInline(admin.StackedInline):
 
     model = VotingAuthorisation
     form = VotingAuthorisationForm
-    extra = 0
+    extra = 1
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -349,7 +349,7 @@ def check_voting_authorisation(
 ) -> None:
     """Refuse an authorisation the rules do not allow (for the admin form's validation too)."""
     if decided_on is not None and decided_on > timezone.localdate():
-        raise Refusal(_("The Council's decision cannot be in the future."), code="future", field="decided_on")
+        raise Refusal(_("The date of the Council decision cannot be in the future."), code="future", field="decided_on")
     if valid_from is not None and valid_until is not None and valid_until < valid_from:
         raise Refusal(_("The period ends before it starts."), code="period", field="valid_until")
     if state.status != MemberState.Status.MEMBER:

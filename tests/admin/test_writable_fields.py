@@ -77,6 +77,7 @@ ALLOWED: dict[str, set[str]] = {
     "governance.memberstate": {
         "iso2", "name",
         "authorisations.reference", "authorisations.state", "authorisations.valid_from", "authorisations.valid_until",
+        "authorisations.decided_on",  # add-only inline through membership.record_voting_authorisation
     },
     "governance.motion": {"item", "kind", "programme", "text", "title", "ratifications.motion"},
     "governance.paper": {"item", "title"},
@@ -92,6 +93,11 @@ ALLOWED: dict[str, set[str]] = {
     "fellowships.application": {"override", "override_reason"},
     "fellowships.reviewassignment": {"justification"},
     "finance.associateamount": {"agreement", "amount_eur", "state", "year"},
+    # Each step of a membership request is one call of governance.membership (receive, circulate,
+    # table, deposit, close); the stored fields themselves are read-only.
+    "governance.membershiprequest": {
+        "state", "kind", "received_on", "circulate_on", "table_on", "deposit_on", "deposit_reference", "close_reason",
+    },
     "finance.nnistatistic": {"nni_eur", "source", "state", "year"},
     "finance.payment": {"amount_eur", "received_on", "reference", "state"},
     "finance.scaleversion": {"first_year", "last_year", "title"},
