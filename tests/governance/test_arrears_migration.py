@@ -33,7 +33,7 @@ def test_a_ticked_state_without_arrears_in_its_account_stops_the_migration_until
         Call = apps.get_model("finance", "Call")
         italy = MemberState.objects.create(iso2="IT", name="Italy", in_arrears=True)
         MemberState.objects.create(iso2="FR", name="France", in_arrears=False)
-        with pytest.raises(RuntimeError, match="ticked 'in arrears' but their accounts .* Italy"):
+        with pytest.raises(RuntimeError, match=r"ticked 'in arrears' but their accounts .* Italy"):
             migrate(AFTER)
         year = timezone.localdate().year  # the migration reads the accounts as of today
         for y in (year - 2, year - 1, year):
