@@ -390,7 +390,7 @@ def record_voting_authorisation(
 def authorisation_sentence(authorisation: VotingAuthorisation) -> str:
     values = {
         "reference": authorisation.reference or "—",
-        "decided": authorisation.decided_on.isoformat(),
+        "decided": authorisation.decided_on.isoformat() if authorisation.decided_on else "—",
         "from": authorisation.valid_from.isoformat(),
         "until": authorisation.valid_until.isoformat() if authorisation.valid_until else _("further notice"),
     }
