@@ -103,7 +103,9 @@ def arrears_facts(state_id: int, at: dt.datetime) -> ArrearsFacts:
     return arrears_facts_by_state(at, [state_id])[state_id]
 
 
-def arrears_facts_by_state(at: dt.datetime, state_ids: Iterable[int] | None = None) -> dict[int, ArrearsFacts]:
+def arrears_facts_by_state(
+    at: dt.datetime | dt.date, state_ids: Iterable[int] | None = None
+) -> dict[int, ArrearsFacts]:
     """Art. V.8 for every state (or those named) at ``at``, in three queries: for freezing a ballot's
     electorate in one go."""
     return {

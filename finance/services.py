@@ -18,6 +18,7 @@ from fractions import Fraction
 from typing import Any
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -193,7 +194,12 @@ def compute_scale_version(*, actor: Any, first_year: int, last_year: int, title:
     _check_year(last_year, field="last_year")
     if last_year < first_year:
         raise Refusal(_("the last year comes before the first"), code="years", field="last_year")
-    members = list(MemberState.objects.filter(status=MemberState.Status.MEMBER).order_by("name", "id"))
+    # A state that became a member during a year is on the scale from the next financial year (rules §4).
+    members = list(
+        MemberState.objects.filter(status=MemberState.Status.MEMBER)
+        .filter(Q(status_since__isnull=True) | Q(status_since__year__lt=first_year))
+        .order_by("name", "id")
+    )
     if len({m.name for m in members}) != len(members):
         raise Refusal(_("two member states share a name; the scale names states by name"), code="names")
     nni: dict[str, dict[int, int]] = {m.name: {} for m in members}

@@ -15,14 +15,17 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from cernai.accounts.permissions import is_secretariat
 from cernai.core.admin import AuditTrailMixin, ServicePagesMixin
+from cernai.core.errors import Refusal
 from cernai.core.files import store_upload
 
-from . import bodies, papers, selectors, services
+from . import bodies, membership, papers, selectors, services
 from .models import (
     Adviser,
     AgendaItem,
@@ -34,6 +37,7 @@ from .models import (
     Council,
     Election,
     ElectorateEntry,
+    MembershipRequest,
     MemberState,
     Minutes,
     Motion,
@@ -56,21 +60,79 @@ class SecretariatAdmin(AuditTrailMixin, ServicePagesMixin, admin.ModelAdmin):
         return bool(is_secretariat(request.user)) and request.user.is_staff
 
 
+class VotingAuthorisationForm(forms.ModelForm):
+    class Meta:
+        model = VotingAuthorisation
+        fields = ["decided_on", "reference", "valid_from", "valid_until"]
+
+    def clean(self) -> Any:
+        data = super().clean() or {}
+        state = getattr(self.instance, "state", None)
+        if state is not None and state.pk is not None:
+            try:
+                membership.check_voting_authorisation(
+                    state=state,
+                    decided_on=data.get("decided_on"),
+                    valid_from=data.get("valid_from"),
+                    valid_until=data.get("valid_until"),
+                )
+            except Refusal as exc:
+                raise exc.as_validation_error() from exc
+        if self.has_changed() and not str(data.get("reference") or "").strip():
+            raise ValidationError({"reference": _("Name the Council decision (its reference).")})
+        return data
+
+
 class VotingAuthorisationInline(admin.StackedInline):
+    """Dated Council decisions letting a state in arrears vote (art. V.8): entered through
+    membership.record_voting_authorisation, never edited (ballots froze electorates on them)."""
+
     model = VotingAuthorisation
-    extra = 0
+    form = VotingAuthorisationForm
+    extra = 1
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(MemberState)
 class MemberStateAdmin(SecretariatAdmin):
-    """A state's status and contribution share carry rules (who votes, the weighted rule, the scale):
-    read-only here, set by the accession flow and the finance scale."""
+    """A state's status changes through the membership services (accession, association) once it
+    exists; arrears are computed from the accounts (Finance), not entered here."""
 
-    list_display = ["name", "iso2", "status", "contribution_share", "in_arrears"]
-    list_filter = ["status", "in_arrears"]
+    list_display = ["name", "iso2", "status", "status_since", "contribution_share"]
+    list_filter = ["status"]
     search_fields = ["name", "iso2"]
     readonly_fields = ["status", "contribution_share"]
     inlines = [VotingAuthorisationInline]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ["status", "status_since"] if obj is not None else ["status_since"]
+
+    def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.inlines if obj is not None else []
+
+    def save_formset(self, request: HttpRequest, form: Any, formset: Any, change: bool) -> None:
+        if formset.model is not VotingAuthorisation:
+            super().save_formset(request, form, formset, change)
+            return
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for inline_form in formset.extra_forms:
+            data = inline_form.cleaned_data if inline_form.has_changed() else {}
+            if data.get("valid_from") is not None:
+                formset.new_objects.append(
+                    membership.record_voting_authorisation(
+                        actor=request.user,
+                        state_id=form.instance.pk,
+                        decided_on=data["decided_on"],
+                        valid_from=data["valid_from"],
+                        valid_until=data.get("valid_until"),
+                        reference=data.get("reference", ""),
+                    )
+                )
 
 
 @admin.register(Programme)
@@ -691,8 +753,8 @@ class ElectorateInline(admin.TabularInline):
     model = ElectorateEntry
     extra = 0
     can_delete = False
-    fields = ["state", "member", "reason", "counts_in_all", "present", "voted_at", "voted_by"]
-    readonly_fields = ["state", "member", "reason", "counts_in_all", "present", "voted_at", "voted_by"]
+    fields = ["state", "member", "reason", "explanation", "counts_in_all", "present", "voted_at", "voted_by"]
+    readonly_fields = ["state", "member", "reason", "explanation", "counts_in_all", "present", "voted_at", "voted_by"]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False
@@ -988,3 +1050,154 @@ class ElectionAdmin(SecretariatAdmin):
         from django.utils.html import format_html
 
         return format_html('<a href="{}">{}</a>', reverse("governance:election", args=[obj.pk]), _("Election page"))
+
+
+# --- membership: accession and association -------------------------------------------------------
+
+
+class MembershipRequestForm(forms.ModelForm):
+    """Each step is one service call made while the form is validated (inside the admin's
+    transaction), so a refusal is shown on its field and nothing is saved; the admin then saves
+    nothing itself. The fields shown are the next steps the request allows."""
+
+    circulate_on = forms.DateField(
+        label=_("Circulated to the member states on"),
+        required=False,
+        help_text=_("Starts the 3 months' notice before the admission ballot."),
+    )
+    table_on = forms.ModelChoiceField(
+        label=_("Table the motion on the agenda item"),
+        queryset=AgendaItem.objects.select_related("session").order_by("-session__starts_at", "position"),
+        required=False,
+        help_text=_("Creates the motion naming the candidate and its draft ballot."),
+    )
+    deposit_on = forms.DateField(
+        label=_("Instrument deposited on"),
+        required=False,
+        help_text=_("The state's status changes from this date (accession: member; association: associate)."),
+    )
+    deposit_reference = forms.CharField(label=_("Instrument reference"), max_length=200, required=False)
+    close_reason = forms.CharField(
+        label=_("Close the request, for this reason"),
+        max_length=300,
+        required=False,
+        help_text=_("Rejected by the Council or withdrawn by the state; the state's former status returns."),
+    )
+    actor: Any = None
+
+    class Meta:
+        model = MembershipRequest
+        fields = ["state", "kind", "received_on"]
+
+    def _post_clean(self) -> None:  # the services validate and write
+        if self.errors:
+            return
+        data = self.cleaned_data
+        try:
+            if self.instance.pk is None:
+                self.instance = membership.receive_request(
+                    actor=self.actor, state_id=data["state"].pk, kind=data["kind"], received_on=data["received_on"]
+                )
+                return
+            pk = self.instance.pk
+            if data.get("circulate_on"):
+                membership.circulate_request(actor=self.actor, request_id=pk, circulated_on=data["circulate_on"])
+            if data.get("table_on"):
+                membership.table_motion(actor=self.actor, request_id=pk, item_id=data["table_on"].pk)
+            if data.get("deposit_on"):
+                membership.deposit_instrument(
+                    actor=self.actor,
+                    request_id=pk,
+                    deposited_on=data["deposit_on"],
+                    reference=data.get("deposit_reference", ""),
+                )
+            if data.get("close_reason"):
+                membership.close_request(actor=self.actor, request_id=pk, reason=data["close_reason"])
+        except Refusal as exc:
+            names = {
+                "circulated_on": "circulate_on",
+                "item": "table_on",
+                "deposited_on": "deposit_on",
+                "closing_reason": "close_reason",
+            }
+            field = names.get(exc.field or "", exc.field)
+            self.add_error(field if field in self.fields else None, str(exc.message))
+
+
+@admin.register(MembershipRequest)
+class MembershipRequestAdmin(SecretariatAdmin):
+    """Accession and association, step by step through governance.membership."""
+
+    form = MembershipRequestForm
+    list_display = ["state", "kind", "received_on", "circulated_on", "stage", "deposited_on"]
+    list_filter = ["kind"]
+    list_select_related = ["state", "motion"]
+    search_fields = ["state__name"]
+    readonly_fields = [
+        "state",
+        "kind",
+        "received_on",
+        "previous_status",
+        "stage",
+        "notice",
+        "circulated_on",
+        "motion_link",
+        "deposited_on",
+        "instrument_reference",
+        "closed_on",
+        "closing_reason",
+    ]
+
+    @admin.display(description=_("stage"))
+    def stage(self, obj: MembershipRequest) -> str:
+        return membership.stage(obj).label if obj.pk else "—"
+
+    @admin.display(description=_("3 months' notice"))
+    def notice(self, obj: MembershipRequest) -> str:
+        return (membership.stage(obj).clock or "—") if obj.pk else "—"
+
+    @admin.display(description=_("motion naming the candidate"))
+    def motion_link(self, obj: MembershipRequest) -> str:
+        if obj.motion is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a> ({})',
+            reverse("admin:governance_motion_change", args=[obj.motion_id]),
+            obj.motion.title,
+            obj.motion.get_status_display(),
+        )
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return self.readonly_fields if obj is not None else []
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return ["state", "kind", "received_on"]
+        steps: list[str] = []
+        finished = obj.closed_on is not None or obj.deposited_on is not None
+        if not finished:
+            if obj.circulated_on is None:
+                steps.append("circulate_on")
+            if obj.motion_id is None and (
+                obj.circulated_on is not None or obj.kind == MembershipRequest.Kind.ASSOCIATION
+            ):
+                steps.append("table_on")
+            if obj.motion is not None and obj.motion.status == Motion.Status.ADOPTED:
+                steps += ["deposit_on", "deposit_reference"]
+            else:
+                steps.append("close_reason")
+        return [*self.readonly_fields, *steps]
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+        kwargs["fields"] = [f for f in self.get_fields(request, obj) if f not in self.get_readonly_fields(request, obj)]
+        form = super().get_form(request, obj, change=change, **kwargs)
+        return type(form.__name__, (form,), {"actor": request.user})
+
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+        pass  # the services saved it while the form was validated
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        pass
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False

@@ -38,10 +38,15 @@ class MemberState(models.Model):
         blank=True,
         help_text=_("Percentage of the member states' contributions, as published."),
     )
-    in_arrears = models.BooleanField(
-        _("in arrears"),
-        default=False,
-        help_text=_("Owes more than the contributions due for the current and preceding financial year."),
+    # Arrears are not stored: the electorate computes art. V.8 from the accounts (finance.selectors).
+    status_since = models.DateField(
+        _("status since"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "The date the current status took effect (a member from the deposit of its instrument of "
+            "accession); blank for founding states."
+        ),
     )
 
     class Meta:
@@ -85,17 +90,30 @@ class DateRangeFunc(models.Func):
 
 @audited
 class VotingAuthorisation(models.Model):
-    """A Council decision allowing a state in arrears to vote anyway, for a period."""
+    """A dated Council decision allowing a state in arrears to vote anyway, for a period (art. V.8).
+
+    Recorded through ``governance.membership.record_voting_authorisation``; never edited afterwards."""
 
     state = models.ForeignKey(MemberState, on_delete=models.CASCADE, related_name="authorisations")
+    decided_on = models.DateField(
+        _("decided on"),
+        null=True,  # only for authorisations recorded before this field (see migration 0007); required in forms
+        help_text=_("The date of the Council's decision."),
+    )
     valid_from = models.DateField(_("valid from"))
-    valid_until = models.DateField(_("valid until"), null=True, blank=True)
+    valid_until = models.DateField(_("valid until"), null=True, blank=True, help_text=_("Inclusive; blank: open."))
     reference = models.CharField(_("Council decision"), max_length=200, blank=True)
 
     class Meta:
         ordering = ["-valid_from"]
         verbose_name = _("voting authorisation")
         verbose_name_plural = _("voting authorisations")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(valid_until__isnull=True) | models.Q(valid_until__gte=models.F("valid_from")),
+                name="authorisation_period_ordered",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.state} ({self.valid_from})"
@@ -512,6 +530,8 @@ class ElectorateEntry(models.Model):
     )
     reason = models.CharField(max_length=16, choices=Reason.choices)
     counts_in_all = models.BooleanField(default=False, help_text=_("Counted in 'all member states'."))
+    # The sentence frozen with the entry: art. V.8 on the accounts as of the opening, an authorisation.
+    explanation = models.TextField(_("explanation"), blank=True)
     present = models.BooleanField(default=False)
     voted_at = models.DateTimeField(null=True, blank=True)
     voted_by = models.ForeignKey(
@@ -886,3 +906,68 @@ class Recommendation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.motion} → {self.council_motion}"
+
+
+@audited
+class MembershipRequest(models.Model):
+    """A state's request to accede (become a member) or to associate, from receipt to membership.
+
+    Received → circulated (accession: the admission ballot opens 3 months later at the earliest) →
+    a motion naming the candidate (admission: unanimity; association: two-thirds of all) → adopted →
+    the instrument of accession (or the association agreement) deposited: the state's status changes
+    from that date. Every step is a service in ``governance.membership``."""
+
+    class Kind(models.TextChoices):
+        ACCESSION = "accession", _("accession (member state)")
+        ASSOCIATION = "association", _("associate membership")
+
+    state = models.ForeignKey(MemberState, on_delete=models.PROTECT, related_name="membership_requests")
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.ACCESSION)
+    received_on = models.DateField(_("received on"))
+    previous_status = models.CharField(
+        _("status before the request"), max_length=10, choices=MemberState.Status.choices
+    )
+    circulated_on = models.DateField(_("circulated on"), null=True, blank=True)
+    motion = models.OneToOneField(
+        Motion,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="membership_request",
+        verbose_name=_("motion naming the candidate"),
+    )
+    deposited_on = models.DateField(
+        _("instrument deposited on"),
+        null=True,
+        blank=True,
+        help_text=_("Accession: the instrument of accession; association: the signed association agreement."),
+    )
+    instrument_reference = models.CharField(_("instrument reference"), max_length=200, blank=True)
+    closed_on = models.DateField(
+        _("closed on"), null=True, blank=True, help_text=_("Rejected by the Council or withdrawn by the state.")
+    )
+    closing_reason = models.CharField(_("reason for closing"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-received_on", "-id"]
+        verbose_name = _("membership request")
+        verbose_name_plural = _("membership requests")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(circulated_on__isnull=True) | models.Q(circulated_on__gte=models.F("received_on")),
+                name="membership_circulated_after_receipt",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(deposited_on__isnull=True) | models.Q(motion__isnull=False),
+                name="membership_deposit_after_a_motion",
+            ),
+            # One request in progress per state: a finished (deposited) one does not block a later one.
+            models.UniqueConstraint(
+                fields=["state"],
+                condition=models.Q(deposited_on__isnull=True, closed_on__isnull=True),
+                name="membership_one_open_per_state",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.state}: {self.get_kind_display()}"

@@ -24,6 +24,7 @@ def _council_panel(user: Any) -> dict[str, Any]:
 
 add_nav(NavItem(_("Council"), "governance:index", selectors.sees_council_business, order=10))
 add_nav(NavItem(_("Resolutions"), "governance:register", lambda user: True, order=11))
+add_nav(NavItem(_("Membership"), "governance:membership", lambda user: True, order=12))
 add_dashboard_panel(
     DashboardPanel(
         "governance/partials/dashboard_panel.html", selectors.sees_council_business, _council_panel, order=10

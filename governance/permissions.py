@@ -47,6 +47,7 @@ _SECRETARIAT_MODELS = [
     "election",
     "bodymembership",
     "recommendation",
+    "membershiprequest",
 ]
 for _model in _SECRETARIAT_MODELS:
     for _action in ("view", "add", "change", "delete"):

@@ -309,9 +309,15 @@ def ballot_breakdown(ballot: Ballot) -> dict[str, Any]:
     return {"breakdown": rows, "receipts": receipts}
 
 
-def electorate_for(ballot: Ballot, *, on: dt.date) -> list[ElectorateEntry]:
-    """The electorate ``ballot`` would freeze if it opened on ``on`` (unsaved entries): who is entitled,
-    why anyone is not, who counts in "all member states", who is present at its session."""
+def electorate_for(ballot: Ballot, *, on: dt.date | dt.datetime) -> list[ElectorateEntry]:
+    """The electorate ``ballot`` would freeze if it opened at ``on`` (unsaved entries): who is entitled,
+    why anyone is not (art. V.8 on the accounts as of that moment, with its sentence), who counts in
+    "all member states", who is present at its session. A constant number of queries."""
+    from finance.selectors import arrears_facts_by_state
+
+    from .membership import authorisation_sentence
+
+    day = timezone.localdate(on) if isinstance(on, dt.datetime) else on
     motion = ballot.motion
     body = motion.item.session.council
     if body.kind == Council.Kind.AD_PERSONAM:
@@ -329,33 +335,57 @@ def electorate_for(ballot: Ballot, *, on: dt.date) -> list[ElectorateEntry]:
                 counts_in_all=True,
                 present=user_id in present_members,
             )
-            for user_id in BodyMembership.objects.filter(serving_on(on), body=body)
+            for user_id in BodyMembership.objects.filter(serving_on(day), body=body)
             .order_by("user__name")
             .values_list("user_id", flat=True)
         ]
-    authorised = set(
-        VotingAuthorisation.objects.filter(valid_from__lte=on)
-        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=on))
-        .values_list("state_id", flat=True)
-    )
+    authorised = {
+        a.state_id: a
+        for a in VotingAuthorisation.objects.filter(valid_from__lte=day)
+        .filter(Q(valid_until__isnull=True) | Q(valid_until__gte=day))
+        .order_by("valid_from")
+    }
     programme = motion.programme
     participants = set(programme.participants.values_list("id", flat=True)) if programme is not None else None
     present_ids = set(Attendance.objects.filter(session_id=motion.item.session_id).values_list("state_id", flat=True))
+    states = list(MemberState.objects.all())
+    arrears = arrears_facts_by_state(on, [s.id for s in states if s.status == MemberState.Status.MEMBER])
     entries = []
-    for state in MemberState.objects.all():
+    for state in states:
+        facts = arrears.get(state.id)
         reason, counts_in_all = tally.entitlement(
             tally.StateFacts(
                 status=state.status,
-                in_arrears=state.in_arrears,
+                in_arrears=bool(facts and facts.no_vote),
                 authorised=state.id in authorised,
                 participates=participants is None or state.id in participants,
             )
         )
+        explanation = facts.explanation if facts is not None else ""
+        if facts is not None and facts.no_vote and state.id in authorised:
+            explanation = _("%(arrears)s, but %(authorised)s: votes") % {
+                "arrears": explanation,
+                "authorised": authorisation_sentence(authorised[state.id]),
+            }
         entries.append(
             ElectorateEntry(
-                ballot=ballot, state=state, reason=reason, counts_in_all=counts_in_all, present=state.id in present_ids
+                ballot=ballot,
+                state=state,
+                reason=reason,
+                counts_in_all=counts_in_all,
+                present=state.id in present_ids,
+                explanation=explanation,
             )
         )
+    all_count = sum(1 for e in entries if e.counts_in_all)
+    for entry in entries:
+        if entry.reason == ElectorateEntry.Reason.ARREARS:
+            entry.explanation = _("%(sentence)s; still counted in the %(all)d") % {
+                "sentence": entry.explanation,
+                "all": all_count,
+            }
+        elif entry.reason != ElectorateEntry.Reason.ENTITLED or not entry.explanation:
+            entry.explanation = f"{entry.state}: {entry.get_reason_display()}"
     return entries
 
 
@@ -375,7 +405,7 @@ def quorum_of(ballot: Ballot, entries: list[ElectorateEntry]) -> dict[str, Any]:
 
 def quorum_before_opening(ballot: Ballot) -> dict[str, Any]:
     """What the chair reads before opening a draft ballot (the electorate it would freeze today)."""
-    return quorum_of(ballot, electorate_for(ballot, on=timezone.localdate()))
+    return quorum_of(ballot, electorate_for(ballot, on=timezone.now()))
 
 
 def state_vote_label(ballot: Ballot, *, entry: Any, vote: Any, keys: list[Any], user: Any) -> str:

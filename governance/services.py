@@ -331,7 +331,7 @@ def open_ballot(*, actor: Any, ballot_id: int, now: dt.datetime | None = None) -
             if not ok:
                 raise GovernanceError(reason, code="notice")
         today = timezone.localdate(now)
-        entries = electorate_for(ballot, on=today)
+        entries = electorate_for(ballot, on=now)  # art. V.8 on the accounts as of this moment
         quorum = quorum_of(ballot, entries)
         # Rules §1: the quorum counts who was present when the ballot opened, so it is checked here.
         if quorum["required"] and not quorum["met"]:

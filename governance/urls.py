@@ -29,4 +29,6 @@ urlpatterns = [
     path("papers/<int:pk>/", views_papers.paper_download, name="paper_download"),
     path("register/documents/", views_papers.register_documents, name="register_documents"),
     path("register/minutes/<int:pk>/", views_papers.minutes_detail, name="minutes"),
+    path("membership/", views.membership_register, name="membership"),
+    path("ratifications/", views.ratification_register, name="ratifications"),
 ]

@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 
 from cernai.accounts.permissions import is_secretariat
 
-from . import papers, selectors, services
+from . import membership, papers, selectors, services
 from .forms import VoteForm
 from .models import Ballot, Choice, Council, ElectionRound, ElectorateEntry, JointKey, MemberState, Motion, Vote
 from .permissions import sees_council_business
@@ -36,6 +36,7 @@ def index(request: HttpRequest) -> HttpResponse:
     state = selectors.represented_state(request.user)
     context = {
         "state": state,
+        "entitlement": membership.entitlement_today(state) if state else "",
         "delegation": list(selectors.delegation(state)) if state else [],
         "advisers": list(state.advisers.select_related("user")) if state else [],
         "appointment": selectors.active_appointment(request.user),
@@ -192,6 +193,9 @@ def ballot_detail(request: HttpRequest, pk: int) -> HttpResponse:
         context["quorum"] = selectors.quorum_before_opening(ballot)
     if result_visible:
         context.update(selectors.ballot_breakdown(ballot))
+    context["membership_request"] = membership.request_for_motion(ballot.motion)
+    if context["membership_request"] is not None:
+        context["membership_stage"] = membership.stage(context["membership_request"])
     if is_secretariat(request.user) and ballot.status != Ballot.Status.DRAFT:
         context["integrity"] = services.verify_ballot(ballot_id=ballot.pk)
     return render(request, "governance/ballot_detail.html", context)
@@ -342,6 +346,16 @@ def member_states(request: HttpRequest) -> HttpResponse:
         "governance/member_states.html",
         {"states": states, "shared": shared, "chart": chart, "by_status": by_status, "Status": MemberState.Status},
     )
+
+
+def membership_register(request: HttpRequest) -> HttpResponse:
+    """Public: accession and association requests, where each stands, and the 3-month clock."""
+    return render(request, "governance/membership.html", {"requests": membership.public_requests()})
+
+
+def ratification_register(request: HttpRequest) -> HttpResponse:
+    """Public: the register of ratifications of convention amendments, in force when all have ratified."""
+    return render(request, "governance/ratifications.html", {"register": membership.ratification_register()})
 
 
 class ResolutionFeed(Feed):

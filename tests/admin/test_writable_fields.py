@@ -90,7 +90,9 @@ ALLOWED: dict[str, set[str]] = {
     # The registry of national nodes: reference data (names, institution, state, programme).
     "nodes.node": {"description", "host_institution", "name", "programme", "slug", "state"},
     "governance.memberstate": {
-        "iso2", "name", "authorisations.reference", "authorisations.valid_from", "authorisations.valid_until",
+        "iso2", "name", "authorisations.decided_on", "authorisations.reference", "authorisations.valid_from",
+        "authorisations.valid_until",  # add-only inline through membership.record_voting_authorisation
+        "contribution_share",  # NOT YET ROUTED: issue 10 item 1 (taken from the adopted scale)
     },
     "governance.motion": {"text", "title"},
     "governance.programme": {"name", "participants"},
@@ -117,6 +119,8 @@ WHEN_ADDING: dict[str, set[str]] = {
     "governance.ballot": {"mode", "motion", "opens_at", "secrecy"},
     "governance.motion": {"item", "kind", "programme"},
     "governance.paper": {"classification", "item", "title"},  # published through papers.publish_paper
+    "governance.membershiprequest": {"kind", "received_on", "state"},  # membership.receive_request
+    "governance.memberstate": {"status"},  # founding states; afterwards the membership services
     "governance.council": {"kind"},  # read-only once the body has met
     "governance.bodymembership": {"body", "end", "start", "state", "user"},  # bodies.appoint_member
     "governance.recommendation": {"council_motion", "motion"},  # bodies.attach_recommendation

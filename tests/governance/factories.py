@@ -126,3 +126,15 @@ def make_paper(
     if publish:
         paper = papers.publish_paper(actor=owner, paper_id=paper.pk)
     return paper
+
+
+def put_in_arrears(state: MemberState, *, year: int | None = None, per_year_cents: int = 1_000_000_000) -> None:
+    """Give ``state`` art. V.8 arrears from its accounts (there is no flag to tick): calls of 10 M for
+    ``year`` and the two years before, all due already, nothing paid → 30 M overdue > 20 M called."""
+    from finance.models import Call
+
+    year = year or timezone.localdate().year
+    Call.objects.bulk_create(
+        Call(state=state, year=y, amount_cents=per_year_cents, issued_on=dt.date(y, 1, 1), due_on=dt.date(y, 1, 1))
+        for y in (year - 2, year - 1, year)
+    )

@@ -11,7 +11,7 @@ import pytest
 from django.contrib.messages import get_messages
 
 from governance.models import Appointment, Ballot, MemberState
-from tests.governance.factories import appoint, make_paper
+from tests.governance.factories import appoint, make_paper, put_in_arrears
 
 pytestmark = pytest.mark.django_db
 
@@ -58,8 +58,7 @@ def test_the_confirmation_step_refuses_whoever_the_cast_would_refuse(
         user, reason = appoint(associate, Appointment.Role.SCIENTIFIC), "associate member: sits without a vote"
     elif who == "arrears":
         italy = members[5]
-        italy.in_arrears = True
-        italy.save()
+        put_in_arrears(italy)
         user, reason = appoint(italy, Appointment.Role.SCIENTIFIC), "in arrears, without a voting authorisation"
     else:
         from governance.models import Adviser

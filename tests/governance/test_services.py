@@ -25,7 +25,7 @@ from governance.models import (
 from governance.selectors import turnout
 from governance.services import GovernanceError
 from tests.factories import UserFactory
-from tests.governance.factories import MemberStateFactory, MotionFactory, appoint
+from tests.governance.factories import MemberStateFactory, MotionFactory, appoint, put_in_arrears
 
 pytestmark = pytest.mark.django_db
 
@@ -46,12 +46,12 @@ def test_opening_freezes_the_electorate_with_a_reason_for_each_excluded_state(
 ) -> None:
     candidate = MemberStateFactory(iso2="UA", status=MemberState.Status.CANDIDATE)
     late = members[1]
-    late.in_arrears = True
-    late.save()
+    put_in_arrears(late)
     forgiven = members[2]
-    forgiven.in_arrears = True
-    forgiven.save()
-    VotingAuthorisation.objects.create(state=forgiven, valid_from=dt.date(2020, 1, 1), reference="CERN/C/1")
+    put_in_arrears(forgiven)
+    VotingAuthorisation.objects.create(
+        state=forgiven, decided_on=dt.date(2019, 12, 12), valid_from=dt.date(2020, 1, 1), reference="CERN/C/1"
+    )
     ballot = make_ballot()
     reasons = dict(ElectorateEntry.objects.filter(ballot=ballot).values_list("state__iso2", "reason"))
     assert reasons[associate.iso2] == "associate"
@@ -77,8 +77,7 @@ def test_t3_each_refusal_has_its_own_reason(
     make_ballot: Any,
 ) -> None:
     arrears = members[3]
-    arrears.in_arrears = True
-    arrears.save()
+    put_in_arrears(arrears)
     associate_delegate = appoint(associate, Appointment.Role.SCIENTIFIC)
     observer_delegate = appoint(observer, Appointment.Role.SCIENTIFIC)
     arrears_delegate = appoint(arrears, Appointment.Role.SCIENTIFIC)
