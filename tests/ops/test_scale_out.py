@@ -21,6 +21,9 @@ Run alone: ``make test-scale-out`` (see the README, "Process layout").
 
 from __future__ import annotations
 
+import ast
+import itertools
+import json
 import os
 import queue
 import re
@@ -93,8 +96,9 @@ def process_env(mail_dir: Path) -> dict[str, str]:
         "DATABASE_URL": database_url_of_this_run(),
         "CELERY_TASK_ALWAYS_EAGER": "false",
         "EMAIL_URL": f"file://{mail_dir}",
-        "LOG_LEVEL": "WARNING",
-        "LOG_FORMAT": "plain",
+        # JSON lines at INFO: each task's outcome with the request id of the request that enqueued it.
+        "LOG_LEVEL": "INFO",
+        "LOG_FORMAT": "json",
     }
 
 
@@ -207,11 +211,24 @@ class Worker:
             f"worker {self.name} to answer a ping",
         )
 
-    def stop(self) -> None:
+    def consume(self, on: bool) -> None:
+        """Stop or resume taking messages from the queue (``celery control cancel_consumer``/``add_consumer``)."""
+        queue_name = settings.CELERY_TASK_DEFAULT_QUEUE
+        control = app.control.add_consumer if on else app.control.cancel_consumer
+        assert control(queue_name, destination=[self.hostname], reply=True, timeout=5), f"{self.name} did not answer"
+
+    def terminate(self) -> None:
         """SIGTERM to the main process only (as ``kill -TERM $MAINPID``): a warm shutdown."""
-        if self.process and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            assert self.process.wait(timeout=60) == 0, f"{self.name} did not stop cleanly: see {self.log}"
+        assert self.process and self.process.poll() is None
+        self.process.send_signal(signal.SIGTERM)
+
+    def wait_stopped(self) -> None:
+        assert self.process
+        assert self.process.wait(timeout=60) == 0, f"{self.name} did not stop cleanly: see {self.log}"
+
+    def stop(self) -> None:
+        self.terminate()
+        self.wait_stopped()
 
     def kill(self) -> None:
         if self.process and self.process.poll() is None:
@@ -304,7 +321,7 @@ def applicant_journey(balancer: Balancer, email: str, application_id: int) -> No
         "POST",
         f"/fellowships/applications/{application_id}/submit/",
         data={"confirm": "on"},
-        headers={"X-CSRFToken": session.cookies.get("csrftoken", "")},
+        headers={"X-CSRFToken": session.cookies.get("csrftoken", ""), "X-Request-ID": f"t20-submit-{application_id}"},
     )
     expect(submitted, 302, f"/fellowships/applications/{application_id}/$", balancer, f"submission of {email}")
 
@@ -323,20 +340,33 @@ def people(balancer: Balancer, journeys: queue.Queue[tuple[str, int]], done: thr
         applicant_journey(balancer, email, application_id)
 
 
-def site(balancer: Balancer, token: str, reports: queue.Queue[list[dict[str, str]]], done: threading.Event) -> None:
+def site(
+    balancer: Balancer,
+    token: str,
+    reports: queue.Queue[list[dict[str, str]]],
+    done: threading.Event,
+    batch_requests: dict[int, str],
+) -> None:
     """The flagship's accounting export: a batch of sacct records whenever one is ready."""
     session = requests.Session()
     session.headers["Authorization"] = f"Token {token}"
-    while True:
+    for n in itertools.count():
         try:
             records = reports.get(timeout=0.2)
         except queue.Empty:
             if done.is_set():
                 return
             continue
-        reply = balancer.request(session, "POST", "/api/v1/compute/usage/", json={"records": records})
-        if reply is not None and (reply.status_code not in (200, 201) or reply.json().get("rejected")):
+        rid = f"t20-usage-{n}"
+        reply = balancer.request(
+            session, "POST", "/api/v1/compute/usage/", json={"records": records}, headers={"X-Request-ID": rid}
+        )
+        if reply is None:
+            continue
+        if reply.status_code != 200 or reply.json().get("rejected"):
             balancer.fail(f"usage batch: {reply.status_code} {reply.text[:300]}")
+            continue
+        batch_requests[reply.json()["batch"]] = rid
 
 
 def sent_mail(mail_dir: Path) -> Counter[tuple[str, str]]:
@@ -348,6 +378,20 @@ def sent_mail(mail_dir: Path) -> Counter[tuple[str, str]]:
                 message = message_from_string(raw.strip())
                 sent[(str(message["To"]), str(message["Subject"]))] += 1
     return sent
+
+
+def task_outcomes(logs: Path, task: str) -> list[tuple[int, str, str]]:
+    """(first argument, return value, request id) of every successful run of ``task`` the workers logged."""
+    outcomes = []
+    for path in logs.glob("w*.log"):
+        for line in path.read_text().splitlines():
+            if not line.startswith("{"):
+                continue
+            record = json.loads(line)
+            data = record.get("data") or {}
+            if record.get("logger") == "celery.app.trace" and data.get("name") == task and "return_value" in data:
+                outcomes.append((ast.literal_eval(data["args"])[0], data["return_value"], record["request_id"]))
+    return outcomes
 
 
 def queue_length() -> int:
@@ -398,9 +442,10 @@ def test_t20_restarting_each_web_process_and_worker_under_load_fails_no_request_
         journeys: queue.Queue[tuple[str, int]] = queue.Queue()
         reports: queue.Queue[list[dict[str, str]]] = queue.Queue()
         done = threading.Event()
+        batch_requests: dict[int, str] = {}
         load = [
             *(threading.Thread(target=people, args=(balancer, journeys, done)) for _ in range(3)),
-            threading.Thread(target=site, args=(balancer, token, reports, done)),
+            threading.Thread(target=site, args=(balancer, token, reports, done, batch_requests)),
         ]
         for thread in load:
             thread.start()
@@ -424,9 +469,20 @@ def test_t20_restarting_each_web_process_and_worker_under_load_fails_no_request_
             web.stop()
             web.start()
             balancer.drained.discard(web.name)
-        for worker in workers:
+        for worker, other in ((workers[0], workers[1]), (workers[1], workers[0])):
+            # The wave's messages wait in the queue, then this worker alone takes from it: the
+            # SIGTERM comes as soon as it took its first ones (prefetch 1 per process: at most 2 in
+            # hand), so it shuts down with tasks running or reserved and more still queued.
+            worker.consume(False)
+            other.consume(False)
             wave()
-            worker.stop()
+            wait_for(lambda: queue_length() >= 4, 60, "the wave's tasks to be queued")
+            queued = queue_length()
+            worker.consume(True)
+            wait_for(lambda q=queued: queue_length() < q, 60, f"worker {worker.name} to take a task")
+            worker.terminate()
+            other.consume(True)
+            worker.wait_stopped()
             worker.start()
         wave()
         beat.stop()
@@ -462,6 +518,19 @@ def test_t20_restarting_each_web_process_and_worker_under_load_fails_no_request_
     sent = sent_mail(layout["mail_dir"])
     assert sorted(to for to, _ in sent.elements()) == sorted(u.email for u in applicants)
     assert set(sent.values()) == {1}
+
+    # No sweeper had to repair a lost message: each email was sent by the run of the message its
+    # submission enqueued (the request id travels with it), and runs of a redelivered message found
+    # the email already sent.
+    emails = task_outcomes(layout["logs"], "core.send_notification_email")
+    application_of = {a.applicant.email: a.pk for a in applications}
+    by_notification = {n.pk: f"t20-submit-{application_of[n.recipient.email]}" for n in confirmations}
+    sent_by = sorted((n, rid) for n, result, rid in emails if result == "'sent'")
+    assert sent_by == sorted(by_notification.items())
+    assert {result for _, result, _ in emails} <= {"'sent'", "'not due'"}
+    accounted = {(batch, rid) for batch, _, rid in task_outcomes(layout["logs"], "compute.account_batch")}
+    assert set(batch_requests.items()) <= accounted
+    assert len(batch_requests) == BATCHES
 
     # Every batch's charges are in the ledger exactly once.
     assert UsageBatch.objects.filter(site=flagship, processed_at__isnull=False).count() == BATCHES
