@@ -22,6 +22,7 @@ Run alone: ``make test-scale-out`` (see the README, "Process layout").
 from __future__ import annotations
 
 import ast
+import contextlib
 import itertools
 import json
 import os
@@ -36,7 +37,6 @@ import time
 import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email import message_from_string
 from pathlib import Path
@@ -123,6 +123,10 @@ class Web:
         return f"http://127.0.0.1:{self.port}"
 
     def start(self) -> None:
+        self.launch()
+        self.wait_ready()
+
+    def launch(self) -> None:
         command = [
             str(BIN / "gunicorn"),
             "cernai.wsgi:application",
@@ -138,7 +142,6 @@ class Web:
             self.process = subprocess.Popen(
                 command, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True
             )
-        self.wait_ready()
 
     def wait_ready(self) -> None:
         def answers() -> bool:
@@ -182,29 +185,34 @@ class Worker:
     hostname: str = ""
 
     def start(self) -> None:
-        log = self.log.open("ab")
+        self.launch()
+        self.wait_ready()
+
+    def launch(self) -> None:
         if self.beat_schedule:
-            command = [
-                str(BIN / "celery"),
-                "-A",
-                "cernai",
-                "beat",
-                f"--schedule={self.beat_schedule}",
-                "--loglevel=WARNING",
-            ]
-            self.process = subprocess.Popen(
-                command, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True
-            )
+            command = [str(BIN / "celery"), "-A", "cernai", "beat", f"--schedule={self.beat_schedule}"]
+            with self.log.open("ab") as log:
+                self.process = subprocess.Popen(
+                    command, cwd=ROOT, env=self.env, stdout=log, stderr=log, start_new_session=True
+                )
             return
         self.hostname = f"{self.name}-{uuid.uuid4().hex[:8]}@t20"
-        self.process = start_worker(
-            "--concurrency=2",
-            f"--hostname={self.hostname}",
-            env=self.env,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-        )
+        with self.log.open("ab") as log:
+            self.process = start_worker(
+                "--concurrency=2",
+                f"--hostname={self.hostname}",
+                "--loglevel=INFO",
+                env=self.env,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
+
+    def wait_ready(self) -> None:
+        """A worker is ready when it answers a ping (beat has no such question; it just runs)."""
+        if self.beat_schedule:
+            assert self.process and self.process.poll() is None, f"beat died: see {self.log}"
+            return
         wait_for(
             lambda: bool(app.control.ping(destination=[self.hostname], timeout=0.5)),
             60,
@@ -398,7 +406,7 @@ def queue_length() -> int:
     return int(redis.Redis.from_url(settings.CELERY_BROKER_URL).llen(settings.CELERY_TASK_DEFAULT_QUEUE))
 
 
-@contextmanager
+@contextlib.contextmanager
 def layout_of_one_machine(tmp_path: Path) -> Iterator[dict[str, Any]]:
     """Two web processes, two workers and beat of this run, all stopped (and if need be killed) after."""
     mail_dir = tmp_path / "mail"
@@ -408,17 +416,26 @@ def layout_of_one_machine(tmp_path: Path) -> Iterator[dict[str, Any]]:
     webs = [Web(name, env, tmp_path / f"web-{name}.log") for name in ("a", "b")]
     workers = [Worker(name, env, tmp_path / f"{name}.log") for name in ("w1", "w2")]
     beat = Worker("beat", env, tmp_path / "beat.log", beat_schedule=tmp_path / "celerybeat-schedule")
-    started: list[Any] = []
+    every: list[Web | Worker] = [*webs, *workers, beat]
     try:
-        for process in [*webs, *workers, beat]:
-            process.start()
-            started.append(process)
+        for process in every:  # all boot at once, as on a machine coming up
+            process.launch()
+        for process in every:
+            process.wait_ready()
         yield {"webs": webs, "workers": workers, "beat": beat, "mail_dir": mail_dir, "logs": tmp_path}
     finally:
-        for process in started:
-            if process.process and process.process.poll() is None:
-                os.killpg(process.process.pid, signal.SIGKILL)
-                process.process.wait(timeout=30)
+        running = [p.process for p in every if p.process and p.process.poll() is None]
+        for process in running:
+            process.send_signal(signal.SIGTERM)
+        for process in running:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(timeout=30)
+        for process in every:  # nothing of the layout outlives the test (a stray child, say)
+            with contextlib.suppress(ProcessLookupError, TypeError):
+                os.killpg(process.process.pid, signal.SIGKILL)  # type: ignore[union-attr]
         app.control.purge()
         connection.close()
 
