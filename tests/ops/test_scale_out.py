@@ -12,9 +12,10 @@ unexpected status — is a failure the client could not safely retry, and there 
 The restarts are what an operator does in a rolling deploy: ``SIGHUP`` each gunicorn (new workers,
 old ones finish their request), then take each web process out of the balancer, ``SIGTERM`` it
 (in-flight requests finish), start it again and put it back; ``SIGTERM`` each Celery worker (warm
-shutdown) and start it again; the same for beat. Afterwards every confirmation email was sent exactly
-once (stored outcome and the mail files the workers wrote) and every batch's charges are in the
-ledger exactly once.
+shutdown) while it has tasks in hand and more are queued, and start it again; the same for beat.
+Afterwards every confirmation email was sent exactly once (stored outcome and the mail files the
+workers wrote) by the message its submission enqueued (no sweeper had to repair a loss), and every
+batch's charges are in the ledger exactly once.
 
 Run alone: ``make test-scale-out`` (see the README, "Process layout").
 """
@@ -59,7 +60,7 @@ from tests.compute import factories as compute_factories
 from tests.factories import PASSWORD, UserFactory
 from tests.fellowships.factories import filled_application
 
-# The rehearsal takes about a minute; the timeout only keeps a hung process from blocking the suite.
+# The rehearsal takes about a minute on a quiet machine; the timeout only keeps a hung process from blocking the suite.
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True), pytest.mark.timeout(300)]
 
 # The operator's steps: reload web a and b, restart web a and b, restart worker 1 and 2, restart beat.
