@@ -39,11 +39,14 @@ def _open_database_wrappers() -> list[Any]:
     from django.db.backends.base.base import BaseDatabaseWrapper
 
     gc.collect()  # connections of ended threads that only the collector would close
-    return [
-        obj
-        for obj in gc.get_objects()
-        if isinstance(obj, BaseDatabaseWrapper) and obj.connection is not None and not obj.connection.closed
-    ]
+    wrappers = []
+    for obj in gc.get_objects():
+        try:
+            if isinstance(obj, BaseDatabaseWrapper) and obj.connection is not None and not obj.connection.closed:
+                wrappers.append(obj)
+        except ReferenceError:  # a weak proxy whose object is gone
+            continue
+    return wrappers
 
 
 @pytest.fixture(autouse=True)
