@@ -8,7 +8,7 @@ MANAGE := $(PY) manage.py
 export DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/cernai
 export REDIS_URL ?= redis://127.0.0.1:6379/0
 
-.PHONY: help run test lint bench deps services db static chromium messages demo
+.PHONY: help run test test-scale-out lint bench deps services db static chromium messages demo
 
 help:
 	@echo "make run    — set everything up and serve the portal with demo data on http://127.0.0.1:8000"
@@ -58,6 +58,11 @@ run: demo
 
 test: deps services messages static chromium
 	DJANGO_SETTINGS_MODULE=cernai.settings.test $(VENV)/bin/pytest
+
+# T20 alone: two gunicorn instances, two workers and beat restarted in turn under load (README,
+# "Process layout").
+test-scale-out: deps services messages
+	DJANGO_SETTINGS_MODULE=cernai.settings.test $(VENV)/bin/pytest tests/ops/test_scale_out.py
 
 # The static checks CI runs before the tests: style, types, migrations in step with the models, and
 # the layering contracts in pyproject.toml ([tool.importlinter]).

@@ -184,7 +184,9 @@ def _live_allocation(call: AllocationCall, gpu: ResourcePeriod, project: Project
     today = timezone.localdate()
     if Allocation.objects.filter(project=project, start__lte=today, end__gte=today).exists():
         return
-    start = today.replace(day=1)
+    # From the 1st of yesterday's month: the live file's jobs reach up to a day back, into the previous
+    # month during the first hours of a month, and must fall inside this allocation too.
+    start = (today - timedelta(days=1)).replace(day=1)
     end = min(start + timedelta(days=364), gpu.end)
     request = AllocationRequest.objects.create(
         call=call,

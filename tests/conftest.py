@@ -16,6 +16,39 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 from tests import factories
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: Any) -> Any:
+    """pytest-django's test database, and before it is dropped every connection to it closed.
+
+    Django keeps one connection per thread *and*, while an event loop runs in the thread, one per
+    async context. Playwright's sync API keeps its loop running in the test thread for the whole
+    session, so the browser tests open connections that live in the loop's context, and the test
+    thread's ordinary connection (opened by the tests before) is out of sight meanwhile. Django's
+    teardown closes only the connection it sees, and the other one kept the database busy: "database
+    test_cernai is being accessed by other users" at the end of a full run. A thread that used the
+    ORM and ended without closing leaves its connection open too, until the garbage collector runs.
+    """
+    yield django_db_setup
+    for wrapper in _open_database_wrappers():
+        wrapper.connection.close()  # the raw connection: Django refuses to close another thread's
+
+
+def _open_database_wrappers() -> list[Any]:
+    import gc
+
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
+    gc.collect()  # connections of ended threads that only the collector would close
+    wrappers = []
+    for obj in gc.get_objects():
+        try:
+            if isinstance(obj, BaseDatabaseWrapper) and obj.connection is not None and not obj.connection.closed:
+                wrappers.append(obj)
+        except ReferenceError:  # a weak proxy whose object is gone
+            continue
+    return wrappers
+
+
 @pytest.fixture(autouse=True)
 def _clear_cache() -> Any:
     """Cached values in Redis: each test starts clean (sign-in counters live in PostgreSQL and roll back).

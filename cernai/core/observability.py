@@ -17,6 +17,7 @@ import contextvars
 import logging
 import os
 import re
+import sys
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -38,6 +39,23 @@ def incoming_request_id(value: str | None) -> str:
     if value and _SANE.match(value):
         return value
     return uuid.uuid4().hex
+
+
+class StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """A stream handler that writes each record to ``sys.stderr`` as it is at that moment.
+
+    A plain ``StreamHandler`` keeps the stream it was configured with; when logging is configured
+    again while ``sys.stderr`` is temporarily replaced (a test capturing output, an embedded worker
+    that reconfigures logging on start), every later record would go to that stale, maybe closed,
+    stream. Python's own last-resort handler works the same way.
+    """
+
+    def __init__(self, level: int = logging.NOTSET) -> None:
+        logging.Handler.__init__(self, level)
+
+    @property
+    def stream(self) -> Any:  # type: ignore[override]
+        return sys.stderr
 
 
 class RequestIdFilter(logging.Filter):

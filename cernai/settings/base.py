@@ -309,9 +309,25 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_TIMEZONE = "UTC"
 CELERY_TASK_TIME_LIMIT = 5 * 60
 CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
+# Delivery: at least once, made exactly-once in effect by idempotent tasks (conditional claims,
+# recomputed totals, dedupe keys) and by the sweepers beat runs. Rolling restarts (T20) rely on:
+# - acks late for every task: a message is acknowledged after its task ran, so a worker stopped or
+#   killed mid-task leaves it unacknowledged, and Redis hands it to another worker;
+# - reject on worker lost: a pool process that dies (SIGKILL, OOM, SIGTERM sent to the whole process
+#   group) puts its message back instead of acknowledging it;
+# - prefetch 1 per pool process: a worker told to stop holds at most one message per process it has
+#   not started; a warm shutdown (SIGTERM to the main process) finishes the running tasks and gives
+#   the reserved ones back to the queue;
+# - a visibility timeout longer than any countdown (the email retry waits up to 1 h) plus the hard
+#   time limit: a message is redelivered only when its worker is surely gone, never while a retry
+#   waits in a live worker;
+# - long-running tasks cancelled when the worker loses its broker connection (their messages are
+#   redelivered; running them on would run them twice).
+CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 2 * 3600}
+CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_ALWAYS_EAGER = False
 # The beat schedule lives here, in code (django-celery-beat does not support Django 6.1).
@@ -344,7 +360,7 @@ LOGGING: dict[str, Any] = {
     },
     "handlers": {
         "console": {
-            "class": "logging.StreamHandler",
+            "class": "cernai.core.observability.StderrHandler",
             "formatter": "json" if LOG_FORMAT == "json" else "plain",
             "filters": ["request_id"],
         }

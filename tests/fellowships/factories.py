@@ -111,7 +111,9 @@ def filled_application(call: Call, applicant: Any = None, **fields: Any) -> Appl
         "title": "Robust multilingual models",
         "research_plan": "Six months of work on evaluation.",
         "highest_degree": "phd",
-        "phd_date": date(2021, 6, 1),
+        # Five years before today: a fixed date would age out of the postdoc window (8 years) and
+        # make every application ineligible from some future day on.
+        "phd_date": date(timezone.localdate().year - 5, 6, 1),
     }
     values.update(fields)
     application = Application.objects.create(call=call, applicant=applicant, **values)

@@ -131,3 +131,24 @@ def test_the_request_id_follows_the_request_into_its_task_and_the_workers_log(
     ]
     assert {line["request_id"] for line in task_lines} == {"lb-4711"}
     assert all(line["level"] == "INFO" and line["logger"] == "cernai.tasks" for line in task_lines)
+
+
+def test_log_lines_reach_the_stderr_of_the_moment_after_logging_was_configured_under_a_capture(
+    settings: Any, capsys: Any
+) -> None:
+    """An embedded worker configures logging again on start (the setup_logging receiver); if that
+    happens while a test captures stderr, later records must not go to the capture, closed since."""
+    import io
+    import logging.config
+    import sys
+
+    capture = io.StringIO()
+    real, sys.stderr = sys.stderr, capture
+    try:
+        logging.config.dictConfig(settings.LOGGING)
+    finally:
+        sys.stderr = real
+    capture.close()
+    logging.getLogger("cernai.tasks").warning("after the capture closed")
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    assert [line["message"] for line in lines] == ["after the capture closed"]
