@@ -3,17 +3,33 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from django.conf import settings
 from django.core.cache import caches
 from django.test import Client
+from django.utils import translation
+from hypothesis import settings as hypothesis_settings
 
 # Playwright's sync API runs an event loop in the test thread; Django must still allow ORM calls.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from tests import factories
+
+# Property tests check rules, not speed: no per-example deadline (a busy CI machine made one flaky),
+# and no example database written into the checkout.
+hypothesis_settings.register_profile("cernai", deadline=None, database=None)
+hypothesis_settings.load_profile("cernai")
+
+
+@pytest.fixture(autouse=True)
+def _each_test_ends_in_the_default_language() -> Iterator[None]:
+    """A request in French (cookie, profile) activates French in the test thread, and Django does
+    not switch back: the next test would read French pages and emails."""
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(scope="session")
