@@ -514,7 +514,7 @@ class SessionAdmin(SecretariatAdmin):
     def record_attendance(self, request: HttpRequest, obj: Session, data: dict[str, Any]) -> str:
         state, member = data.get("state"), data.get("member")
         services.check_in(user=request.user, actor=request.user, session=obj, state=state, member=member)
-        return _("%(who)s is recorded as present at %(session)s.") % {"who": state or member, "session": obj}
+        return _("%(state)s is recorded as present at %(session)s.") % {"state": state or member, "session": obj}
 
 
 class PaperForm(forms.ModelForm):

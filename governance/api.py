@@ -25,7 +25,24 @@ class StateVoteSerializer(serializers.Serializer):
 
 class ReceiptSerializer(serializers.Serializer):
     receipt = serializers.CharField()
-    choice = serializers.ChoiceField(choices=["yes", "no", "abstain"])
+    choice = serializers.CharField(
+        help_text="yes, no or abstain; in an election round, the candidate's name or abstain"
+    )
+
+
+class CandidateCountSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    votes = serializers.IntegerField()
+
+
+class ElectionRoundSerializer(serializers.Serializer):
+    """An election's round: the office, the round, its outcome and the votes per candidate."""
+
+    office = serializers.CharField()
+    round = serializers.IntegerField()
+    outcome = serializers.CharField(help_text="elected, second_round or nobody")
+    abstain = serializers.IntegerField()
+    candidates = CandidateCountSerializer(many=True)
 
 
 class ResolutionSerializer(serializers.ModelSerializer):
@@ -36,6 +53,8 @@ class ResolutionSerializer(serializers.ModelSerializer):
     kind = serializers.CharField(source="motion.kind")
     resolution_number = serializers.CharField(source="motion.resolution_number")
     session = serializers.CharField(source="motion.item.session.title")
+    explanation = serializers.SerializerMethodField()
+    election = serializers.SerializerMethodField()
 
     class Meta:
         model = Ballot
@@ -53,8 +72,37 @@ class ResolutionSerializer(serializers.ModelSerializer):
             "abstain",
             "threshold",
             "explanation",
+            "election",
             "published_at",
         ]
+
+    @staticmethod
+    def _round(ballot: Ballot) -> Any:
+        return getattr(ballot, "election_round", None)
+
+    def get_explanation(self, ballot: Ballot) -> str:
+        election_round = self._round(ballot)
+        if election_round is None:
+            return ballot.explanation
+        from . import elections
+
+        return elections.explanation(election_round)
+
+    @extend_schema_field(ElectionRoundSerializer(allow_null=True))
+    def get_election(self, ballot: Ballot) -> dict[str, Any] | None:
+        election_round = self._round(ballot)
+        if election_round is None:
+            return None
+        entries = election_round.entries.select_related("candidate").order_by("candidate__position")
+        return ElectionRoundSerializer(
+            {
+                "office": election_round.election.office,
+                "round": election_round.number,
+                "outcome": election_round.outcome,
+                "abstain": election_round.abstain,
+                "candidates": [{"name": e.candidate.name, "votes": e.votes} for e in entries],
+            }
+        ).data  # type: ignore[return-value]
 
 
 class ResolutionDetailSerializer(ResolutionSerializer):
@@ -90,6 +138,10 @@ class ResolutionDetailSerializer(ResolutionSerializer):
 
     @extend_schema_field(ReceiptSerializer(many=True))
     def get_receipts(self, ballot: Ballot) -> list[dict[str, str]]:
+        if self._round(ballot) is not None:  # the candidate each receipt recorded, by name
+            from . import elections
+
+            return ReceiptSerializer(elections.receipts(ballot), many=True).data  # type: ignore[return-value]
         return ReceiptSerializer(self._breakdown(ballot).get("receipts", []), many=True).data  # type: ignore[return-value]
 
 

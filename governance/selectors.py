@@ -221,7 +221,7 @@ def public_resolutions() -> QuerySet[Ballot]:
     """The register of resolutions: the Council's published results of open sessions (a committee's
     ballots stay with its members; its adopted recommendations show on the Council motion)."""
     return (
-        Ballot.objects.select_related("motion__item__session", "election_round")
+        Ballot.objects.select_related("motion__item__session", "election_round__election")
         .filter(
             status=Ballot.Status.PUBLISHED,
             motion__item__session__closed=False,

@@ -8,12 +8,13 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from cernai.accounts.permissions import is_secretariat
+from cernai.core.admin import AuditTrailMixin
 
 from .models import Node
 
 
 @admin.register(Node)
-class NodeAdmin(admin.ModelAdmin):
+class NodeAdmin(AuditTrailMixin, admin.ModelAdmin):
     list_display = ["name", "state", "host_institution", "programme"]
     list_filter = ["state"]
     list_select_related = ["state", "programme"]

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 pytestmark = pytest.mark.django_db
 
-APPS = {"governance", "fellowships", "compute", "finance", "accounts", "core"}
+APPS = {"governance", "fellowships", "compute", "finance", "nodes", "accounts", "core"}
 ADMINS = sorted(
     (model._meta.label_lower for model in admin.site._registry if model._meta.app_label in APPS),
 )
@@ -66,7 +66,7 @@ def _value(field: models.Field[Any, Any], n: int, order: int) -> Any:
 
 
 # Nullable fields a row needs all the same (a check constraint asks for one of two).
-FILL_NULLABLE = {"compute.allocationrequest": {"call"}}
+FILL_NULLABLE = {"compute.allocationrequest": {"call"}, "finance.planline": {"state"}}
 
 
 def _constrained(model: type[models.Model]) -> set[str]:

@@ -193,14 +193,18 @@ def test_an_adviser_is_attached_through_the_service_and_the_term_ended_on_its_ow
     assert "secretariat@example.org" in history and "end adviser — left the delegation" in history
 
 
-def test_a_state_status_and_contribution_share_are_read_only(
+def test_a_states_status_is_read_only_once_the_state_exists(
     members: list[MemberState], secretariat: Any, login: Any
 ) -> None:
+    """The status decides who votes: chosen when a founding state is added, then changed only by the
+    membership services (accession, association). The contribution share is still typed in (issue 10
+    item 1 takes it from the adopted scale)."""
     client = login(secretariat)
-    for url in ("/admin/governance/memberstate/add/", f"/admin/governance/memberstate/{members[0].pk}/change/"):
-        assert not {"status", "contribution_share"} & set(form_fields(client, url))
+    assert "status" in form_fields(client, "/admin/governance/memberstate/add/")
+    assert "status" not in form_fields(client, f"/admin/governance/memberstate/{members[0].pk}/change/")
     with pytest.raises(AssertionError, match="shows no field 'status'"):
         post_form(client, f"/admin/governance/memberstate/{members[0].pk}/change/", {"status": "observer"})
+    assert MemberState.objects.get(pk=members[0].pk).status == MemberState.Status.MEMBER
 
 
 def test_an_admission_request_circulation_is_recorded_on_its_page_and_fixed_once_the_ballot_opens(

@@ -94,12 +94,14 @@ def test_a_members_attendance_is_recorded_in_person(spc: Council, secretariat: A
     outsider = UserFactory(email="o@example.org")
     session = SessionFactory(council=spc)
     client = login(secretariat)
-    url = f"/admin/governance/session/{session.pk}/change/"
+    url = f"/admin/governance/session/{session.pk}/attendance/"  # the session's "Record attendance" page
     fields = form_fields(client, url)
-    assert "attendances-0-member" in fields and "attendances-0-state" not in fields
-    response = post_form(client, url, {"attendances-0-member": str(outsider.pk)})
-    assert any("Only a serving member of Scientific Policy Committee" in m for m in messages_of(response))
-    post_form(client, url, {"attendances-0-member": str(member.pk)})
+    assert "member" in fields and "state" not in fields
+    response = post_form(client, url, {"member": str(outsider.pk)})  # not offered: not a serving member
+    assert "Select a valid choice" in response.content.decode()
+    assert not Attendance.objects.filter(session=session).exists()
+    response = post_form(client, url, {"member": str(member.pk)})
+    assert f"{member} is recorded as present at {session}." in messages_of(response)
     assert Attendance.objects.get(session=session).member == member
 
 

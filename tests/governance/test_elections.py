@@ -200,6 +200,19 @@ def test_an_election_goes_to_a_second_round_and_elects(
     # Delegates see every round on the election page.
     seen = login(delegates["FR"][1]).get(f"/governance/elections/{election.pk}/").content.decode()
     assert "Result of round 1" in seen and "Result of round 2" in seen and final in seen
+    # The public API gives each round with its office, counts per candidate, sentence and receipts by name.
+    api = Client().get(f"/api/v1/governance/resolutions/{second.ballot.pk}/").json()
+    assert api["election"] == {
+        "office": "President of the Council",
+        "round": 2,
+        "outcome": "elected",
+        "abstain": 0,
+        "candidates": [{"name": "Ada Lovelace", "votes": 11}, {"name": "Blaise Pascal", "votes": 12}],
+    }
+    assert api["explanation"] == final
+    assert sorted(r["choice"] for r in api["receipts"]) == ["Ada Lovelace"] * 11 + ["Blaise Pascal"] * 12
+    listed = Client().get("/api/v1/governance/resolutions/").json()["results"]
+    assert {r["election"]["round"] for r in listed if r["election"]} == {1, 2}
 
 
 def test_a_tie_in_the_second_round_elects_nobody_and_is_reported(
