@@ -325,8 +325,17 @@ class AssociateAmountAdmin(ServiceAdmin):
 
 
 class IssueCallsForm(forms.Form):
+    """Total contributions = the budget of the plan in force for the year minus other income (rules §4)."""
+
     year = forms.IntegerField(label=_("financial year"))
-    total_eur = euros_field(_("total contributions (EUR)"))
+    other_income_eur = forms.CharField(
+        label=_("other income (EUR)"),
+        initial="0.00",
+        help_text=_(
+            "Subtracted from the budget of the medium-term plan in force for the year; in euros, with a point "
+            "for cents, e.g. 1250000.00"
+        ),
+    )
 
 
 @admin.register(Call)
@@ -357,8 +366,8 @@ class CallAdmin(ServiceAdmin):
             raise PermissionDenied
 
         def run(data: dict[str, Any]) -> str:
-            total = services.parse_cents(data["total_eur"], field="total_eur")
-            calls = services.issue_calls(actor=request.user, year=data["year"], total_cents=total)
+            income = services.parse_cents(data["other_income_eur"], field="other_income_eur", zero=True)
+            calls = services.issue_calls_from_plan(actor=request.user, year=data["year"], other_income_cents=income)
             return _("%(count)s calls issued for %(year)s.") % {"count": len(calls), "year": data["year"]}
 
         return self.service_view(

@@ -36,9 +36,9 @@ FIRST_YEAR, LAST_YEAR = 1950, 2200  # plausible financial years; anything else i
 # --- parsing shared by forms and imports ---------------------------------------------------------
 
 
-def parse_cents(text: str, *, field: str) -> int:
+def parse_cents(text: str, *, field: str, zero: bool = False) -> int:
     """Plain decimal euros (``"1234.50"``, a point for decimals, no thousands separator) to integer
-    cents, never through a float."""
+    cents, never through a float; positive (or, with ``zero``, not negative)."""
     try:
         euros = Decimal(text.strip())
         exact = euros.is_finite() and euros == euros.quantize(Decimal("0.01"))
@@ -49,7 +49,8 @@ def parse_cents(text: str, *, field: str) -> int:
     if not exact:
         raise Refusal(_("“%(value)s” has more than two decimals") % {"value": text}, code="amount", field=field)
     cents = int(euros * 100)
-    _positive(cents, field=field)
+    if not (zero and cents == 0):
+        _positive(cents, field=field)
     return cents
 
 
@@ -337,6 +338,32 @@ def issue_calls(*, actor: Any, year: int, total_cents: int) -> list[Call]:
             for a in AssociateAmount.objects.filter(year=year)
         ]
         return Call.objects.bulk_create(calls)
+
+
+def issue_calls_from_plan(*, actor: Any, year: int, other_income_cents: int = 0) -> list[Call]:
+    """Issue year ``year``'s calls from the medium-term plan (rules §4): total contributions = the plan
+    in force's budget for the year minus other income, split by the adopted scale."""
+    from .plan_selectors import budget_cents
+
+    _check_year(year)
+    if other_income_cents < 0:
+        raise Refusal(_("Other income cannot be negative."), code="amount", field="other_income_eur")
+    budget = budget_cents(year)
+    if budget is None:
+        raise Refusal(
+            _("No medium-term plan in force covers %(year)s: the budget the calls are based on comes from it.")
+            % {"year": year},
+            code="no_plan",
+            field="year",
+        )
+    if other_income_cents >= budget:
+        raise Refusal(
+            _("Other income (%(income)s) leaves nothing to call from the budget of %(budget)s.")
+            % {"income": rules.format_eur(other_income_cents), "budget": rules.format_eur(budget)},
+            code="amount",
+            field="other_income_eur",
+        )
+    return issue_calls(actor=actor, year=year, total_cents=budget - other_income_cents)
 
 
 # --- payments -------------------------------------------------------------------------------------

@@ -36,7 +36,9 @@ def adopted_plan(
     """A plan version with ``envelopes`` (line code, year -> cents), adopted through its motion."""
     from governance import services as governance_services
 
-    version = plan_services.draft_version(actor=actor, title=kw.get("title", "Plan 2027-2031"), first_year=2027)
+    version = plan_services.draft_version(
+        actor=actor, title=kw.get("title", "Plan 2027-2031"), first_year=kw.get("first_year", 2027)
+    )
     for (code, year), cents in envelopes.items():
         plan_services.set_envelope(
             actor=actor, version_id=version.pk, line_id=lines[code].pk, year=year, amount_cents=cents

@@ -13,10 +13,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from finance import plan_services
 from finance.models import Call, NNIStatistic, Payment, ScaleVersion
 from governance.models import MemberState, Motion
 from tests.admin_forms import messages_of, post_form
 from tests.finance.conftest import M
+from tests.finance.plan_data import adopted_plan
 
 NNI_IMPORT = "/admin/finance/nnistatistic/import/"
 BANK_IMPORT = "/admin/finance/payment/import/"
@@ -84,9 +86,14 @@ def test_scale_is_computed_shown_with_its_arithmetic_and_adopted_through_its_bal
 
 
 def test_calls_are_issued_for_a_year_from_one_form(
-    states: Any, associate: MemberState, staff: Any, nni_csv: str, scale_motion: Motion
+    states: Any, associate: MemberState, staff: Any, nni_csv: str, scale_motion: Motion, secretariat: Any
 ) -> None:
-    refused = post_form(staff, ISSUE, {"year": "2025", "total_eur": "1000000000.00"})
+    # Rules §4: the total called is the plan's budget for the year minus other income.
+    no_plan = post_form(staff, ISSUE, {"year": "2025", "other_income_eur": "0.00"})
+    assert "No medium-term plan in force covers 2025" in no_plan.content.decode()
+    budget = plan_services.define_line(actor=secretariat, code="ops", name="Operations", kind="facility")
+    adopted_plan(secretariat, {"ops": budget}, {("ops", 2025): 1_010 * M}, first_year=2025, title="Plan 2025-2029")
+    refused = post_form(staff, ISSUE, {"year": "2025", "other_income_eur": "10000000.00"})
     assert "No adopted contribution scale covers 2025." in messages_of(refused)
     post_form(staff, NNI_IMPORT, {"csv_text": nni_csv})
     post_form(staff, reverse("admin:finance_scaleversion_add"), {"first_year": "2024", "last_year": "2026"})
@@ -102,11 +109,13 @@ def test_calls_are_issued_for_a_year_from_one_form(
         reverse("admin:finance_associateamount_add"),
         {"state": str(associate.pk), "year": "2025", "amount_eur": "2000000.00"},
     )
-    done = post_form(staff, ISSUE, {"year": "2025", "total_eur": "1000000000.00"})
+    too_much = post_form(staff, ISSUE, {"year": "2025", "other_income_eur": "1010000000.00"})
+    assert "leaves nothing to call from the budget of" in too_much.content.decode()
+    done = post_form(staff, ISSUE, {"year": "2025", "other_income_eur": "10000000.00"})  # 1,010 M minus 10 M
     assert "7 calls issued for 2025." in messages_of(done)
     assert Call.objects.get(state=states["DE"], year=2025).amount_cents == 200 * M
     assert Call.objects.get(state=associate, year=2025).amount_cents == 2 * M
-    again = post_form(staff, ISSUE, {"year": "2025", "total_eur": "1.00"})
+    again = post_form(staff, ISSUE, {"year": "2025", "other_income_eur": "0.00"})
     assert "The calls for 2025 are already issued." in messages_of(again)
     assert "Add" not in staff.get(reverse("admin:finance_call_changelist")).content.decode().split("object-tools")[1]
 
