@@ -86,14 +86,19 @@ class ResolutionSerializer(serializers.ModelSerializer):
             return ballot.explanation
         from . import elections
 
-        return elections.explanation(election_round)
+        return elections.explanation(election_round, self._entries(election_round))
+
+    @staticmethod
+    def _entries(election_round: Any) -> list[Any]:
+        """The round's candidates in ballot-paper order, from the prefetch of public_resolutions()."""
+        return sorted(election_round.entries.all(), key=lambda e: (e.candidate.position, e.candidate_id))
 
     @extend_schema_field(ElectionRoundSerializer(allow_null=True))
     def get_election(self, ballot: Ballot) -> dict[str, Any] | None:
         election_round = self._round(ballot)
         if election_round is None:
             return None
-        entries = election_round.entries.select_related("candidate").order_by("candidate__position")
+        entries = self._entries(election_round)
         return ElectionRoundSerializer(
             {
                 "office": election_round.election.office,

@@ -222,6 +222,7 @@ def public_resolutions() -> QuerySet[Ballot]:
     ballots stay with its members; its adopted recommendations show on the Council motion)."""
     return (
         Ballot.objects.select_related("motion__item__session", "election_round__election")
+        .prefetch_related("election_round__entries__candidate")
         .filter(
             status=Ballot.Status.PUBLISHED,
             motion__item__session__closed=False,
