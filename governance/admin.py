@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from cernai.accounts.permissions import is_secretariat
@@ -25,7 +26,7 @@ from cernai.core.admin import AuditTrailMixin, ServicePagesMixin
 from cernai.core.errors import Refusal
 from cernai.core.files import store_upload
 
-from . import bodies, membership, papers, selectors, services
+from . import bodies, configuration, membership, papers, selectors, services
 from .models import (
     Adviser,
     AgendaItem,
@@ -135,27 +136,155 @@ class MemberStateAdmin(SecretariatAdmin):
                 )
 
 
+class ReasonField(forms.CharField):
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("label", _("Reason"))
+        kwargs.setdefault("help_text", _("Kept in the audit trail (for example: the Council decision)."))
+        super().__init__(widget=forms.Textarea(attrs={"rows": 2}), **kwargs)
+
+
+NO_EFFECT_ON_OPEN_BALLOTS = _(
+    "Ballots already open are not affected: their electorate was frozen when they opened. The change "
+    "applies to ballots on this programme's matters opened from now."
+)
+
+
+class AddParticipantForm(forms.Form):
+    """The "Add a participating state" page (configuration.add_participant)."""
+
+    state = forms.ModelChoiceField(
+        label=_("Participating state"),
+        queryset=MemberState.objects.none(),
+        help_text=format_lazy(
+            "{} {}",
+            _("A member state or an associate member (which takes part without a vote)."),
+            NO_EFFECT_ON_OPEN_BALLOTS,
+        ),
+    )
+    reason = ReasonField()
+
+    def __init__(self, *args: Any, obj: Programme, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Every state not taking part yet: the service refuses observers and candidates, with the reason.
+        self.fields["state"].queryset = MemberState.objects.exclude(programmes=obj)  # type: ignore[attr-defined]
+
+
+class RemoveParticipantForm(forms.Form):
+    """The "Remove a participating state" page (configuration.remove_participant)."""
+
+    state = forms.ModelChoiceField(
+        label=_("State that no longer takes part"),
+        queryset=MemberState.objects.none(),
+        help_text=NO_EFFECT_ON_OPEN_BALLOTS,
+    )
+    reason = ReasonField()
+
+    def __init__(self, *args: Any, obj: Programme, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["state"].queryset = obj.participants.all()  # type: ignore[attr-defined]
+
+
 @admin.register(Programme)
 class ProgrammeAdmin(SecretariatAdmin):
-    list_display = ["name"]
+    """A programme's participating states vote on its matters (rules §1): they are added and removed
+    on the programme's own pages, through governance/configuration.py (checked, audited, the state's
+    delegates told), never ticked in the form."""
+
+    list_display = ["name", "participating"]
     search_fields = ["name"]
-    filter_horizontal = ["participants"]
+    service_pages = {
+        "add-participant": (_("Add a participating state"), AddParticipantForm, "add_participant"),
+        "remove-participant": (_("Remove a participating state"), RemoveParticipantForm, "remove_participant"),
+    }
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Programme]:
+        return super().get_queryset(request).prefetch_related("participants")
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return ["name"] if obj is None else ["name", "participating", "service_links"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        return [] if obj is None else ["participating", "service_links"]
+
+    def service_page_available(self, obj: Programme, slug: str) -> bool:
+        return slug != "remove-participant" or bool(obj.participants.all())
+
+    @admin.display(description=_("participating states"))
+    def participating(self, obj: Programme) -> str:
+        return ", ".join(state.name for state in obj.participants.all()) or "—"
+
+    def add_participant(self, request: HttpRequest, obj: Programme, data: dict[str, Any]) -> str:
+        configuration.add_participant(
+            actor=request.user, programme_id=obj.pk, state_id=data["state"].pk, reason=data["reason"]
+        )
+        return _("%(state)s takes part in %(programme)s.") % {"state": data["state"], "programme": obj}
+
+    def remove_participant(self, request: HttpRequest, obj: Programme, data: dict[str, Any]) -> str:
+        configuration.remove_participant(
+            actor=request.user, programme_id=obj.pk, state_id=data["state"].pk, reason=data["reason"]
+        )
+        return _("%(state)s no longer takes part in %(programme)s.") % {"state": data["state"], "programme": obj}
+
+
+class VotingRulesForm(forms.Form):
+    """The "Change the voting rules" page of a body (configuration.set_voting_rules)."""
+
+    quorum_required = forms.BooleanField(
+        label=_("Quorum required"),
+        required=False,
+        help_text=_("A ballot is valid only if most states entitled to vote were present when it opened."),
+    )
+    weighted_rule = forms.ChoiceField(label=_("Contribution-weighted rule"), choices=Council.WeightedRule.choices)
+    reason = ReasonField(
+        help_text=_(
+            "Kept in the audit trail (for example: the Council decision). Refused while a ballot of the body is "
+            "open: a rule does not change under a running ballot."
+        )
+    )
+
+    def __init__(self, *args: Any, obj: Council, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"quorum_required": obj.quorum_required, "weighted_rule": obj.weighted_rule})
+        super().__init__(*args, **kwargs)
 
 
 @admin.register(Council)
 class CouncilAdmin(SecretariatAdmin):
     """Bodies: the Council and the committees. Members of committees are appointed under
-    "Committee memberships" (through governance/bodies.py)."""
+    "Committee memberships" (through governance/bodies.py). The quorum and weighted-rule settings
+    are chosen when the body is added; afterwards they change on the body's "Change the voting rules"
+    page (configuration.set_voting_rules: with a reason, never while one of its ballots is open)."""
 
     list_display = ["name", "kind", "quorum_required", "weighted_rule", "chair"]
     list_select_related = ["chair"]
     list_filter = ["kind", "quorum_required", "weighted_rule"]
     search_fields = ["name", "chair__name"]
     raw_id_fields = ["chair"]
+    service_pages = {"voting-rules": (_("Change the voting rules"), VotingRulesForm, "change_voting_rules")}
+
+    def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = ["name", "kind", "quorum_required", "weighted_rule", "chair"]
+        return fields if obj is None else [*fields, "service_links"]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        if obj is None:
+            return []
         # Who sits and whose votes count is fixed once the body has met: its electorates depend on it.
-        return ["kind"] if obj is not None and obj.sessions.exists() else []
+        kind = ["kind"] if obj.sessions.exists() else []
+        return [*kind, "quorum_required", "weighted_rule", "service_links"]
+
+    def change_voting_rules(self, request: HttpRequest, obj: Council, data: dict[str, Any]) -> str:
+        body = configuration.set_voting_rules(
+            actor=request.user,
+            body_id=obj.pk,
+            quorum_required=data["quorum_required"],
+            weighted_rule=data["weighted_rule"],
+            reason=data["reason"],
+        )
+        return _("The voting rules of %(body)s are changed: quorum %(quorum)s; weighted rule %(weighted)s.") % {
+            "body": body,
+            "quorum": _("required") if body.quorum_required else _("not required"),
+            "weighted": body.get_weighted_rule_display(),
+        }
 
 
 class BodyMembershipForm(forms.ModelForm):
@@ -455,6 +584,25 @@ class AttendanceInline(admin.TabularInline):
         return super().get_queryset(request).select_related("state", "checked_in_by")
 
 
+class SessionClosedForm(forms.Form):
+    """The "Open or close the session" page (configuration.set_session_closed)."""
+
+    closed = forms.BooleanField(
+        label=_("Closed session"),
+        required=False,
+        help_text=_(
+            "Closed sessions are for member states only: associate members and observers neither attend nor see "
+            "them. Fixed once the session has started or its convocation is sent; a session cannot be closed "
+            "while an associate member or an observer is recorded as attending it."
+        ),
+    )
+    reason = ReasonField()
+
+    def __init__(self, *args: Any, obj: Session, **kwargs: Any) -> None:
+        kwargs.setdefault("initial", {"closed": obj.closed})
+        super().__init__(*args, **kwargs)
+
+
 class SessionForm(forms.ModelForm):
     send_convocation = forms.BooleanField(
         label=_("Send the convocation"),
@@ -476,7 +624,24 @@ class SessionAdmin(SecretariatAdmin):
     search_fields = ["title", "location"]
     date_hierarchy = "starts_at"
     inlines = [AgendaItemInline, AttendanceInline]
-    service_pages = {"attendance": (_("Record attendance"), AttendanceForm, "record_attendance")}
+    service_pages = {
+        "attendance": (_("Record attendance"), AttendanceForm, "record_attendance"),
+        "closedness": (_("Open or close the session"), SessionClosedForm, "change_closedness"),
+    }
+
+    def service_page_available(self, obj: Session, slug: str) -> bool:
+        if slug != "closedness":
+            return True
+        # Fixed once the session has started or is convened (configuration.check_session_closedness).
+        return obj.starts_at > timezone.now() and getattr(obj, "convocation", None) is None
+
+    def change_closedness(self, request: HttpRequest, obj: Session, data: dict[str, Any]) -> str:
+        session = configuration.set_session_closed(
+            actor=request.user, session_id=obj.pk, closed=data["closed"], reason=data["reason"]
+        )
+        if session.closed:
+            return _("%(session)s is a closed session: member states only.") % {"session": session}
+        return _("%(session)s is an open session: associate members and observers may attend.") % {"session": session}
 
     @admin.display(description=_("convocation"))
     def convened(self, obj: Session) -> str:
@@ -494,8 +659,9 @@ class SessionAdmin(SecretariatAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
-            return []
-        return ["service_links", "convened"] if getattr(obj, "convocation", None) is not None else ["service_links"]
+            return []  # a new session has no attendance yet: "closed" is chosen here
+        sent = ["convened"] if getattr(obj, "convocation", None) is not None else []
+        return ["closed", "service_links", *sent]
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)
@@ -658,23 +824,6 @@ class MotionForm(forms.ModelForm):
         return reason
 
 
-class CirculationForm(forms.Form):
-    on = forms.DateField(
-        label=_("Circulated on"),
-        help_text=_("The date the request was sent to the member states; the ballot opens at least 3 months later."),
-    )
-    reason = forms.CharField(
-        label=_("Reference or reason"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Kept in the audit trail (for example: the circular's reference)."),
-    )
-
-    def __init__(self, *args: Any, obj: Motion, **kwargs: Any) -> None:
-        kwargs.setdefault("initial", {"on": obj.request_circulated_on})
-        super().__init__(*args, **kwargs)
-
-
 @admin.register(Motion)
 class MotionAdmin(SecretariatAdmin):
     """A motion's status and resolution number follow from its ballot (open, publish), its
@@ -685,19 +834,21 @@ class MotionAdmin(SecretariatAdmin):
     list_select_related = ["item__session"]
     search_fields = ["title", "text", "resolution_number"]
     form = MotionForm
-    readonly_fields = [
-        "status", "resolution_number", "withdrawn_at", "withdrawal_reason", "request_circulated_on", "service_links",
-    ]  # fmt: skip
+    # An admission's circulation is recorded once, on the state's membership request ("request" below).
+    readonly_fields = ["status", "resolution_number", "withdrawn_at", "withdrawal_reason", "membership_request_link"]
     inlines = [RatificationInline]
-    service_pages = {"circulation": (_("Record the circulation of the request"), CirculationForm, "circulate")}
 
-    def service_page_available(self, obj: Motion, slug: str) -> bool:
-        # An admission's notice counts from the circulation; fixed once its ballot has opened.
-        return obj.kind == Motion.Kind.ADMISSION and not obj.ballots.exclude(status=Ballot.Status.DRAFT).exists()
-
-    def circulate(self, request: HttpRequest, obj: Motion, data: dict[str, Any]) -> str:
-        services.record_circulation(actor=request.user, motion=obj, on=data["on"], reason=data["reason"])
-        return _("The request behind %(motion)s was circulated on %(on)s.") % {"motion": obj, "on": data["on"]}
+    @admin.display(description=_("membership request"))
+    def membership_request_link(self, obj: Motion) -> str:
+        request = membership.request_for_motion(obj) if obj.pk else None
+        if request is None:
+            return "—"
+        return format_html(
+            '<a href="{}">{}</a> — {}',
+            reverse("admin:governance_membershiprequest_change", args=[request.pk]),
+            request,
+            membership.stage(request).clock or membership.stage(request).label,
+        )
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = [f for f in super().get_fields(request, obj) if f != "withdrawal"]

@@ -270,8 +270,7 @@ def table_motion(*, actor: Any, request_id: int, item_id: int) -> Motion:
             title=title,
             text=text,
             kind=MOTION_KIND[Kind(request.kind)],
-            request_circulated_on=request.circulated_on,
-        )
+        )  # its ballot's 3 months' notice counts from this request's circulation (open_ballot reads it)
         Ballot.objects.create(motion=motion)
         request.motion = motion
         request.save(update_fields=["motion"])

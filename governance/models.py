@@ -81,6 +81,11 @@ class Programme(models.Model):
         return self.name
 
 
+# Who takes part in a programme decides who votes on its matters: every change is in the audit trail
+# (governance/configuration.py makes them, with who and why).
+audited(Programme.participants.through, model_name="ProgrammeParticipantEvent", app_label="governance")
+
+
 class DateRangeFunc(models.Func):
     """``daterange(start, end, '[)')`` for the appointment-term exclusion constraint."""
 
@@ -377,12 +382,7 @@ class Motion(models.Model):
         related_name="motions",
         help_text=_("For programme matters: only participating states vote."),
     )
-    request_circulated_on = models.DateField(
-        _("request circulated on"),
-        null=True,
-        blank=True,
-        help_text=_("Admission: the date the request was circulated (at least 3 months before the ballot)."),
-    )
+    # An admission's circulation date is its membership request's (MembershipRequest.circulated_on).
     resolution_number = models.CharField(_("resolution number"), max_length=40, blank=True)
     withdrawn_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
     withdrawal_reason = models.TextField(_("reason for withdrawal"), blank=True)

@@ -8,3 +8,6 @@ register_kind("governance.result_published", "The result of a ballot was publish
 register_kind("governance.convocation", "A session of your body is convened, with its agenda.")
 register_kind("governance.paper_published", "A paper of a session you sit in was published.")
 register_kind("governance.minutes_published", "The minutes of a session you sat in were published.")
+register_kind(
+    "governance.programme_participation", "Your state starts or stops taking part in a programme of the organisation."
+)

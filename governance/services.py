@@ -38,6 +38,7 @@ from .models import (
     Council,
     ElectorateEntry,
     JointKey,
+    MembershipRequest,
     MemberState,
     Motion,
     Ratification,
@@ -184,20 +185,6 @@ def end_adviser(*, actor: Any, adviser: Adviser, end: dt.date, reason: str = "")
     return adviser
 
 
-def record_circulation(*, actor: Any, motion: Motion, on: dt.date, reason: str = "") -> Motion:
-    """Record the date the request behind ``motion`` (an admission) was circulated to the member
-    states; the notice before its ballot opens counts from it. Fixed once its ballot has opened."""
-    if on > timezone.localdate():
-        raise GovernanceError(_("A circulation date cannot be in the future."), code="future", field="on")
-    with transaction.atomic(), audit_context(actor=actor, reason="request circulated", justification=reason):
-        locked = Motion.objects.select_for_update().get(pk=motion.pk)
-        if locked.ballots.exclude(status=Ballot.Status.DRAFT).exists():
-            raise GovernanceError(_("Its ballot has opened: the circulation date is fixed."), code="status", field="on")
-        locked.request_circulated_on = motion.request_circulated_on = on
-        locked.save(update_fields=["request_circulated_on"])
-    return motion
-
-
 def check_attendance(*, session: Session, state: MemberState | None = None, member: Any = None) -> None:
     """Refuse attendance the rules do not allow: closed sessions are for member states only; a
     committee ad personam records its members in person, other bodies record states."""
@@ -241,6 +228,11 @@ def check_in(
     check_attendance(session=session, state=state, member=member)
     who: dict[str, Any] = {"member": member} if body.kind == Council.Kind.AD_PERSONAM else {"state": state}
     with transaction.atomic(), audit_context(actor=actor or user, reason="check in"):
+        # Under the session's row lock: a session closed meanwhile (configuration.set_session_closed,
+        # which takes the same lock) is seen here, and refuses an associate or an observer.
+        locked = Session.objects.select_for_update().get(pk=session.pk)
+        if locked.closed != session.closed:
+            check_attendance(session=locked, state=state, member=member)
         attendance, _created = Attendance.objects.get_or_create(
             session=session, **who, defaults={"checked_in_by": actor or user}
         )
@@ -325,9 +317,17 @@ def open_ballot(*, actor: Any, ballot_id: int, now: dt.datetime | None = None) -
                 _("A convention amendment is decided by ratification, not by a ballot."), code="amendment"
             )
         if motion.kind == Motion.Kind.ADMISSION:
-            ok, reason = tally.admission_may_open(
-                circulated_on=motion.request_circulated_on, opens_on=timezone.localdate(now)
-            )
+            # The one circulation record is the state's membership request (governance/membership.py).
+            request = MembershipRequest.objects.filter(motion=motion).only("circulated_on").first()
+            if request is None:
+                raise GovernanceError(
+                    _(
+                        "Admission: this motion was not tabled from a state's membership request, where the "
+                        "circulation is recorded; table it from the request instead."
+                    ),
+                    code="notice",
+                )
+            ok, reason = tally.admission_may_open(circulated_on=request.circulated_on, opens_on=timezone.localdate(now))
             if not ok:
                 raise GovernanceError(reason, code="notice")
         today = timezone.localdate(now)

@@ -86,7 +86,7 @@ ALLOWED: dict[str, set[str]] = {
     # a committee seat is ended through bodies.end_membership (its change form holds only the end)
     "governance.bodymembership": {"end"},
     "governance.ballot": {"closes_at"},  # the schedule; an open ballot's other settings are fixed
-    "governance.council": {"chair", "name", "quorum_required", "weighted_rule"},
+    "governance.council": {"chair", "name"},  # voting rules: configuration.set_voting_rules
     # The registry of national nodes: reference data (names, institution, state, programme).
     "nodes.node": {"description", "host_institution", "name", "programme", "slug", "state"},
     "governance.memberstate": {
@@ -95,7 +95,7 @@ ALLOWED: dict[str, set[str]] = {
         "contribution_share",  # NOT YET ROUTED: issue 10 item 1 (taken from the adopted scale)
     },
     "governance.motion": {"text", "title"},
-    "governance.programme": {"name", "participants"},
+    "governance.programme": {"name"},  # participants: configuration.add_participant / remove_participant
     "governance.session": {
         "council", "location", "starts_at", "title", "items.description", "items.position", "items.title",
     },
@@ -108,7 +108,7 @@ ALLOWED: dict[str, set[str]] = {
 # Writable only on the add form, where the creation is validated (by the service that creates the
 # record, or the model's constraints) and audited; read-only once the record exists, and changed
 # afterwards only on the record's service pages (``ServicePagesMixin``: end a term, change a
-# capacity, move an allocation, record a circulation or an attendance).
+# capacity, move an allocation, record an attendance, add a programme's participant, close a session).
 WHEN_ADDING: dict[str, set[str]] = {
     "accounts.user": {"email"},  # where reset links go: fixed once the account exists
     "compute.resource": {"cluster", "unit"},  # what Slurm receives
@@ -121,7 +121,9 @@ WHEN_ADDING: dict[str, set[str]] = {
     "governance.paper": {"classification", "item", "title"},  # published through papers.publish_paper
     "governance.membershiprequest": {"kind", "received_on", "state"},  # membership.receive_request
     "governance.memberstate": {"status"},  # founding states; afterwards the membership services
-    "governance.council": {"kind"},  # read-only once the body has met
+    # kind: read-only once the body has met; voting rules: then on its page (configuration.set_voting_rules)
+    "governance.council": {"kind", "quorum_required", "weighted_rule"},
+    "governance.session": {"closed"},  # then on its page (configuration.set_session_closed)
     "governance.bodymembership": {"body", "end", "start", "state", "user"},  # bodies.appoint_member
     "governance.recommendation": {"council_motion", "motion"},  # bodies.attach_recommendation
     "governance.minutes": {"closed_part", "public_part", "session"},  # drafting; approval/publication: papers.py

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from governance import services
-from governance.models import Appointment, Attendance, Ballot, MemberState
+from governance.models import Appointment, Attendance, Ballot, MembershipRequest, MemberState
 from tests.governance.factories import (
     ISO,
     AgendaItemFactory,
@@ -64,7 +65,13 @@ def make_ballot(session: Any) -> Any:
     """``make_ballot(kind=..., mode=..., secrecy=..., open=True)``"""
 
     def make(
-        *, kind: str = "ordinary", open: bool = True, programme: Any = None, in_session: Any = None, **ballot: Any
+        *,
+        kind: str = "ordinary",
+        open: bool = True,
+        programme: Any = None,
+        in_session: Any = None,
+        circulated_on: Any = None,
+        **ballot: Any,
     ) -> Ballot:
         if in_session is not None and not in_session.attendances.exists():
             # Every member state present, as in the fixture's session: ballots open only with quorum.
@@ -72,6 +79,18 @@ def make_ballot(session: Any) -> Any:
             Attendance.objects.bulk_create([Attendance(session=in_session, state=m) for m in members])
         item = AgendaItemFactory(session=in_session or session)
         motion = MotionFactory(item=item, kind=kind, programme=programme)
+        if kind == "admission":  # an admission is tabled from a candidate's request, which holds its circulation
+            taken = set(MemberState.objects.values_list("iso2", flat=True))
+            iso2 = next(f"X{c}" for c in "ABCDEFGHIJKLMNOPQRSTUVWXYZ" if f"X{c}" not in taken)
+            candidate = MemberState.objects.create(iso2=iso2, name=f"Candidate {iso2}", status="candidate")
+            received = circulated_on or timezone.localdate()
+            MembershipRequest.objects.create(
+                state=candidate,
+                received_on=received,
+                previous_status=MemberState.Status.OBSERVER,
+                circulated_on=circulated_on,
+                motion=motion,
+            )
         b = BallotFactory(motion=motion, **ballot)
         if open:
             services.open_ballot(actor=None, ballot_id=b.pk)

@@ -8,7 +8,6 @@ import datetime as dt
 from typing import Any
 
 import pytest
-from django.utils import timezone
 
 from governance import services
 from governance.models import Adviser, Appointment, Attendance, MemberState, Motion, Ratification
@@ -205,37 +204,3 @@ def test_a_states_status_is_read_only_once_the_state_exists(
     with pytest.raises(AssertionError, match="shows no field 'status'"):
         post_form(client, f"/admin/governance/memberstate/{members[0].pk}/change/", {"status": "observer"})
     assert MemberState.objects.get(pk=members[0].pk).status == MemberState.Status.MEMBER
-
-
-def test_an_admission_request_circulation_is_recorded_on_its_page_and_fixed_once_the_ballot_opens(
-    secretariat: Any, login: Any, make_ballot: Any
-) -> None:
-    ballot = make_ballot(kind="admission", open=False)
-    motion = ballot.motion
-    client = login(secretariat)
-    change = f"/admin/governance/motion/{motion.pk}/change/"
-    url = f"/admin/governance/motion/{motion.pk}/circulation/"
-    assert "request_circulated_on" not in form_fields(client, change)
-    assert f'href="{url}"' in client.get(change).content.decode()
-    tomorrow = timezone.localdate() + dt.timedelta(days=1)
-    future = post_form(client, url, {"on": tomorrow.isoformat(), "reason": "circular 2026/4"})
-    assert "A circulation date cannot be in the future." in messages_of(future)
-    assert Motion.objects.get(pk=motion.pk).request_circulated_on is None
-    # Circulated too recently: the ballot does not open (opened through the admin's action).
-    post_form(client, url, {"on": timezone.localdate().isoformat(), "reason": "circular 2026/4"})
-    refused = post_form(
-        client, "/admin/governance/ballot/", {"action": "open_ballots", "_selected_action": str(ballot.pk)}
-    )
-    assert any("3 months' notice" in m for m in messages_of(refused))
-    four_months_ago = timezone.localdate() - dt.timedelta(days=125)
-    post_form(client, url, {"on": four_months_ago.isoformat(), "reason": "the circular was sent earlier"})
-    assert Motion.objects.get(pk=motion.pk).request_circulated_on == four_months_ago
-    post_form(client, "/admin/governance/ballot/", {"action": "open_ballots", "_selected_action": str(ballot.pk)})
-    ballot.refresh_from_db()
-    assert ballot.status == "open"
-    assert f'href="{url}"' not in client.get(change).content.decode()  # fixed now
-    assert any("does not apply" in m for m in messages_of(client.get(url, follow=True)))
-    # A page opened before the ballot opened and posted after: refused, nothing changes.
-    stale = client.post(url, {"on": timezone.localdate().isoformat(), "reason": "x"}, follow=True)
-    assert any("does not apply" in m for m in messages_of(stale))
-    assert Motion.objects.get(pk=motion.pk).request_circulated_on == four_months_ago

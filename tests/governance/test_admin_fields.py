@@ -19,9 +19,9 @@ pytestmark = pytest.mark.django_db
 MANAGEMENT = ("TOTAL_FORMS", "INITIAL_FORMS", "MIN_NUM_FORMS", "MAX_NUM_FORMS")
 
 # Reviewed in issue 8 §1. Marked "NOT YET ROUTED": fields that carry a rule and are still plain
-# admin edits (see /work/notes/gov.md): a state's arrears flag (rules §4 wants arrears computed), voting
-# authorisations, programme participants, a session's closed flag, the quorum and weighted-rule
-# settings of a body.
+# admin edits: a state's contribution share (issue 10 item 1). Programme participants, a session's
+# "closed" flag and a body's quorum and weighted-rule settings change on their objects' service pages,
+# through governance/configuration.py.
 WRITABLE = {
     "adviser add": ["end", "start", "state", "user"],  # appoint_adviser
     "adviser change": [],  # fixed once made; ended on its "End this term" page (end_adviser)
@@ -38,9 +38,10 @@ WRITABLE = {
     "ballot add": ["closes_at_0", "closes_at_1", "mode", "motion", "opens_at_0", "opens_at_1", "secrecy"],
     "ballot change": ["closes_at_0", "closes_at_1", "electorate.ballot", "electorate.id"],  # open: schedule only
     "bodymembership add": ["body", "end", "start", "state", "user"],  # bodies.appoint_member
-    # kind: read-only once the body has sessions. NOT YET ROUTED (rule settings)
+    # kind: read-only once the body has sessions. The voting rules are chosen when the body is added,
+    # then changed on its "Change the voting rules" page (configuration.set_voting_rules).
     "council add": ["chair", "kind", "name", "quorum_required", "weighted_rule"],
-    "council change": ["chair", "name", "quorum_required", "weighted_rule"],
+    "council change": ["chair", "name"],
     # elections.setup_election: the service creates the motion, the candidates and round 1 (change: read-only)
     "election add": ["candidates", "closes_at_0", "closes_at_1", "item", "office", "opens_at_0", "opens_at_1"],
     "membershiprequest add": ["kind", "received_on", "state"],  # membership.receive_request
@@ -56,17 +57,20 @@ WRITABLE = {
     "motion change": ["text", "title"],  # draft motion whose ballot opened: status, number, rule read-only
     "paper add": ["classification", "item", "publish", "title", "upload"],  # publish: papers.publish_paper
     "paper change": ["classification", "item", "publish", "title", "upload"],  # a draft; fixed once published
-    "programme add": ["name", "participants"],
-    "programme change": ["name", "participants"],  # NOT YET ROUTED (who votes on programme matters)
+    # participants: added and removed on the programme's own pages (configuration.add_participant, ...)
+    "programme add": ["name"],
+    "programme change": ["name"],
     "recommendation add": ["council_motion", "motion"],  # bodies.attach_recommendation
+    # "closed" is chosen when the session is added (nobody attends yet); afterwards it changes on the
+    # session's "Open or close the session" page (configuration.set_session_closed).
     "session add": [
         "closed", "council", "items.description", "items.id", "items.position", "items.session", "items.title",
         "location", "send_convocation", "starts_at_0", "starts_at_1", "title",
     ],
     # attendances: the register is read here (hidden row keys); presence is recorded on the session's
-    # "Record attendance" page, through check_in. "closed": NOT YET ROUTED
+    # "Record attendance" page, through check_in.
     "session change": [
-        "attendances.id", "attendances.session", "closed", "council", "items.DELETE", "items.description",
+        "attendances.id", "attendances.session", "council", "items.DELETE", "items.description",
         "items.id", "items.position", "items.session", "items.title", "location", "send_convocation",
         "starts_at_0", "starts_at_1", "title",
     ],

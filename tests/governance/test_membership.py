@@ -77,11 +77,7 @@ def test_accession_from_request_to_voting_member(
     request.refresh_from_db()
     motion = request.motion
     assert motion is not None
-    assert (motion.kind, motion.title, motion.request_circulated_on) == (
-        Motion.Kind.ADMISSION,
-        "Admission of Ukraine as a member state",
-        dt.date(2026, 1, 10),
-    )
+    assert (motion.kind, motion.title) == (Motion.Kind.ADMISSION, "Admission of Ukraine as a member state")
     assert "Candidate: Ukraine" in motion.text
     ballot = motion.ballots.get()
     assert membership.stage(request).code == "tabled"
@@ -212,6 +208,64 @@ def test_circulation_before_receipt_is_refused(ukraine: MemberState, secretariat
     assert "A request is circulated after it is received (2026-01-05)." in messages_of(response)
     request.refresh_from_db()
     assert request.circulated_on is None
+
+
+def test_an_admission_request_circulation_is_recorded_on_the_request_and_the_ballot_reads_it(
+    ukraine: MemberState, session: Any, secretariat: Any, login: Any
+) -> None:
+    """The one circulation record of an admission is its membership request: recorded once on the
+    request's admin page (never in the future), shown on the motion with a link to the request, and
+    read by the admission ballot's 3 months' notice when it is opened (the admin's action)."""
+    client = login(secretariat)
+    today = timezone.localdate()
+    request = receive(client, ukraine, on=(today - dt.timedelta(days=200)).isoformat())
+    tomorrow = today + dt.timedelta(days=1)
+    future = post_form(client, change_url(request), {"circulate_on": tomorrow.isoformat()})
+    assert "This date is in the future." in messages_of(future)
+    assert MembershipRequest.objects.get(pk=request.pk).circulated_on is None
+
+    # Circulated 30 days ago and tabled: its ballot does not open yet.
+    recently = today - dt.timedelta(days=30)
+    post_form(client, change_url(request), {"circulate_on": recently.isoformat()})
+    post_form(client, change_url(request), {"table_on": str(AgendaItemFactory(session=session).pk)})
+    request.refresh_from_db()
+    event = request.events.filter(circulated_on=recently).order_by("pgh_id").first()  # type: ignore[attr-defined]
+    assert (event.pgh_context.metadata["actor"], event.pgh_context.metadata["reason"]) == (
+        secretariat.pk,
+        "circulate membership request",
+    )
+    assert 'name="circulate_on"' not in client.get(change_url(request)).content.decode()  # recorded once
+    motion_page = client.get(f"/admin/governance/motion/{request.motion_id}/change/").content.decode()
+    assert f'href="{change_url(request)}"' in motion_page and f"Circulated on {recently.isoformat()}" in motion_page
+    assert "/circulation/" not in motion_page  # the motion has no circulation of its own any more
+    ballot = request.motion.ballots.get()
+    refused = post_form(
+        client, "/admin/governance/ballot/", {"action": "open_ballots", "_selected_action": str(ballot.pk)}
+    )
+    assert any(f"the request was circulated on {recently.isoformat()}" in m for m in messages_of(refused))
+    assert Ballot.objects.get(pk=ballot.pk).status == Ballot.Status.DRAFT
+
+    # Another candidate's request, circulated four months ago: its ballot opens.
+    other = receive(client, MemberStateFactory(iso2="MD", name="Moldova", status="observer"), on="2025-01-06")
+    four_months_ago = today - dt.timedelta(days=125)
+    post_form(client, change_url(other), {"circulate_on": four_months_ago.isoformat()})
+    post_form(client, change_url(other), {"table_on": str(AgendaItemFactory(session=session).pk)})
+    other.refresh_from_db()
+    ready = other.motion.ballots.get()
+    post_form(client, "/admin/governance/ballot/", {"action": "open_ballots", "_selected_action": str(ready.pk)})
+    assert Ballot.objects.get(pk=ready.pk).status == Ballot.Status.OPEN
+
+
+def test_an_admission_motion_without_a_request_does_not_open(
+    members: list[MemberState], session: Any, secretariat: Any, login: Any
+) -> None:
+    motion = MotionFactory(item=AgendaItemFactory(session=session), kind=Motion.Kind.ADMISSION)
+    ballot = BallotFactory(motion=motion)
+    refused = post_form(
+        login(secretariat), "/admin/governance/ballot/", {"action": "open_ballots", "_selected_action": str(ballot.pk)}
+    )
+    assert any("table it from the request instead" in m for m in messages_of(refused))
+    assert Ballot.objects.get(pk=ballot.pk).status == Ballot.Status.DRAFT
 
 
 def test_an_accession_cannot_be_tabled_before_it_is_circulated(

@@ -145,16 +145,12 @@ def test_examples_end_to_end_through_votes(
 def test_example_5_admission_22_yes_one_absent_rejected_and_notice_enforced(
     members: list[MemberState], delegates: dict[str, Any], make_ballot: Any
 ) -> None:
-    too_soon = make_ballot(kind="admission", open=False)
-    too_soon.motion.request_circulated_on = timezone.localdate() - dt.timedelta(days=30)
-    too_soon.motion.save()
+    too_soon = make_ballot(kind="admission", open=False, circulated_on=timezone.localdate() - dt.timedelta(days=30))
     with pytest.raises(GovernanceError, match="3 months"):
         services.open_ballot(actor=None, ballot_id=too_soon.pk)
     assert Ballot.objects.get(pk=too_soon.pk).status == Ballot.Status.DRAFT
 
-    ballot = make_ballot(kind="admission", open=False)
-    ballot.motion.request_circulated_on = timezone.localdate() - dt.timedelta(days=120)
-    ballot.motion.save()
+    ballot = make_ballot(kind="admission", open=False, circulated_on=timezone.localdate() - dt.timedelta(days=120))
     services.open_ballot(actor=None, ballot_id=ballot.pk)
     vote_as(delegates, ballot, spread(members, 22, 0))
     closed = services.close_ballot(actor=None, ballot_id=ballot.pk)

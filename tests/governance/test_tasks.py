@@ -41,9 +41,12 @@ def test_sweep_opens_and_closes_scheduled_ballots(
 
 
 def test_admission_ballot_too_early_stays_draft(make_ballot: Any, django_capture_on_commit_callbacks: Any) -> None:
-    ballot = make_ballot(kind="admission", open=False, opens_at=timezone.now() - dt.timedelta(minutes=1))
-    ballot.motion.request_circulated_on = timezone.localdate()
-    ballot.motion.save()
+    ballot = make_ballot(
+        kind="admission",
+        open=False,
+        opens_at=timezone.now() - dt.timedelta(minutes=1),
+        circulated_on=timezone.localdate(),
+    )
     sweep(django_capture_on_commit_callbacks)
     assert Ballot.objects.get(pk=ballot.pk).status == Ballot.Status.DRAFT
 
