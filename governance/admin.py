@@ -20,6 +20,7 @@ from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
+from pghistory.models import Events
 
 from cernai.accounts.permissions import is_secretariat
 from cernai.core.admin import AuditTrailMixin, ServicePagesMixin
@@ -199,6 +200,11 @@ class ProgrammeAdmin(SecretariatAdmin):
 
     def get_queryset(self, request: HttpRequest) -> QuerySet[Programme]:
         return super().get_queryset(request).prefetch_related("participants")
+
+    def audit_events(self, obj: Programme) -> Any:
+        # The programme's own changes and every participant added or removed, with who and why.
+        events = Events.objects.references(obj)
+        return events.across("governance.ProgrammeEvent", "governance.ProgrammeParticipantEvent")
 
     def get_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return ["name"] if obj is None else ["name", "participating", "service_links"]

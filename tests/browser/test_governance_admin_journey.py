@@ -80,3 +80,13 @@ def test_secretariat_prepares_session_motion_and_ballot_in_admin(
     # The ballot's page on the site shows the electorate the admin action froze.
     page.goto(f"{live_server.url}/governance/ballots/{ballot.pk}/")
     expect(page.get_by_role("cell", name="associate member: sits without a vote")).to_be_visible()
+    # The body's voting rules change on its own page, never under a running ballot: refused, with why.
+    council = Council.objects.get(name="cernai Council")
+    page.goto(f"{live_server.url}/admin/governance/council/{council.pk}/change/")
+    page.get_by_role("link", name="Change the voting rules").click()
+    page.get_by_label("Contribution-weighted rule:").select_option("on")
+    page.get_by_label("Reason:").fill("Council decision 2026/7")
+    page.get_by_role("button", name="Change the voting rules").click()
+    expect(page.locator(".errorlist")).to_contain_text("its voting rules cannot change under a running ballot")
+    council.refresh_from_db()
+    assert council.weighted_rule == "off"

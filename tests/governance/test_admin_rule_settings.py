@@ -110,8 +110,10 @@ def test_programme_participants_change_on_their_pages_with_a_reason(
     later = make_ballot(kind="two_thirds_all", programme=programme)
     assert ElectorateEntry.objects.get(ballot=later, state=france).reason != ElectorateEntry.Reason.ENTITLED
     assert ElectorateEntry.objects.get(ballot=later, state=members[1]).reason == ElectorateEntry.Reason.ENTITLED
-    history = client.get(f"/admin/governance/programme/{programme.pk}/history/")
-    assert history.status_code == 200
+    history = client.get(f"/admin/governance/programme/{programme.pk}/history/").content.decode()
+    assert "programme participant added — Council decision 2026/12" in history
+    assert "programme participant removed — France withdrew, note of 1 June" in history
+    assert "secretariat@example.org" in history
 
 
 def test_a_sessions_closed_flag_changes_on_its_page_before_it_starts(
