@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ComputeConfig(AppConfig):
     name = "compute"
-    verbose_name = "Compute"
+    verbose_name = _("Compute")
 
     def ready(self) -> None:
         from . import (

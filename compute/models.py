@@ -54,6 +54,8 @@ class Site(models.Model):
 
     class Meta:
         ordering = ["-is_flagship", "name"]
+        verbose_name = _("compute site")
+        verbose_name_plural = _("compute sites")
 
     def __str__(self) -> str:
         return self.name
@@ -63,12 +65,14 @@ class Site(models.Model):
 class Cluster(models.Model):
     """A Slurm cluster of a site; its sacct times are wall-clock times in ``timezone``."""
 
-    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="clusters")
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="clusters", verbose_name=_("compute site"))
     name = models.CharField(_("Slurm cluster name"), max_length=64, unique=True, validators=[validate_slurm_name])
     timezone = models.CharField(_("time zone"), max_length=64, default="UTC", help_text=_("e.g. Europe/Oslo"))
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("cluster")
+        verbose_name_plural = _("clusters")
 
     def __str__(self) -> str:
         return self.name
@@ -84,17 +88,21 @@ class Cluster(models.Model):
 class SiteToken(models.Model):
     """A site's API credential; only its SHA-256 is stored, the raw token is shown once."""
 
-    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="tokens")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="tokens", verbose_name=_("compute site"))
     label = models.CharField(_("label"), max_length=100)
     prefix = models.CharField(_("prefix"), max_length=12, help_text=_("The first characters, to recognise it."))
-    key_hash = models.CharField(max_length=64, unique=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    key_hash = models.CharField(_("token fingerprint (SHA-256)"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("created by")
+    )
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
     last_used_at = models.DateTimeField(_("last used at"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["site", "-created_at"]
+        verbose_name = _("site API token")
+        verbose_name_plural = _("site API tokens")
 
     def __str__(self) -> str:
         return f"{self.site.slug}: {self.label} ({self.prefix}…)"
@@ -104,12 +112,14 @@ class SiteToken(models.Model):
 class Resource(models.Model):
     """Something allocated in one unit on one cluster (e.g. fox GPU-hours)."""
 
-    cluster = models.ForeignKey(Cluster, on_delete=models.PROTECT, related_name="resources")
+    cluster = models.ForeignKey(Cluster, on_delete=models.PROTECT, related_name="resources", verbose_name=_("cluster"))
     name = models.CharField(_("name"), max_length=200)
     unit = models.CharField(_("unit"), max_length=16, choices=Unit.choices)
 
     class Meta:
         ordering = ["cluster", "unit"]
+        verbose_name = _("resource")
+        verbose_name_plural = _("resources")
         constraints = [models.UniqueConstraint(fields=["cluster", "unit"], name="compute_resource_one_per_unit")]
 
     def __str__(self) -> str:
@@ -120,7 +130,7 @@ class Resource(models.Model):
 class ResourcePeriod(models.Model):
     """How much of a resource can be granted over one period; grants never exceed it (T12)."""
 
-    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="periods")
+    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="periods", verbose_name=_("resource"))
     start = models.DateField(_("start"))
     end = models.DateField(_("end"))
     capacity = models.PositiveBigIntegerField(_("capacity"), help_text=_("In the resource's unit."))
@@ -128,6 +138,8 @@ class ResourcePeriod(models.Model):
 
     class Meta:
         ordering = ["resource", "-start"]
+        verbose_name = _("resource period")
+        verbose_name_plural = _("resource periods")
         constraints = [
             models.CheckConstraint(
                 condition=Q(granted__lte=models.F("capacity")), name="compute_period_within_capacity"
@@ -163,10 +175,12 @@ class Project(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="ProjectMembership", related_name="compute_projects", blank=True
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["code"]
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
 
     def __str__(self) -> str:
         return f"{self.code}: {self.title}"
@@ -180,11 +194,17 @@ class ProjectMembership(models.Model):
         MANAGER = "manager", _("manager")
         MEMBER = "member", _("member")
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="compute_memberships")
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("project")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="compute_memberships", verbose_name=_("person")
+    )
     role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.MEMBER)
 
     class Meta:
+        verbose_name = _("project membership")
+        verbose_name_plural = _("project memberships")
         constraints = [models.UniqueConstraint(fields=["project", "user"], name="compute_membership_once")]
 
     def __str__(self) -> str:
@@ -195,12 +215,16 @@ class ProjectMembership(models.Model):
 class SlurmAccount(models.Model):
     """The Slurm account a project's jobs run under on one cluster."""
 
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="slurm_accounts")
-    cluster = models.ForeignKey(Cluster, on_delete=models.PROTECT, related_name="accounts")
+    project = models.ForeignKey(
+        Project, on_delete=models.CASCADE, related_name="slurm_accounts", verbose_name=_("project")
+    )
+    cluster = models.ForeignKey(Cluster, on_delete=models.PROTECT, related_name="accounts", verbose_name=_("cluster"))
     name = models.CharField(_("Slurm account"), max_length=64, validators=[validate_slurm_name])
 
     class Meta:
         ordering = ["cluster", "name"]
+        verbose_name = _("Slurm account")
+        verbose_name_plural = _("Slurm accounts")
         constraints = [models.UniqueConstraint(fields=["cluster", "name"], name="compute_account_once_per_cluster")]
 
     def __str__(self) -> str:
@@ -210,11 +234,15 @@ class SlurmAccount(models.Model):
 class ClusterLogin(models.Model):
     """A person's login name on a cluster, so records of their jobs are matched to them."""
 
-    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="logins")
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="logins", verbose_name=_("cluster"))
     username = models.CharField(_("username"), max_length=64, validators=[validate_slurm_name])
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cluster_logins")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="cluster_logins", verbose_name=_("person")
+    )
 
     class Meta:
+        verbose_name = _("cluster login")
+        verbose_name_plural = _("cluster logins")
         constraints = [models.UniqueConstraint(fields=["cluster", "username"], name="compute_login_once")]
 
     def __str__(self) -> str:
@@ -234,6 +262,8 @@ class AllocationCall(models.Model):
 
     class Meta:
         ordering = ["-cutoff_at"]
+        verbose_name = _("allocation call")
+        verbose_name_plural = _("allocation calls")
 
     def __str__(self) -> str:
         return self.title
@@ -262,8 +292,10 @@ class AllocationRequest(models.Model):
     call = models.ForeignKey(
         AllocationCall, null=True, blank=True, on_delete=models.PROTECT, related_name="requests", verbose_name=_("call")
     )
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="requests")
-    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="requests")
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="requests", verbose_name=_("project"))
+    resource = models.ForeignKey(
+        Resource, on_delete=models.PROTECT, related_name="requests", verbose_name=_("resource")
+    )
     amount = models.PositiveBigIntegerField(_("amount requested"))
     start = models.DateField(_("start"))
     end = models.DateField(_("end"))
@@ -277,13 +309,17 @@ class AllocationRequest(models.Model):
         verbose_name=_("renews allocation"),
     )
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.SUBMITTED)
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    submitted_at = models.DateTimeField(auto_now_add=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("submitted by")
+    )
+    submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_note = models.TextField(_("decision note"), blank=True)
 
     class Meta:
         ordering = ["-submitted_at"]
+        verbose_name = _("allocation request")
+        verbose_name_plural = _("allocation requests")
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0) | Q(kind="extension"), name="compute_request_positive"),
             # A call for new allocations and renewals; none for an extension, which names what it extends.
@@ -308,16 +344,27 @@ class ReviewerAssignment(models.Model):
     """A reviewer asked by the secretariat for one kind of review of a request; a declared
     conflict ends the assignment at once (the review, if any, then no longer counts)."""
 
-    request = models.ForeignKey(AllocationRequest, on_delete=models.CASCADE, related_name="assignments")
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="compute_assignments")
+    request = models.ForeignKey(
+        AllocationRequest, on_delete=models.CASCADE, related_name="assignments", verbose_name=_("allocation request")
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="compute_assignments",
+        verbose_name=_("reviewer"),
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=ReviewKind.choices)
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    created_at = models.DateTimeField(auto_now_add=True)
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("assigned by")
+    )
+    created_at = models.DateTimeField(_("assigned at"), auto_now_add=True)
     conflict_declared_at = models.DateTimeField(_("conflict declared at"), null=True, blank=True)
     conflict_reason = models.TextField(_("conflict"), blank=True)
 
     class Meta:
         ordering = ["created_at", "id"]
+        verbose_name = _("reviewer assignment")
+        verbose_name_plural = _("reviewer assignments")
         constraints = [models.UniqueConstraint(fields=["request", "reviewer", "kind"], name="compute_assignment_once")]
         indexes = [models.Index(fields=["reviewer", "conflict_declared_at"], name="compute_assign_reviewer")]
 
@@ -334,15 +381,21 @@ class RequestReview(models.Model):
         REDUCE = "reduce", _("support a reduced amount")
         OPPOSE = "oppose", _("do not support")
 
-    request = models.ForeignKey(AllocationRequest, on_delete=models.CASCADE, related_name="reviews")
-    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="compute_reviews")
+    request = models.ForeignKey(
+        AllocationRequest, on_delete=models.CASCADE, related_name="reviews", verbose_name=_("allocation request")
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="compute_reviews", verbose_name=_("reviewer")
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=ReviewKind.choices)
     verdict = models.CharField(_("verdict"), max_length=8, choices=Verdict.choices)
     score = models.DecimalField(_("score (0 to 5)"), max_digits=2, decimal_places=1, null=True, blank=True)
     comment = models.TextField(_("comment"), blank=True)
-    submitted_at = models.DateTimeField(auto_now_add=True)
+    submitted_at = models.DateTimeField(_("submitted at"), auto_now_add=True)
 
     class Meta:
+        verbose_name = _("request review")
+        verbose_name_plural = _("request reviews")
         constraints = [
             models.UniqueConstraint(fields=["request", "reviewer", "kind"], name="compute_review_once"),
             models.CheckConstraint(
@@ -362,11 +415,22 @@ class Allocation(models.Model):
         ACTIVE = "active", _("active")
         EXPIRED = "expired", _("expired")
 
-    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="allocations")
-    period = models.ForeignKey(ResourcePeriod, on_delete=models.PROTECT, related_name="allocations")
-    resource = models.ForeignKey(Resource, on_delete=models.PROTECT, related_name="allocations")
+    project = models.ForeignKey(
+        Project, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("project")
+    )
+    period = models.ForeignKey(
+        ResourcePeriod, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("resource period")
+    )
+    resource = models.ForeignKey(
+        Resource, on_delete=models.PROTECT, related_name="allocations", verbose_name=_("resource")
+    )
     request = models.OneToOneField(
-        AllocationRequest, null=True, blank=True, on_delete=models.PROTECT, related_name="allocation"
+        AllocationRequest,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="allocation",
+        verbose_name=_("allocation request"),
     )
     renewal_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="renewals", verbose_name=_("renewal of")
@@ -379,13 +443,25 @@ class Allocation(models.Model):
     # Ledger totals, recomputed from the charges by the accounting task (exact seconds of the unit).
     used_seconds = models.BigIntegerField(_("used (unit-seconds)"), default=0)
     # Threshold latches: set once by a conditional UPDATE; a top-up re-arms those above usage.
-    latched_80 = models.BooleanField(default=False)
-    latched_100 = models.BooleanField(default=False)
-    arm_generation = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True)
+    latched_80 = models.BooleanField(
+        _("80 % warning sent"),
+        default=False,
+        help_text=_("Usage has reached 80 % of the grant and the project was told."),
+    )
+    latched_100 = models.BooleanField(
+        _("100 % reached"), default=False, help_text=_("Usage has reached the whole grant and the project was told.")
+    )
+    arm_generation = models.PositiveIntegerField(
+        _("top-ups re-arming the warnings"),
+        default=0,
+        help_text=_("Counts the top-ups that re-armed the usage warnings; kept by the system."),
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-start", "id"]
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
         constraints = [
             models.CheckConstraint(condition=Q(end__gte=models.F("start")), name="compute_allocation_ordered"),
             models.CheckConstraint(condition=Q(used_seconds__gte=0), name="compute_allocation_used_nonnegative"),
@@ -436,15 +512,21 @@ class AllocationChange(models.Model):
         GRANT = "grant", _("grant")
         TOP_UP = "top_up", _("top-up")
 
-    allocation = models.ForeignKey(Allocation, on_delete=models.CASCADE, related_name="changes")
-    kind = models.CharField(max_length=8, choices=Kind.choices)
-    amount = models.BigIntegerField()
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
-    reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    allocation = models.ForeignKey(
+        Allocation, on_delete=models.CASCADE, related_name="changes", verbose_name=_("allocation")
+    )
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    amount = models.BigIntegerField(_("amount"), help_text=_("In the resource's unit."))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("changed by")
+    )
+    reason = models.TextField(_("reason"), blank=True)
+    created_at = models.DateTimeField(_("changed at"), auto_now_add=True)
 
     class Meta:
         ordering = ["created_at"]
+        verbose_name = _("allocation change")
+        verbose_name_plural = _("allocation changes")
 
     def __str__(self) -> str:
         return f"{self.kind} {self.amount}"
@@ -470,19 +552,32 @@ class ExpiryReminder(models.Model):
 class UsageBatch(models.Model):
     """One POST of usage (or one file of the management command), accounted once after it commits."""
 
-    site = models.ForeignKey(Site, null=True, blank=True, on_delete=models.PROTECT, related_name="batches")
-    token = models.ForeignKey(SiteToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    staff_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.PROTECT, related_name="batches", verbose_name=_("compute site")
     )
-    received_at = models.DateTimeField(auto_now_add=True)
-    counts = models.JSONField(default=dict)
+    token = models.ForeignKey(
+        SiteToken, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("site API token")
+    )
+    staff_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("uploaded by (staff)"),
+    )
+    received_at = models.DateTimeField(_("received at"), auto_now_add=True)
+    counts = models.JSONField(_("record counts"), default=dict)
     # (cluster id, account, "YYYY-MM-01") cells whose ledger the batch changed, for the accounting task.
-    scope = models.JSONField(default=list)
-    processed_at = models.DateTimeField(null=True, blank=True)
+    scope = models.JSONField(
+        _("ledger months changed"), default=list, help_text=_("Cluster, account and month of each ledger line changed.")
+    )
+    processed_at = models.DateTimeField(_("accounted at"), null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at"]
+        verbose_name = _("usage batch")
+        verbose_name_plural = _("usage batches")
         indexes = [models.Index(fields=["processed_at", "received_at"], name="compute_batch_due")]
 
     def __str__(self) -> str:
@@ -500,34 +595,55 @@ class UsageBatch(models.Model):
 class UsageRecord(models.Model):
     """One Slurm job allocation as a site reported it, keyed by (cluster, JobIDRaw, Submit)."""
 
-    cluster = models.ForeignKey(Cluster, on_delete=models.PROTECT, related_name="records")
-    job_id_raw = models.CharField(max_length=20)
-    submit = models.CharField(max_length=19, help_text="Verbatim local Submit time (part of the key).")
-    job_id = models.CharField(max_length=64)
-    account = models.CharField(max_length=64)
-    user = models.CharField(max_length=64)
-    partition = models.CharField(max_length=64, blank=True)
-    qos = models.CharField(max_length=64, blank=True)
-    state = models.CharField(max_length=64, blank=True)
-    start_local = models.CharField(max_length=19, blank=True)
-    end_local = models.CharField(max_length=19, blank=True)
-    start_utc = models.DateTimeField(null=True)
-    end_utc = models.DateTimeField(null=True)
-    elapsed = models.BigIntegerField()
-    alloc_tres = models.TextField(blank=True)
-    gpus = models.IntegerField()
-    cpus = models.IntegerField()
-    gpu_seconds = models.BigIntegerField()
-    core_seconds = models.BigIntegerField()
-    slurm_account = models.ForeignKey(SlurmAccount, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
-    matched = models.BooleanField(default=False)
-    late = models.BooleanField(default=False)
-    last_batch = models.ForeignKey(UsageBatch, null=True, on_delete=models.SET_NULL, related_name="+")
-    received_at = models.DateTimeField()
-    updated_at = models.DateTimeField()
+    cluster = models.ForeignKey(Cluster, on_delete=models.PROTECT, related_name="records", verbose_name=_("cluster"))
+    job_id_raw = models.CharField(_("raw job ID (JobIDRaw)"), max_length=20)
+    submit = models.CharField(
+        _("submitted (local time)"),
+        max_length=19,
+        help_text=_("The job's Submit time on the cluster's clock, as reported (part of the record's key)."),
+    )
+    job_id = models.CharField(_("job ID"), max_length=64)
+    account = models.CharField(_("Slurm account name"), max_length=64)
+    user = models.CharField(_("cluster username"), max_length=64)
+    partition = models.CharField(_("partition"), max_length=64, blank=True)
+    qos = models.CharField(_("quality of service (QOS)"), max_length=64, blank=True)
+    state = models.CharField(_("job state"), max_length=64, blank=True)
+    start_local = models.CharField(_("start (local time)"), max_length=19, blank=True)
+    end_local = models.CharField(_("end (local time)"), max_length=19, blank=True)
+    start_utc = models.DateTimeField(_("start (UTC)"), null=True)
+    end_utc = models.DateTimeField(_("end (UTC)"), null=True)
+    elapsed = models.BigIntegerField(_("elapsed (seconds)"))
+    alloc_tres = models.TextField(_("allocated resources (AllocTRES)"), blank=True)
+    gpus = models.IntegerField(_("GPUs"))
+    cpus = models.IntegerField(_("CPUs"))
+    gpu_seconds = models.BigIntegerField(_("GPU-seconds"))
+    core_seconds = models.BigIntegerField(_("core-seconds"))
+    slurm_account = models.ForeignKey(
+        SlurmAccount,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("project's Slurm account"),
+    )
+    matched = models.BooleanField(
+        _("matched to a project"), default=False, help_text=_("The account is a project's Slurm account.")
+    )
+    late = models.BooleanField(
+        _("reported late"),
+        default=False,
+        help_text=_("It changed a month already closed; the ledger keeps that usage apart."),
+    )
+    last_batch = models.ForeignKey(
+        UsageBatch, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("last usage batch")
+    )
+    received_at = models.DateTimeField(_("received at"))
+    updated_at = models.DateTimeField(_("updated at"))
 
     class Meta:
         ordering = ["-start_utc", "-id"]
+        verbose_name = _("usage record")
+        verbose_name_plural = _("usage records")
         constraints = [
             models.UniqueConstraint(fields=["cluster", "job_id_raw", "submit"], name="compute_record_key"),
             models.CheckConstraint(
@@ -567,19 +683,21 @@ class UsageCharge(models.Model):
 class MonthlyUsage(models.Model):
     """The ledger: usage per (cluster, account, user, UTC month), late back-fills kept apart."""
 
-    cluster = models.ForeignKey(Cluster, on_delete=models.PROTECT, related_name="+")
-    account = models.CharField(max_length=64)
-    user = models.CharField(max_length=64)
-    month = models.DateField()
-    jobs = models.IntegerField(default=0)
-    gpu_seconds = models.BigIntegerField(default=0)
-    core_seconds = models.BigIntegerField(default=0)
-    late_gpu_seconds = models.BigIntegerField(default=0)
-    late_core_seconds = models.BigIntegerField(default=0)
-    updated_at = models.DateTimeField(auto_now=True)
+    cluster = models.ForeignKey(Cluster, on_delete=models.PROTECT, related_name="+", verbose_name=_("cluster"))
+    account = models.CharField(_("Slurm account name"), max_length=64)
+    user = models.CharField(_("cluster username"), max_length=64)
+    month = models.DateField(_("month"))
+    jobs = models.IntegerField(_("jobs"), default=0)
+    gpu_seconds = models.BigIntegerField(_("GPU-seconds"), default=0)
+    core_seconds = models.BigIntegerField(_("core-seconds"), default=0)
+    late_gpu_seconds = models.BigIntegerField(_("GPU-seconds reported late"), default=0)
+    late_core_seconds = models.BigIntegerField(_("core-seconds reported late"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
         ordering = ["month", "cluster", "account"]
+        verbose_name = _("monthly usage")
+        verbose_name_plural = _("monthly usage")
         constraints = [
             models.UniqueConstraint(fields=["cluster", "account", "month", "user"], name="compute_ledger_cell")
         ]

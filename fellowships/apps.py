@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FellowshipsConfig(AppConfig):
     name = "fellowships"
-    verbose_name = "Fellowships"
+    verbose_name = _("Fellowships")
 
     def ready(self) -> None:
         from . import (

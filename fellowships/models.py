@@ -145,7 +145,7 @@ class Call(models.Model):
 class Criterion(models.Model):
     """An evaluation criterion of a call with its weight in percent (the weights of a call sum to 100)."""
 
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="criteria")
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="criteria", verbose_name=_("call"))
     name = models.CharField(_("name"), max_length=100)
     weight = models.PositiveSmallIntegerField(
         _("weight (%)"), validators=[MinValueValidator(1), MaxValueValidator(100)]
@@ -166,11 +166,13 @@ class Criterion(models.Model):
 class LateAllowance(models.Model):
     """A person allowed to submit to a call after its deadline (the call's late-submission allow-list)."""
 
-    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="late_allowances")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    call = models.ForeignKey(Call, on_delete=models.CASCADE, related_name="late_allowances", verbose_name=_("call"))
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("applicant")
+    )
     reason = models.CharField(_("reason"), max_length=300)
     until = models.DateTimeField(_("until"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("late-submission allowance")

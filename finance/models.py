@@ -14,7 +14,12 @@ from cernai.core.audit import audited
 class NNIStatistic(models.Model):
     """A member state's net national income for one year, in cents (entered or imported by the secretariat)."""
 
-    state = models.ForeignKey("governance.MemberState", on_delete=models.PROTECT, related_name="nni_statistics")
+    state = models.ForeignKey(
+        "governance.MemberState",
+        on_delete=models.PROTECT,
+        related_name="nni_statistics",
+        verbose_name=_("member state"),
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     nni_cents = models.BigIntegerField(_("net national income (cents)"))
     source = models.CharField(_("source"), max_length=200, blank=True)
@@ -55,7 +60,9 @@ class ScaleVersion(models.Model):
     )
     redistribution = models.TextField(_("ceiling and floor"), blank=True)
     computed_at = models.DateTimeField(_("computed at"))
-    computed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    computed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("computed by")
+    )
     adopted_at = models.DateTimeField(_("adopted at"), null=True, blank=True)
 
     class Meta:
@@ -85,8 +92,12 @@ class ScaleShare(models.Model):
         CEILING = "ceiling", _("set to the ceiling")
         FLOOR = "floor", _("set to the floor")
 
-    version = models.ForeignKey(ScaleVersion, on_delete=models.CASCADE, related_name="shares")
-    state = models.ForeignKey("governance.MemberState", on_delete=models.PROTECT, related_name="scale_shares")
+    version = models.ForeignKey(
+        ScaleVersion, on_delete=models.CASCADE, related_name="shares", verbose_name=_("scale version")
+    )
+    state = models.ForeignKey(
+        "governance.MemberState", on_delete=models.PROTECT, related_name="scale_shares", verbose_name=_("member state")
+    )
     nni_years = models.CharField(_("NNI years averaged"), max_length=40)
     nni_average_cents = models.BigIntegerField(_("NNI average (cents, rounded)"))
     raw_share = models.DecimalField(
@@ -112,7 +123,12 @@ class ScaleShare(models.Model):
 class AssociateAmount(models.Model):
     """The fixed yearly amount an associate member pays under its association agreement, outside the scale."""
 
-    state = models.ForeignKey("governance.MemberState", on_delete=models.PROTECT, related_name="associate_amounts")
+    state = models.ForeignKey(
+        "governance.MemberState",
+        on_delete=models.PROTECT,
+        related_name="associate_amounts",
+        verbose_name=_("member state"),
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     amount_cents = models.BigIntegerField(_("amount (cents)"))
     agreement = models.CharField(_("association agreement"), max_length=200, blank=True)
@@ -134,7 +150,9 @@ class AssociateAmount(models.Model):
 class Call(models.Model):
     """A call for contributions: what a state owes for a financial year, issued 1 January, due 1 April."""
 
-    state = models.ForeignKey("governance.MemberState", on_delete=models.PROTECT, related_name="calls")
+    state = models.ForeignKey(
+        "governance.MemberState", on_delete=models.PROTECT, related_name="calls", verbose_name=_("member state")
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     amount_cents = models.BigIntegerField(_("amount (cents)"))
     issued_on = models.DateField(_("issued on"))
@@ -145,6 +163,7 @@ class Call(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="calls",
+        verbose_name=_("scale version"),
         help_text=_("Empty for an associate member's fixed amount."),
     )
 
@@ -166,11 +185,15 @@ class Call(models.Model):
 class Payment(models.Model):
     """Money received from a state (a bank line); payments settle the oldest unpaid call first."""
 
-    state = models.ForeignKey("governance.MemberState", on_delete=models.PROTECT, related_name="payments")
+    state = models.ForeignKey(
+        "governance.MemberState", on_delete=models.PROTECT, related_name="payments", verbose_name=_("member state")
+    )
     received_on = models.DateField(_("received on"))
     amount_cents = models.BigIntegerField(_("amount (cents)"))
     reference = models.CharField(_("bank reference"), max_length=100)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("recorded by")
+    )
 
     class Meta:
         ordering = ["received_on", "id"]

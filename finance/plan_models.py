@@ -115,7 +115,9 @@ class PlanVersion(models.Model):
         help_text=_("The budget motion whose adoption puts this version in force."),
     )
     created_at = models.DateTimeField(_("drafted at"), auto_now_add=True)
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+", verbose_name=_("created by")
+    )
     adopted_at = models.DateTimeField(_("adopted at"), null=True, blank=True)
 
     class Meta:
@@ -144,8 +146,10 @@ class PlanVersion(models.Model):
 class Envelope(models.Model):
     """What a version of the plan gives a line for one year, in cents."""
 
-    version = models.ForeignKey(PlanVersion, on_delete=models.CASCADE, related_name="envelopes")
-    line = models.ForeignKey(PlanLine, on_delete=models.PROTECT, related_name="envelopes")
+    version = models.ForeignKey(
+        PlanVersion, on_delete=models.CASCADE, related_name="envelopes", verbose_name=_("plan version")
+    )
+    line = models.ForeignKey(PlanLine, on_delete=models.PROTECT, related_name="envelopes", verbose_name=_("plan line"))
     year = models.PositiveSmallIntegerField(_("year"))
     amount_cents = models.BigIntegerField(_("envelope (cents)"))
 
@@ -166,7 +170,9 @@ class Envelope(models.Model):
 class UnitCost(models.Model):
     """What one unit of a compute resource (a GPU-hour, a core-hour, a TB) costs in a year, in euros."""
 
-    resource = models.ForeignKey("compute.Resource", on_delete=models.PROTECT, related_name="unit_costs")
+    resource = models.ForeignKey(
+        "compute.Resource", on_delete=models.PROTECT, related_name="unit_costs", verbose_name=_("compute resource")
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     cost_eur = models.DecimalField(_("cost per unit (EUR)"), max_digits=14, decimal_places=4)
 
@@ -187,7 +193,9 @@ class UnitCost(models.Model):
 class FellowshipCost(models.Model):
     """What one accepted fellowship of a programme costs in a year, in cents."""
 
-    programme = models.ForeignKey("fellowships.Programme", on_delete=models.PROTECT, related_name="costs")
+    programme = models.ForeignKey(
+        "fellowships.Programme", on_delete=models.PROTECT, related_name="costs", verbose_name=_("fellowship programme")
+    )
     year = models.PositiveSmallIntegerField(_("year"))
     cost_cents = models.BigIntegerField(_("cost per fellowship (cents)"))
 

@@ -99,7 +99,9 @@ class VotingAuthorisation(models.Model):
 
     Recorded through ``governance.membership.record_voting_authorisation``; never edited afterwards."""
 
-    state = models.ForeignKey(MemberState, on_delete=models.CASCADE, related_name="authorisations")
+    state = models.ForeignKey(
+        MemberState, on_delete=models.CASCADE, related_name="authorisations", verbose_name=_("member state")
+    )
     decided_on = models.DateField(
         _("decided on"),
         null=True,  # only for authorisations recorded before this field (see migration 0007); required in forms
@@ -158,7 +160,12 @@ class Council(models.Model):
         _("contribution-weighted rule"), max_length=4, choices=WeightedRule.choices, default=WeightedRule.OFF
     )
     chair = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="chaired_councils"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="chaired_councils",
+        verbose_name=_("chair"),
     )
 
     class Meta:
@@ -186,8 +193,12 @@ class Appointment(models.Model):
         SCIENTIFIC = "scientific", _("scientific delegate")
         POLITICAL = "political", _("political delegate")
 
-    state = models.ForeignKey(MemberState, on_delete=models.CASCADE, related_name="appointments")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appointments")
+    state = models.ForeignKey(
+        MemberState, on_delete=models.CASCADE, related_name="appointments", verbose_name=_("member state")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="appointments", verbose_name=_("delegate")
+    )
     role = models.CharField(_("role"), max_length=12, choices=Role.choices)
     start = models.DateField(_("term start"))
     end = models.DateField(_("term end"), null=True, blank=True, help_text=_("Exclusive; blank while open-ended."))
@@ -220,8 +231,12 @@ class Appointment(models.Model):
 class Adviser(models.Model):
     """Someone attached to a delegation: sees what its delegates see, never votes."""
 
-    state = models.ForeignKey(MemberState, on_delete=models.CASCADE, related_name="advisers")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="adviser_roles")
+    state = models.ForeignKey(
+        MemberState, on_delete=models.CASCADE, related_name="advisers", verbose_name=_("member state")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="adviser_roles", verbose_name=_("adviser")
+    )
     start = models.DateField(_("start"))
     end = models.DateField(_("end"), null=True, blank=True)
 
@@ -238,7 +253,7 @@ class Adviser(models.Model):
 class Session(models.Model):
     """A Council meeting, open or closed to associate members and observers."""
 
-    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="sessions")
+    council = models.ForeignKey(Council, on_delete=models.PROTECT, related_name="sessions", verbose_name=_("body"))
     title = models.CharField(_("title"), max_length=200)
     starts_at = models.DateTimeField(_("starts at"))
     location = models.CharField(_("location"), max_length=200, blank=True)
@@ -259,14 +274,30 @@ class Session(models.Model):
 class Attendance(models.Model):
     """A state's registered presence at a session (counts for quorum)."""
 
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="attendances")
+    session = models.ForeignKey(
+        Session, on_delete=models.CASCADE, related_name="attendances", verbose_name=_("session")
+    )
     # A delegation (the Council, a committee of state representatives) or, in a committee of members
     # appointed ad personam, the member in person: exactly one of the two.
-    state = models.ForeignKey(MemberState, null=True, blank=True, on_delete=models.CASCADE, related_name="attendances")
-    member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    state = models.ForeignKey(
+        MemberState,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="attendances",
+        verbose_name=_("member state"),
     )
-    checked_in_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("member in person"),
+    )
+    checked_in_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, verbose_name=_("checked in by")
+    )
     checked_in_at = models.DateTimeField(_("checked in at"), default=timezone.now)
 
     class Meta:
@@ -290,7 +321,7 @@ class Attendance(models.Model):
 class AgendaItem(models.Model):
     """One point on a session's agenda."""
 
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="items")
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="items", verbose_name=_("session"))
     position = models.PositiveSmallIntegerField(_("position"), default=1)
     title = models.CharField(_("title"), max_length=300)
     description = models.TextField(_("description"), blank=True)
@@ -315,9 +346,11 @@ class Paper(models.Model):
         RESTRICTED = "restricted", _("restricted to delegations")
         CLOSED = "closed", _("closed session")
 
-    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="papers")
+    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="papers", verbose_name=_("agenda item"))
     title = models.CharField(_("title"), max_length=300)
-    file = models.ForeignKey("core.PrivateFile", on_delete=models.PROTECT, related_name="+")
+    file = models.ForeignKey(
+        "core.PrivateFile", on_delete=models.PROTECT, related_name="+", verbose_name=_("document file")
+    )
     classification = models.CharField(
         _("classification"),
         max_length=10,
@@ -369,7 +402,9 @@ class Motion(models.Model):
         IN_FORCE = "in_force", _("in force")
         WITHDRAWN = "withdrawn", _("withdrawn")
 
-    item = models.ForeignKey(AgendaItem, on_delete=models.CASCADE, related_name="motions")
+    item = models.ForeignKey(
+        AgendaItem, on_delete=models.CASCADE, related_name="motions", verbose_name=_("agenda item")
+    )
     title = models.CharField(_("title"), max_length=300)
     text = models.TextField(_("text"))
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.ORDINARY)
@@ -380,6 +415,7 @@ class Motion(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="motions",
+        verbose_name=_("programme"),
         help_text=_("For programme matters: only participating states vote."),
     )
     # An admission's circulation date is its membership request's (MembershipRequest.circulated_on).
@@ -421,8 +457,10 @@ class ResolutionCounter(models.Model):
 class Ratification(models.Model):
     """A state's written acceptance of a convention amendment."""
 
-    motion = models.ForeignKey(Motion, on_delete=models.CASCADE, related_name="ratifications")
-    state = models.ForeignKey(MemberState, on_delete=models.PROTECT, related_name="ratifications")
+    motion = models.ForeignKey(Motion, on_delete=models.CASCADE, related_name="ratifications", verbose_name=_("motion"))
+    state = models.ForeignKey(
+        MemberState, on_delete=models.PROTECT, related_name="ratifications", verbose_name=_("member state")
+    )
     deposited_on = models.DateField(_("deposited on"))
     reference = models.CharField(_("reference"), max_length=200, blank=True)
 
@@ -465,7 +503,7 @@ class Ballot(models.Model):
         REJECTED = "rejected", _("rejected")
         NO_QUORUM = "no_quorum", _("invalid: no quorum")
 
-    motion = models.ForeignKey(Motion, on_delete=models.CASCADE, related_name="ballots")
+    motion = models.ForeignKey(Motion, on_delete=models.CASCADE, related_name="ballots", verbose_name=_("motion"))
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     mode = models.CharField(_("delegation mode"), max_length=6, choices=Mode.choices, default=Mode.EITHER)
     secrecy = models.CharField(_("secrecy"), max_length=6, choices=Secrecy.choices, default=Secrecy.NAMED)
@@ -474,19 +512,29 @@ class Ballot(models.Model):
     opened_at = models.DateTimeField(_("opened at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
-    reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reminder_sent_at = models.DateTimeField(_("reminder sent at"), null=True, blank=True, editable=False)
     # Frozen at opening. ``voted_count`` is the final turnout, frozen at close: casts never write this
     # row (a per-vote counter here serialised every cast); live turnout is counted from the register.
-    all_count = models.PositiveIntegerField(default=0, editable=False)
-    entitled_count = models.PositiveIntegerField(default=0, editable=False)
-    present_count = models.PositiveIntegerField(default=0, editable=False)
-    voted_count = models.PositiveIntegerField(default=0, editable=False)
+    all_count = models.PositiveIntegerField(
+        _("members in all"), default=0, editable=False, help_text=_("Counted when the ballot opened.")
+    )
+    entitled_count = models.PositiveIntegerField(
+        _("number entitled to vote"), default=0, editable=False, help_text=_("Counted when the ballot opened.")
+    )
+    present_count = models.PositiveIntegerField(
+        _("present at opening"), default=0, editable=False, help_text=_("Counted when the ballot opened.")
+    )
+    voted_count = models.PositiveIntegerField(
+        _("turnout"), default=0, editable=False, help_text=_("How many voted, counted when the ballot closed.")
+    )
     # The result, written at close.
     outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices, blank=True)
-    yes = models.PositiveIntegerField(default=0)
-    no = models.PositiveIntegerField(default=0)
-    abstain = models.PositiveIntegerField(default=0)
-    threshold = models.PositiveIntegerField(default=0)
+    yes = models.PositiveIntegerField(_("votes in favour"), default=0)
+    no = models.PositiveIntegerField(_("votes against"), default=0)
+    abstain = models.PositiveIntegerField(_("abstentions"), default=0)
+    threshold = models.PositiveIntegerField(
+        _("votes needed to adopt"), default=0, help_text=_("Set by the motion's majority rule at the close.")
+    )
     explanation = models.TextField(_("explanation"), blank=True)
 
     class Meta:
@@ -521,21 +569,35 @@ class ElectorateEntry(models.Model):
         ARREARS = "arrears", _("in arrears, without a voting authorisation")
         NOT_PARTICIPANT = "not_participant", _("does not participate in the programme")
 
-    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="electorate")
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="electorate", verbose_name=_("ballot"))
     # A state (the Council, a committee of state representatives) or a member in person (a committee
     # appointed ad personam: one vote per member): exactly one of the two.
-    state = models.ForeignKey(MemberState, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    state = models.ForeignKey(
+        MemberState, null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("member state")
     )
-    reason = models.CharField(max_length=16, choices=Reason.choices)
-    counts_in_all = models.BooleanField(default=False, help_text=_("Counted in 'all member states'."))
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("member in person"),
+    )
+    reason = models.CharField(_("right to vote"), max_length=16, choices=Reason.choices)
+    counts_in_all = models.BooleanField(
+        _("counted in all members"), default=False, help_text=_("Counted in 'all member states'.")
+    )
     # The sentence frozen with the entry: art. V.8 on the accounts as of the opening, an authorisation.
     explanation = models.TextField(_("explanation"), blank=True)
-    present = models.BooleanField(default=False)
-    voted_at = models.DateTimeField(null=True, blank=True)
+    present = models.BooleanField(_("present"), default=False)
+    voted_at = models.DateTimeField(_("voted at"), null=True, blank=True)
     voted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("voted by"),
     )
 
     class Meta:
@@ -560,15 +622,26 @@ class ElectorateEntry(models.Model):
 class Vote(models.Model):
     """A state's counted vote in a named ballot (either mode, or the agreed dual key in joint mode)."""
 
-    ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="votes")
+    ballot = models.ForeignKey(Ballot, on_delete=models.PROTECT, related_name="votes", verbose_name=_("ballot"))
     # Blank in a committee of members appointed ad personam: the member (cast_by) votes in person.
-    state = models.ForeignKey(MemberState, null=True, blank=True, on_delete=models.PROTECT, related_name="votes")
-    choice = models.CharField(max_length=8, choices=Choice.choices)
-    cast_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    cast_at = models.DateTimeField()
-    receipt = models.CharField(max_length=24, unique=True)
+    state = models.ForeignKey(
+        MemberState,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="votes",
+        verbose_name=_("member state"),
+    )
+    choice = models.CharField(_("choice"), max_length=8, choices=Choice.choices)
+    cast_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("cast by")
+    )
+    cast_at = models.DateTimeField(_("cast at"))
+    receipt = models.CharField(_("receipt"), max_length=24, unique=True)
     # HMAC over the row with the SECRET_KEY: a raw-SQL edit breaks it (integrity check, T4).
-    seal = models.CharField(max_length=64)
+    seal = models.CharField(
+        _("integrity seal"), max_length=64, help_text=_("A change made to the vote outside the portal breaks it.")
+    )
 
     class Meta:
         ordering = ["state__name"]
@@ -687,7 +760,7 @@ class Minutes(models.Model):
         APPROVED = "approved", _("approved")
         PUBLISHED = "published", _("published")
 
-    session = models.OneToOneField(Session, on_delete=models.PROTECT, related_name="minutes")
+    session = models.OneToOneField(Session, on_delete=models.PROTECT, related_name="minutes", verbose_name=_("session"))
     public_part = models.TextField(_("public part"))
     closed_part = models.TextField(
         _("closed part"), blank=True, help_text=_("Only for those entitled to attend the closed session.")
@@ -703,7 +776,12 @@ class Minutes(models.Model):
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
     approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("approved by"),
     )
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
 
@@ -742,7 +820,7 @@ class Election(models.Model):
         ELECTED = "elected", _("elected")
         NOBODY = "nobody", _("nobody elected")
 
-    motion = models.OneToOneField(Motion, on_delete=models.CASCADE, related_name="election")
+    motion = models.OneToOneField(Motion, on_delete=models.CASCADE, related_name="election", verbose_name=_("motion"))
     office = models.CharField(
         _("office"), max_length=200, help_text=_("What is filled, e.g. President of the Council.")
     )
@@ -921,7 +999,9 @@ class MembershipRequest(models.Model):
         ACCESSION = "accession", _("accession (member state)")
         ASSOCIATION = "association", _("associate membership")
 
-    state = models.ForeignKey(MemberState, on_delete=models.PROTECT, related_name="membership_requests")
+    state = models.ForeignKey(
+        MemberState, on_delete=models.PROTECT, related_name="membership_requests", verbose_name=_("requesting state")
+    )
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.ACCESSION)
     received_on = models.DateField(_("received on"))
     previous_status = models.CharField(

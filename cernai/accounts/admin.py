@@ -66,8 +66,9 @@ class AuthenticatorInline(admin.TabularInline):
     """The person's sign-in factors, to see, never to edit."""
 
     model = Authenticator
-    fields = ["type", "created_at", "last_used_at"]
-    readonly_fields = ["type", "created_at", "last_used_at"]
+    # allauth's own field names are not translated: the columns are labelled here.
+    fields = ["kind_of_factor", "added_at", "last_used"]
+    readonly_fields = ["kind_of_factor", "added_at", "last_used"]
     extra = 0
     can_delete = False
     verbose_name = _("second factor")
@@ -84,6 +85,18 @@ class AuthenticatorInline(admin.TabularInline):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return request.user.has_perm("accounts.view_user")
+
+    @admin.display(description=_("kind of second factor"))
+    def kind_of_factor(self, obj: Authenticator) -> str:
+        return str(obj.get_type_display())  # type: ignore[attr-defined]
+
+    @admin.display(description=_("added at"))
+    def added_at(self, obj: Authenticator) -> Any:
+        return obj.created_at
+
+    @admin.display(description=_("last used at"))
+    def last_used(self, obj: Authenticator) -> Any:
+        return obj.last_used_at
 
 
 # What only a superuser may change on a person: the flags and grants that give power over others.

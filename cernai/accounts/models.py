@@ -56,6 +56,8 @@ class User(AbstractUser):
 
     class Meta:
         ordering = ["name", "email"]
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
 
     def __str__(self) -> str:
         return self.name or self.email

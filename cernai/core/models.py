@@ -19,24 +19,34 @@ class Notification(models.Model):
         FAILED = "failed", _("failed")
         NONE = "none", _("not emailed")
 
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
-    kind = models.CharField(max_length=80)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", verbose_name=_("recipient")
+    )
+    kind = models.CharField(_("kind of event"), max_length=80)
     # Idempotency: the same event for the same person is stored (and so emailed) once.
-    dedupe_key = models.CharField(max_length=200)
-    subject = models.CharField(max_length=300)
-    body_text = models.TextField()
-    body_html = models.TextField(blank=True)
-    url = models.CharField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-    email_status = models.CharField(max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING)
-    email_attempts = models.PositiveSmallIntegerField(default=0)
-    email_claimed_at = models.DateTimeField(null=True, blank=True)
-    email_sent_at = models.DateTimeField(null=True, blank=True)
-    email_error = models.TextField(blank=True)
+    dedupe_key = models.CharField(
+        _("event key"), max_length=200, help_text=_("The same event is told to the same person only once.")
+    )
+    subject = models.CharField(_("subject"), max_length=300)
+    body_text = models.TextField(_("message (plain text)"))
+    body_html = models.TextField(_("message (HTML email)"), blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    email_status = models.CharField(
+        _("email status"), max_length=10, choices=EmailStatus.choices, default=EmailStatus.PENDING
+    )
+    email_attempts = models.PositiveSmallIntegerField(_("email attempts"), default=0)
+    email_claimed_at = models.DateTimeField(
+        _("email being sent since"), null=True, blank=True, help_text=_("Set while a worker sends the email.")
+    )
+    email_sent_at = models.DateTimeField(_("email sent at"), null=True, blank=True)
+    email_error = models.TextField(_("email error"), blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         constraints = [
             models.UniqueConstraint(fields=["recipient", "dedupe_key"], name="notification_once_per_event"),
         ]
@@ -54,18 +64,29 @@ class PrivateFile(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="files"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="files",
+        verbose_name=_("uploaded by"),
     )
-    purpose = models.CharField(max_length=50, help_text=_("What the file is for, e.g. 'cv' or 'paper'."))
-    original_name = models.CharField(max_length=200)
-    stored_name = models.CharField(max_length=100, unique=True)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveBigIntegerField()
-    sha256 = models.CharField(max_length=64)
-    created_at = models.DateTimeField(auto_now_add=True)
+    purpose = models.CharField(_("purpose"), max_length=50, help_text=_("What the file is for, e.g. 'cv' or 'paper'."))
+    original_name = models.CharField(_("file name"), max_length=200)
+    stored_name = models.CharField(
+        _("name on the server"), max_length=100, unique=True, help_text=_("A random name, never shown as a link.")
+    )
+    content_type = models.CharField(_("file type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(
+        _("fingerprint (SHA-256)"), max_length=64, help_text=_("Shows whether two files are the same.")
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("private file")
+        verbose_name_plural = _("private files")
 
     def __str__(self) -> str:
         return self.original_name
@@ -74,16 +95,20 @@ class PrivateFile(models.Model):
 class TaskFailure(models.Model):
     """A background task that failed after all its retries: shown to staff on the status page."""
 
-    task_name = models.CharField(max_length=200)
-    task_id = models.CharField(max_length=100)
-    args = models.JSONField(default=list)
-    kwargs = models.JSONField(default=dict)
-    exception = models.TextField()
-    created_at = models.DateTimeField(auto_now_add=True)
-    resolved_at = models.DateTimeField(null=True, blank=True)
+    task_name = models.CharField(_("task"), max_length=200)
+    task_id = models.CharField(_("task run ID"), max_length=100)
+    args = models.JSONField(_("task inputs"), default=list)
+    kwargs = models.JSONField(_("task options"), default=dict)
+    exception = models.TextField(_("error"))
+    created_at = models.DateTimeField(_("failed at"), auto_now_add=True)
+    resolved_at = models.DateTimeField(
+        _("resolved at"), null=True, blank=True, help_text=_("Set once staff have dealt with the failure.")
+    )
 
     class Meta:
         ordering = ["-created_at"]
+        verbose_name = _("failed background task")
+        verbose_name_plural = _("failed background tasks")
 
     def __str__(self) -> str:
         return f"{self.task_name} ({self.task_id})"
