@@ -112,3 +112,23 @@ def test_the_export_says_no_reviews_yet_instead_of_a_score(call: Any) -> None:
     assert blank["reviews"] == 0 and blank["mean total %"] == "no reviews yet"
     assert all(blank[f"{c.name} ({c.weight} %)"] == "no reviews yet" for c in call.criteria.all())
     assert any(row[header.index("mean total %")] not in ("", "no reviews yet") for row in rows)
+
+
+def test_finding_an_application_not_eligible_sends_the_reason_to_the_applicant(
+    submitted: Any, secretariat: Any, login: Any, commits: Any, mailoutbox: list
+) -> None:
+    submitted.applicant.language = "fr"
+    submitted.applicant.save()
+    client = login(secretariat)
+    url = f"/admin/fellowships/application/{submitted.pk}/change/"
+    with commits(execute=True):
+        page = post_form(client, url, {"override": "no"})
+    assert "An override needs a written justification." in messages_of(page) and not mailoutbox
+    with commits(execute=True):
+        post_form(client, url, {"override": "no", "override_reason": "The PhD is not yet defended."})
+    (mail,) = mailoutbox
+    assert mail.to == [submitted.applicant.email]
+    assert "Votre candidature n’est pas éligible" in mail.subject
+    assert "Motif donné par le secrétariat : The PhD is not yet defended." in mail.body
+    status = login(submitted.applicant).get(reverse("fellowships:application_status", args=[submitted.pk]))
+    assert "The PhD is not yet defended." in status.text
