@@ -128,7 +128,7 @@ def test_finding_an_application_not_eligible_sends_the_reason_to_the_applicant(
         post_form(client, url, {"override": "no", "override_reason": "The PhD is not yet defended."})
     (mail,) = mailoutbox
     assert mail.to == [submitted.applicant.email]
-    assert "Votre candidature n’est pas éligible" in mail.subject
+    assert "Votre candidature n\u2019est pas éligible" in mail.subject
     assert "Motif donné par le secrétariat : The PhD is not yet defended." in mail.body
     status = login(submitted.applicant).get(reverse("fellowships:application_status", args=[submitted.pk]))
     assert "The PhD is not yet defended." in status.text
