@@ -9,13 +9,16 @@ from django.contrib import admin, messages
 from django.contrib.admin.options import ActionLocation
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from cernai.core.admin import AuditTrailMixin
 
 from . import services
+from .forms import RejectForm
 from .models import (
     Application,
     Call,
@@ -192,7 +195,7 @@ class ApplicationAdmin(AuditTrailMixin, admin.ModelAdmin):
 
     actions = ["accept", "waitlist", "reject"]
 
-    def _decide(self, request: HttpRequest, queryset: QuerySet[Application], decision: str) -> None:
+    def _decide(self, request: HttpRequest, queryset: QuerySet[Application], decision: str, reason: str = "") -> None:
         """One decision for the selected applications, call by call, through the decision service."""
         by_call: dict[int, dict[int, str]] = {}
         for pk, call_id in queryset.values_list("pk", "call_id"):
@@ -200,11 +203,43 @@ class ApplicationAdmin(AuditTrailMixin, admin.ModelAdmin):
         recorded = 0
         for decisions in by_call.values():
             try:
-                recorded += len(services.decide_in_bulk(decisions=decisions, actor=request.user))
+                recorded += len(services.decide_in_bulk(decisions=decisions, actor=request.user, reason=reason))
             except ValidationError as exc:
                 self.message_user(request, " ".join(exc.messages), level=messages.ERROR)
         if recorded:
             self.message_user(request, _("%(n)d decision(s) recorded and sent.") % {"n": recorded})
+
+    def get_urls(self) -> list[Any]:
+        wrap = self.admin_site.admin_view
+        page = path("reject/", wrap(self.reject_view), name="fellowships_application_reject")
+        return [page, *super().get_urls()]
+
+    def reject_view(self, request: HttpRequest) -> HttpResponse:
+        """The rejection's own page: the selected applications and the reason sent to each applicant."""
+        if not self.has_change_permission(request):
+            raise PermissionDenied
+        source = request.POST if request.method == "POST" else request.GET
+        ids = [int(i) for i in source.get("ids", "").split(",") if i.strip().isdigit()]
+        applications = list(Application.objects.filter(pk__in=ids).select_related("applicant", "call"))
+        changelist = reverse("admin:fellowships_application_changelist")
+        if not applications:
+            self.message_user(request, _("Select the applications to reject."), level=messages.ERROR)
+            return HttpResponseRedirect(changelist)
+        form = RejectForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            chosen = Application.objects.filter(pk__in=[a.pk for a in applications])
+            self._decide(request, chosen, "rejected", reason=form.cleaned_data["reason"])
+            return HttpResponseRedirect(changelist)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": _("Reject the selected applications"),
+            "applications": applications,
+            "ids": ",".join(str(a.pk) for a in applications),
+            "form": form,
+            "changelist_url": changelist,
+        }
+        return TemplateResponse(request, "admin/fellowships/application/reject.html", context)
 
     @admin.action(description=_("Accept the selected applications (emails the applicants)"))
     def accept(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:
@@ -214,9 +249,10 @@ class ApplicationAdmin(AuditTrailMixin, admin.ModelAdmin):
     def waitlist(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:
         self._decide(request, queryset, "waitlisted")
 
-    @admin.action(description=_("Reject the selected applications (emails the applicants)"))
-    def reject(self, request: HttpRequest, queryset: QuerySet[Application]) -> None:
-        self._decide(request, queryset, "rejected")
+    @admin.action(description=_("Reject the selected applications (asks the reason, emails the applicants)"))
+    def reject(self, request: HttpRequest, queryset: QuerySet[Application]) -> HttpResponse:
+        ids = ",".join(str(pk) for pk in queryset.values_list("pk", flat=True))
+        return HttpResponseRedirect(f"{reverse('admin:fellowships_application_reject')}?ids={ids}")
 
 
 class AssignmentAddForm(forms.ModelForm):

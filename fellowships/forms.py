@@ -192,3 +192,13 @@ class ReturnReportForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["report_text"].required = True
+
+
+class RejectForm(forms.Form):
+    """A rejection always carries its reason: stored, audited and sent to the applicant."""
+
+    reason = forms.CharField(
+        label=_("Reason for the rejection (sent to the applicant)"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Reason for the rejection: required, it is sent to the applicant.")},
+    )

@@ -260,6 +260,9 @@ class Application(models.Model):
     override_justification = models.TextField(_("justification of the override"), blank=True)
     info_request = models.TextField(_("information requested"), blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_reason = models.TextField(
+        _("reason for the decision"), blank=True, help_text=_("Required for a rejection; sent to the applicant.")
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     erased_at = models.DateTimeField(

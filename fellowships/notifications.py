@@ -9,3 +9,6 @@ REVIEW_ASSIGNED = register_kind("fellowships.review_assigned", "Applications wer
 LETTER_RECEIVED = register_kind("fellowships.letter_received", "A referee uploaded a letter.").key
 REPORT_REMINDER = register_kind("fellowships.report_reminder", "A return report is due soon or today.").key
 ERASURE_DONE = register_kind("fellowships.erasure_done", "An applicant's data was erased.").key
+ELIGIBILITY_REFUSED = register_kind(
+    "fellowships.eligibility_refused", "Staff found an application not eligible, with the reason."
+).key

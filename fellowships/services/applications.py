@@ -385,8 +385,16 @@ def override_eligibility(*, application: Application, actor: Any, eligible: bool
     if not justification.strip():
         raise ApplicationError(_("An override needs a written justification."), code="justification")
     with transaction.atomic(), audit_context(actor=actor, reason="eligibility override", justification=justification):
-        locked = Application.objects.select_for_update().get(pk=application.pk)
+        locked = Application.objects.select_for_update().select_related("applicant", "call").get(pk=application.pk)
         locked.eligibility_override = eligible
         locked.override_justification = justification.strip()
         locked.save(update_fields=["eligibility_override", "override_justification", "updated_at"])
+        if not eligible:  # found (or confirmed) not eligible: the applicant is told why, in her language
+            notify(
+                kind=kinds.ELIGIBILITY_REFUSED,
+                recipients=[locked.applicant],
+                dedupe_key=f"fellowships.eligibility_refused:{locked.pk}:{timezone.now():%Y%m%d%H%M%S%f}",
+                context={"application": locked, "reason": locked.override_justification},
+                url=reverse("fellowships:application_status", args=[locked.pk]),
+            )
     return locked

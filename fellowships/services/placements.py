@@ -128,8 +128,10 @@ def export_rows(call: Call, on_progress: Any = None) -> tuple[list[str], list[li
     for index, a in enumerate(applications, start=1):
         current = a.current  # type: ignore[attr-defined]
         totals = [r.total_percent for r in current]
+        # An application with no review has no score (never 0): the cells say so.
+        none_yet = _("no reviews yet")
         means = [
-            round(sum(float(scores_of(r)[c.key]) for r in current) / len(current), 2) if current else ""
+            round(sum(float(scores_of(r)[c.key]) for r in current) / len(current), 2) if current else none_yet
             for c in criteria
         ]
         reviewers = {x.pk: x.reviewer for x in a.assignments.all()}  # type: ignore[attr-defined]
@@ -139,7 +141,7 @@ def export_rows(call: Call, on_progress: Any = None) -> tuple[list[str], list[li
             a.submitted_at.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if a.submitted_at else "",
             "" if a.is_eligible is None else (_("yes") if a.is_eligible else _("no")),
             " | ".join(str(r.get("reason", "")) for r in a.eligibility), a.override_justification,
-            len(current), round(sum(float(t) for t in totals) / len(totals), 1) if totals else "", *means,
+            len(current), round(sum(float(t) for t in totals) / len(totals), 1) if totals else none_yet, *means,
             " | ".join(f"{reviewers[r.assignment_id].name}: {r.total_percent}; {r.comment}" for r in current),
         ])  # fmt: skip
         if on_progress and (index % 50 == 0 or index == len(applications)):

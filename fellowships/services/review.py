@@ -26,8 +26,9 @@ class ReviewError(ApplicationError):
     """A review or assignment refused for a reason the person can act on."""
 
 
-def conflict_reason(reviewer: Any, application: Application) -> str | None:
-    """Why this reviewer may not review this application (rules.md §2), or None."""
+def conflict_between(reviewer: Any, application: Application, *, declared: bool) -> str | None:
+    """Why this reviewer may not review this application (rules.md §2), or None, given whether the
+    reviewer declared a conflict on it (no query: the assignment page checks many pairs at once)."""
     mine = (reviewer.home_institution or "").strip().casefold()
     if reviewer.pk == application.applicant_id:
         return _("the reviewer is the applicant")
@@ -36,12 +37,17 @@ def conflict_reason(reviewer: Any, application: Application) -> str | None:
     host = application.host_site.name if application.host_site else ""
     if mine and mine == host.strip().casefold():
         return _("the reviewer's institution is the host site (%(name)s)") % {"name": host}
-    declared = ReviewAssignment.objects.filter(
-        application=application, reviewer=reviewer, conflict_declared_at__isnull=False
-    ).exists()
     if declared:
         return _("the reviewer declared a conflict of interest")
     return None
+
+
+def conflict_reason(reviewer: Any, application: Application) -> str | None:
+    """Why this reviewer may not review this application (rules.md §2), or None."""
+    declared = ReviewAssignment.objects.filter(
+        application=application, reviewer=reviewer, conflict_declared_at__isnull=False
+    ).exists()
+    return conflict_between(reviewer, application, declared=declared)
 
 
 def assignment_refusal(reviewer: Any, application: Application, justification: str = "") -> str | None:
@@ -191,19 +197,27 @@ DECISIONS = {
 }
 
 
-def decide(*, application: Application, actor: Any, decision: str) -> Application:
-    """Accept, waitlist or reject one application (accepting creates its placement)."""
-    return decide_in_bulk(decisions={application.pk: decision}, actor=actor)[0]
+def decide(*, application: Application, actor: Any, decision: str, reason: str = "") -> Application:
+    """Accept, waitlist or reject one application (accepting creates its placement; rejecting needs a reason)."""
+    return decide_in_bulk(decisions={application.pk: decision}, actor=actor, reason=reason)[0]
 
 
-def decide_in_bulk(*, decisions: Mapping[int, str], actor: Any) -> list[Application]:
-    """Decide several applications of one call at once, within its places and other-nationals quota."""
+def decide_in_bulk(*, decisions: Mapping[int, str], actor: Any, reason: str = "") -> list[Application]:
+    """Decide several applications of one call at once, within its places and other-nationals quota.
+
+    A rejection needs a written reason: it is stored on the application (and in the audit trail) and
+    sent to the applicant with the decision."""
     if not decisions:
         return []
     unknown = {d for d in decisions.values() if d not in DECISIONS}
     if unknown:
         raise ApplicationError(_("Unknown decision: %(d)s.") % {"d": ", ".join(sorted(unknown))})
-    with transaction.atomic(), audit_context(actor=actor, reason="decision"):
+    reason = reason.strip()
+    if not reason and "rejected" in decisions.values():
+        raise ApplicationError(
+            {"reason": _("Reason for the rejection: required, it is sent to the applicant.")}, code="reason"
+        )
+    with transaction.atomic(), audit_context(actor=actor, reason="decision", justification=reason):
         applications = list(
             Application.objects.select_for_update(of=("self",))
             .select_related("call", "applicant", "host_site")
@@ -272,7 +286,8 @@ def decide_in_bulk(*, decisions: Mapping[int, str], actor: Any) -> list[Applicat
                 )
             application.status = status
             application.decided_at = now
-            application.save(update_fields=["status", "decided_at", "updated_at"])
+            application.decision_reason = reason if status == Application.Status.REJECTED else ""
+            application.save(update_fields=["status", "decided_at", "decision_reason", "updated_at"])
             if status == Application.Status.ACCEPTED:
                 assert application.host_site is not None and application.proposed_start and application.proposed_end
                 Placement.objects.create(
@@ -286,7 +301,12 @@ def decide_in_bulk(*, decisions: Mapping[int, str], actor: Any) -> list[Applicat
                 kind=kinds.DECISION,
                 recipients=[application.applicant],
                 dedupe_key=f"fellowships.decision:{application.pk}:{status}",
-                context={"application": application, "call": call, "decision": application.get_status_display()},
+                context={
+                    "application": application,
+                    "call": call,
+                    "decision": application.get_status_display(),
+                    "reason": application.decision_reason,
+                },
                 url=reverse("fellowships:application_status", args=[application.pk]),
             )
     return applications

@@ -16,7 +16,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import services
-from ..forms import AssignForm, InfoRequestForm, OverrideForm
+from ..assignment_overview import reviewer_overview, selected_applications
+from ..forms import AssignForm, InfoRequestForm, OverrideForm, RejectForm
 from ..models import Application, Call, ExportJob
 from ..permissions import is_fellowships_staff
 from ..selectors import (
@@ -68,39 +69,47 @@ def call_applications(request: HttpRequest, pk: int) -> HttpResponse:
             "call": call,
             "page": page,
             "q": term,
-            "reviewers": reviewer_choices().only("pk", "name", "home_institution"),
             "exports": call.exports.all()[:5],
         },
     )
 
 
 @staff_only
-@require_POST
 def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """The selected applications, every reviewer's load and conflicts with them, and checkboxes to
+    assign; conflicted reviewers are shown with the reason and cannot be ticked."""
     call = get_object_or_404(Call, pk=pk)
-    form = AssignForm(request.POST, reviewers=reviewer_choices(), prefix="assign")
-    ids = [int(i) for i in request.POST.getlist("applications") if i.isdigit()]
-    if not form.is_valid() or not ids:
-        messages.error(request, _("Choose at least one application and one reviewer."))
+    source = request.POST if request.method == "POST" else request.GET
+    ids = [int(i) for i in source.getlist("applications") if i.isdigit()]
+    applications = selected_applications(call, ids)
+    if not applications:
+        messages.error(request, _("Choose at least one application, then its reviewers."))
         return redirect("fellowships:staff_call", pk=pk)
-    report = services.assign_reviewers(
-        applications=call.applications.filter(pk__in=ids),
-        reviewers=form.cleaned_data["reviewers"],
-        actor=request.user,
-        override_justification=form.cleaned_data["justification"],
-    )
-    messages.success(
-        request,
-        _("%(n)d assignment(s) made, %(o)d with a conflict overridden, %(e)d already existed.")
-        % {"n": len(report.created), "o": len(report.overridden), "e": report.existing},
-    )
-    for application, reviewer, reason in report.refused:
-        messages.error(
-            request,
-            _("Refused: %(reviewer)s for %(ref)s — %(reason)s. Give a justification to override.")
-            % {"reviewer": reviewer, "ref": application.reference, "reason": reason},
+    form = AssignForm(request.POST if request.method == "POST" else None, reviewers=reviewer_choices(), prefix="assign")
+    if request.method == "POST" and form.is_valid():
+        report = services.assign_reviewers(
+            applications=applications,
+            reviewers=form.cleaned_data["reviewers"],
+            actor=request.user,
+            override_justification=form.cleaned_data["justification"],
         )
-    return redirect("fellowships:staff_call", pk=pk)
+        messages.success(
+            request,
+            _("%(n)d assignment(s) made, %(o)d with a conflict overridden, %(e)d already existed.")
+            % {"n": len(report.created), "o": len(report.overridden), "e": report.existing},
+        )
+        for application, reviewer, reason in report.refused:
+            messages.error(
+                request,
+                _("Refused: %(reviewer)s for %(ref)s — %(reason)s.")
+                % {"reviewer": reviewer, "ref": application.reference, "reason": reason},
+            )
+        return redirect("fellowships:staff_call", pk=pk)
+    return render(
+        request,
+        "fellowships/staff/assign.html",
+        {"call": call, "applications": applications, "rows": reviewer_overview(call, applications), "form": form},
+    )
 
 
 @staff_only
@@ -136,7 +145,9 @@ def decide_bulk(request: HttpRequest, pk: int) -> HttpResponse:
         messages.error(request, _("Choose a decision for at least one application."))
         return redirect("fellowships:staff_ranking", pk=pk)
     try:
-        decided = services.decide_in_bulk(decisions=decisions, actor=request.user)
+        decided = services.decide_in_bulk(
+            decisions=decisions, actor=request.user, reason=request.POST.get("reason", "")
+        )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
@@ -166,6 +177,7 @@ def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "breaks": application.career_breaks.all(),
             "override_form": OverrideForm(prefix="ov"),
             "info_form": InfoRequestForm(prefix="info"),
+            "reject_form": RejectForm(prefix="rej"),
         },
     )
 
@@ -192,7 +204,14 @@ def application_action(request: HttpRequest, pk: int, action: str) -> HttpRespon
             services.request_more_information(
                 application=application, actor=request.user, message=form.cleaned_data["message"]
             )
-        elif action in ("accepted", "waitlisted", "rejected"):
+        elif action == "rejected":
+            form = RejectForm(request.POST, prefix="rej")
+            if not form.is_valid():
+                raise ValidationError(form.errors["reason"])
+            services.decide(
+                application=application, actor=request.user, decision=action, reason=form.cleaned_data["reason"]
+            )
+        elif action in ("accepted", "waitlisted"):
             services.decide(application=application, actor=request.user, decision=action)
         else:
             raise ValidationError(_("Unknown action."))

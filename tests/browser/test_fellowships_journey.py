@@ -13,7 +13,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from fellowships.models import Application, Placement
+from fellowships.models import Application, Placement, ReviewAssignment
 from tests.factories import UserFactory
 from tests.fellowships import factories
 
@@ -35,6 +35,10 @@ def test_exchange_from_application_to_decision(
     reviewer = UserFactory(email="rev@example.org", name="Rui Reviewer", mfa=True,
                            home_institution="TU Delft")  # fmt: skip
     factories.engaged_reviewer(reviewer)  # reviewed for an earlier call: in the pool by that record
+    busy = factories.submitted_application(factories.CallFactory(title="Residency 2027", slug="residency-2027"))
+    ReviewAssignment.objects.create(application=busy, reviewer=reviewer)  # one review still to write elsewhere
+    colleague = UserFactory(email="carla@example.org", name="Carla Colleague", home_institution="Universidade do Porto")
+    factories.engaged_reviewer(colleague)  # in the pool, but from the fellow's own institution
     staff = UserFactory(email="staff@example.org", name="Sia Staff", is_staff=True, groups=["Secretariat"], mfa=True)
     cv = tmp_path / "my-cv.pdf"
     cv.write_bytes(factories.PDF)
@@ -106,9 +110,20 @@ def test_exchange_from_application_to_decision(
     page.get_by_role("link", name="Fellowship staff").click()
     page.get_by_role("link", name="Applications Exchange 2027").click()
     page.get_by_label(f"Select {application.reference}").check()
-    page.locator("#id_assign-reviewers").select_option(label="Rui Reviewer — TU Delft")
-    page.get_by_role("button", name="Assign reviewers").click()
+    page.get_by_role("button", name="Choose reviewers for the selected applications").click()
+    # Each reviewer with a checkbox, their load and their conflicts, before anything is assigned.
+    expect(page.get_by_role("heading", name="Assign reviewers: “Exchange 2027”")).to_be_visible()
+    rui = page.get_by_role("row").filter(has_text="Rui Reviewer")
+    expect(rui.get_by_role("cell")).to_have_text(["Rui Reviewer", "TU Delft", "1", "0", "none"])
+    carla = page.get_by_role("row").filter(has_text="Carla Colleague")
+    expect(page.get_by_label("Carla Colleague")).to_be_disabled()  # conflicted: cannot be ticked
+    expect(carla).to_contain_text(
+        f"Not assignable to {application.reference}: same home institution as the applicant (Universidade do Porto)"
+    )
+    page.get_by_label("Rui Reviewer").check()
+    page.get_by_role("button", name="Assign the ticked reviewers").click()
     expect(page.get_by_text("1 assignment(s) made")).to_be_visible()
+    assert not ReviewAssignment.objects.filter(application=application, reviewer=colleague).exists()
     sign_out(page)
     browser_login(page, reviewer)
     page.get_by_role("link", name="Reviews").first.click()

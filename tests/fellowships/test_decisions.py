@@ -40,7 +40,9 @@ def test_application_page_refuses_to_accept_with_no_reviews_or_below_threshold(
     assert status_of(submitted) == "submitted" and not Placement.objects.exists()
 
     rejected = client.post(
-        reverse("fellowships:staff_application_action", args=[submitted.pk, "rejected"]), follow=True
+        reverse("fellowships:staff_application_action", args=[submitted.pk, "rejected"]),
+        {"rej-reason": "The score is below the call's threshold."},
+        follow=True,
     )
     assert "Done." in rejected.text and status_of(submitted) == "rejected"
 
@@ -70,7 +72,12 @@ def test_bulk_decision_refuses_the_whole_batch_when_one_is_below_threshold(
     assert status_of(good) == "submitted"  # nothing of the batch was recorded
     page = client.post(
         url,
-        {f"decision_{good.pk}": "accepted", f"decision_{weak.pk}": "waitlisted", f"decision_{poor.pk}": "rejected"},
+        {
+            f"decision_{good.pk}": "accepted",
+            f"decision_{weak.pk}": "waitlisted",
+            f"decision_{poor.pk}": "rejected",
+            "reason": "Below the threshold.",
+        },
         follow=True,
     )
     assert "3 decision(s) recorded and sent." in page.text
@@ -88,5 +95,6 @@ def test_admin_actions_decide_through_the_same_rules(call: Any, secretariat: Any
     page = post_form(client, changelist, {"action": "waitlist", "_selected_action": str(good.pk)})
     assert "1 decision(s) recorded and sent." in messages_of(page)
     assert status_of(good) == "waitlisted"
-    post_form(client, changelist, {"action": "reject", "_selected_action": str(unreviewed.pk)})
+    page = post_form(client, changelist, {"action": "reject", "_selected_action": str(unreviewed.pk)})
+    post_form(client, page.request["PATH_INFO"] + "?" + page.request["QUERY_STRING"], {"reason": "Out of scope."})
     assert status_of(unreviewed) == "rejected"
