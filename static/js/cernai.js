@@ -37,7 +37,9 @@
       Array.prototype.forEach.call(headerRow.cells, function (th) {
         for (var i = 0; i < th.colSpan; i++) labels.push(th.textContent.trim().replace(/\s+/g, " "));
       });
-      Array.prototype.forEach.call(table.tBodies, function (body) {
+      var groups = Array.prototype.slice.call(table.tBodies);
+      if (table.tFoot) groups.push(table.tFoot);
+      groups.forEach(function (body) {
         Array.prototype.forEach.call(body.rows, function (row) {
           var column = 0;
           Array.prototype.forEach.call(row.cells, function (cell) {
