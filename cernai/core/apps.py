@@ -8,4 +8,4 @@ class CoreConfig(AppConfig):
     verbose_name = _("Portal operations")
 
     def ready(self) -> None:
-        from . import observability, signals  # noqa: F401  (task signals: failures recorded, request ids, metrics)
+        from . import navigation, observability, signals  # noqa: F401  (header entries; task signals: failures recorded, request ids, metrics)

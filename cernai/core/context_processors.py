@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest
 
 from . import registry
@@ -10,8 +11,10 @@ from .notifications import unread_count
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
     user = getattr(request, "user", None)
-    items = [item for item in registry.NAV_ITEMS if item.visible_to(user)]
+    sections = registry.nav_sections(user)
     return {
-        "nav_items": items,
+        "SITE_NAME": settings.SITE_NAME,
+        "nav_sections": sections,
+        "nav_items": [item for section in sections for item in section.items],
         "unread_notifications": unread_count(user) if user is not None and user.is_authenticated else 0,
     }

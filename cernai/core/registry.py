@@ -8,7 +8,22 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext_lazy as _
+
 Predicate = Callable[[Any], bool]
+
+
+# The header groups menu entries into a few sections, each a drop-down (a disclosure on a phone).
+# An entry names its section, or takes the one of its URL namespace ("fellowships:call_list" goes
+# under Fellowships); an entry of an unknown namespace goes under "Institution".
+SECTIONS: dict[str, Any] = {
+    "council": _("Council"),
+    "fellowships": _("Fellowships"),
+    "compute": _("Compute"),
+    "institution": _("Institution"),
+    "admin": _("Staff"),
+}
+NAMESPACE_SECTIONS = {"governance": "council", "fellowships": "fellowships", "compute": "compute"}
 
 
 @dataclass(frozen=True)
@@ -17,6 +32,20 @@ class NavItem:
     url_name: str
     visible_to: Predicate
     order: int = 100
+    section: str = ""  # a key of SECTIONS; empty: the section of the URL's namespace
+
+    @property
+    def section_key(self) -> str:
+        if self.section:
+            return self.section
+        return NAMESPACE_SECTIONS.get(self.url_name.partition(":")[0], "institution")
+
+
+@dataclass(frozen=True)
+class NavSection:
+    key: str
+    label: Any
+    items: list[NavItem]
 
 
 @dataclass(frozen=True)
@@ -37,6 +66,16 @@ def add_nav(item: NavItem) -> None:
     if item not in NAV_ITEMS:
         NAV_ITEMS.append(item)
         NAV_ITEMS.sort(key=lambda i: i.order)
+
+
+def nav_sections(user: Any) -> list[NavSection]:
+    """The header's sections for this person: only the entries they may see, sections in the order
+    of SECTIONS, entries by their order; a section with nothing visible is left out."""
+    visible: dict[str, list[NavItem]] = {key: [] for key in SECTIONS}
+    for item in NAV_ITEMS:
+        if item.visible_to(user):
+            visible.setdefault(item.section_key, []).append(item)
+    return [NavSection(key, SECTIONS.get(key, key), items) for key, items in visible.items() if items]
 
 
 def add_dashboard_panel(panel: DashboardPanel) -> None:

@@ -1,11 +1,17 @@
 """Browser harness: Debian's Chromium driven by Playwright against pytest-django's live server.
 
-Every page a browser test loads is checked with axe-core (WCAG 2.1 AA); a test fails if any page
-it visited has a violation. Use ``browser_login`` to sign in as a persona (TOTP included).
+Every page a browser test loads is checked with axe-core (WCAG 2.1 AA) and for horizontal overflow
+(the page must be no wider than the window), and photographed into
+``var/screenshots/<test>/<n>-<slug>.png`` (test artefacts, git-ignored); a test fails if any page it
+visited has a violation or overflows. Tests run at 1280 px; a test (or module) marked
+``both_viewports`` runs again at 390 px, a phone. Use ``browser_login`` to sign in as a persona
+(TOTP included), ``header_link``/``sign_out`` to use the header as a person would at any width.
 """
 
 from __future__ import annotations
 
+import re
+import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -36,7 +42,40 @@ AXE_RUN = """async () => {
     nodes: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
 }"""
 
+# The widest element that sticks out of the window, named so that a failure says what to fix.
+OVERFLOW_CHECK = """() => {
+  const limit = window.innerWidth;
+  if (document.documentElement.scrollWidth <= limit) return null;
+  let widest = null, right = 0;
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width && r.right > right + 0.5) { widest = el; right = r.right; }
+  }
+  const classes = widest && typeof widest.className === 'string' ? widest.className.trim().split(/\\s+/) : [];
+  const name = widest ? widest.tagName.toLowerCase() + (widest.id ? '#' + widest.id : '')
+    + classes.filter(Boolean).map(c => '.' + c).join('')
+    + ' "' + (widest.textContent || '').trim().replace(/\\s+/g, ' ').slice(0, 60) + '"' : '?';
+  return {scrollWidth: document.documentElement.scrollWidth, innerWidth: limit, widest: name, right: Math.round(right)};
+}"""
+VIEWPORTS = {"1280": {"width": 1280, "height": 800}, "390": {"width": 390, "height": 844}}
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
+
 pytestmark = pytest.mark.browser
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "both_viewports: run this browser test at 1280 px and again at 390 px")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "viewport_width" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_viewports"):
+        metafunc.parametrize("viewport_width", list(VIEWPORTS), scope="function")
+
+
+@pytest.fixture
+def viewport_width() -> str:
+    """The window's width: 1280 px unless the test is marked ``both_viewports``."""
+    return "1280"
 
 
 @pytest.fixture(scope="session")
@@ -45,8 +84,13 @@ def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[s
 
 
 @pytest.fixture
-def browser_context_args(browser_context_args: dict[str, Any]) -> dict[str, Any]:
-    return {**browser_context_args, "locale": "en-GB", "timezone_id": "Europe/Zurich"}
+def browser_context_args(browser_context_args: dict[str, Any], viewport_width: str) -> dict[str, Any]:
+    return {
+        **browser_context_args,
+        "locale": "en-GB",
+        "timezone_id": "Europe/Zurich",
+        "viewport": VIEWPORTS[viewport_width],
+    }
 
 
 def axe_violations(page: Page) -> list[dict[str, Any]]:
@@ -56,18 +100,37 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
     return list(page.evaluate(AXE_RUN))
 
 
+def _slug(url: str) -> str:
+    path = re.sub(r"^https?://[^/]+", "", url).split("#")[0]
+    return re.sub(r"[^A-Za-z0-9]+", "-", path).strip("-")[:80] or "home"
+
+
 @pytest.fixture
-def page(page: Page, live_server: Any) -> Any:
-    """A page whose every load is checked with axe-core; the test fails on any violation."""
+def page(page: Page, live_server: Any, request: pytest.FixtureRequest) -> Any:
+    """A page whose every load is checked with axe-core and for horizontal overflow, and
+    photographed; the test fails on any violation or overflow."""
     seen: dict[str, list[dict[str, Any]]] = {}
+    overflows: dict[str, dict[str, Any]] = {}
     csp_errors: list[str] = []
+    shots = SCREENSHOTS / re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+    shutil.rmtree(shots, ignore_errors=True)
+    shots.mkdir(parents=True, exist_ok=True)
+    taken = [0]
 
     def check(loaded: Page) -> None:
         # Playwright delivers events during our own calls, so a load check can start while another
         # is still running; AXE_RUN waits for the earlier run in the page, so none is skipped.
         try:
             loaded.wait_for_load_state("load")
-            seen[loaded.url] = axe_violations(loaded)
+            url = loaded.url
+            seen[url] = axe_violations(loaded)
+            overflow = loaded.evaluate(OVERFLOW_CHECK)
+            if overflow:
+                overflows[url] = overflow
+            taken[0] += 1
+            # The window as the person sees it: a full-page capture resizes the window for a moment,
+            # and a click the test makes meanwhile (handlers run during the test's own calls) misses.
+            loaded.screenshot(path=str(shots / f"{taken[0]:02d}-{_slug(url)}.png"))
         except Exception as exc:  # navigated away mid-check: the next page is checked on its own load
             if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
                 raise
@@ -84,6 +147,7 @@ def page(page: Page, live_server: Any) -> Any:
     check(page)  # the page the test ended on (waits in the page for a load check still in flight)
     problems = {url: v for url, v in seen.items() if v}
     assert not problems, f"axe-core WCAG 2.1 AA violations: {problems}"
+    assert not overflows, f"pages wider than the window (scrollWidth > innerWidth): {overflows}"
     assert not csp_errors, f"CSP violations: {csp_errors}"
     assert seen, "no page was loaded, so nothing was checked for accessibility"
 
@@ -143,3 +207,31 @@ def browser_login(live_server: Any) -> Any:
         page.wait_for_url(f"{live_server.url}/dashboard/**")
 
     return do_login
+
+
+def _open_menus_around(page: Page, target: Any) -> None:
+    """Open, outermost first, the header's disclosures that hide ``target`` (the phone's "Menu",
+    then the section's drop-down) by clicking their buttons, as a person would."""
+    ids = target.evaluate(
+        "el => { const out = []; for (let d = el.closest('details'); d; d = d.parentElement.closest('details'))"
+        " out.unshift(d.id); return out; }"
+    )
+    for details_id in ids:
+        details = page.locator(f"#{details_id}")
+        summary = details.locator(":scope > summary")
+        if details.get_attribute("open") is None and summary.is_visible():
+            summary.click()
+
+
+def header_link(page: Page, name: str) -> Any:
+    """The header's link called ``name``, made visible (menus opened) and ready to click."""
+    link = page.get_by_role("banner").get_by_role("link", name=name, exact=True, include_hidden=True)
+    _open_menus_around(page, link)
+    return page.get_by_role("banner").get_by_role("link", name=name, exact=True)
+
+
+def sign_out(page: Page) -> None:
+    """Sign out from the user menu in the header."""
+    button = page.get_by_role("banner").get_by_role("button", name="Sign out", include_hidden=True)
+    _open_menus_around(page, button)
+    page.get_by_role("banner").get_by_role("button", name="Sign out").click()

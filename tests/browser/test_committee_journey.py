@@ -14,6 +14,7 @@ from playwright.sync_api import Page, expect
 
 from governance import bodies, services
 from governance.models import Appointment, Attendance, Council, MemberState
+from tests.browser.conftest import header_link, sign_out
 from tests.factories import UserFactory
 from tests.governance.factories import AgendaItemFactory, BallotFactory, MotionFactory, SessionFactory, appoint
 
@@ -64,7 +65,7 @@ def test_an_spc_member_votes_in_a_ballot_a_council_delegate_cannot_see(
 ) -> None:
     spc_ballot = world["spc_ballot"]
     browser_login(page, world["member"])
-    page.get_by_role("link", name="Council", exact=True).click()
+    header_link(page, "Council").click()
     expect(page.get_by_role("heading", name="My committee seats")).to_be_visible()
     expect(page.get_by_role("link", name="Adopt the research programme")).to_have_count(0)  # not a delegate
     page.get_by_role("link", name="Recommend the research programme").click()
@@ -81,11 +82,11 @@ def test_an_spc_member_votes_in_a_ballot_a_council_delegate_cannot_see(
     page.goto(f"{live_server.url}/governance/ballots/{spc_ballot.pk}/")
     expect(page.locator("#state-vote")).to_contain_text("You voted yes at")
     expect(page.locator("#my-receipts")).to_contain_text(receipt)
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
 
     # The Council delegate: the committee's ballot is not listed and its address is a 404.
     browser_login(page, world["delegate"])
-    page.get_by_role("link", name="Council", exact=True).click()
+    header_link(page, "Council").click()
     expect(page.get_by_role("link", name="Adopt the research programme")).to_be_visible()
     expect(page.get_by_text("Recommend the research programme")).to_have_count(0)
     expect(page.get_by_text("Scientific Policy Committee")).to_have_count(0)

@@ -13,7 +13,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from compute.access_modes import AccessMode
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, header_link, sign_out
 from tests.compute import factories
 from tests.compute.conftest import (  # noqa: F401  (fixtures shared with the compute tests)
     flagship,
@@ -58,7 +58,7 @@ def test_pi_requests_staff_approve_site_posts_pi_sees_usage_and_80_percent_notic
     page.get_by_label("Justification").fill("Alignment experiments on 4-GPU nodes.")
     page.get_by_role("button", name="Submit the request").click()
     expect(page.get_by_text("Your request is submitted")).to_be_visible()
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
 
     # The secretariat works in its own browser window, signed in once (a second sign-in within one
     # TOTP period would reuse a code, which is refused); its pages are checked with axe-core here.
@@ -83,7 +83,7 @@ def test_pi_requests_staff_approve_site_posts_pi_sees_usage_and_80_percent_notic
 
     for person, kind, verdict in ((reviewer, "Technical review", "support"), (scientist, "Scientific", "reduce")):
         browser_login(page, person)
-        page.get_by_role("link", name="Compute reviews").click()
+        header_link(page, "Compute reviews").click()
         expect(page.get_by_role("cell", name="to do")).to_be_visible()
         page.get_by_role("link", name="llm-alignment: 1000").click()
         expect(page.get_by_text("Alignment experiments on 4-GPU nodes.")).to_be_visible()

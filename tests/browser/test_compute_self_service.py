@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, header_link, sign_out
 from tests.compute import factories
 from tests.compute.conftest import (  # noqa: F401  (fixtures shared with the compute tests)
     flagship,
@@ -59,7 +59,7 @@ def test_pi_adds_a_member_and_requests_a_renewal_that_is_reviewed_and_granted(
     page.get_by_role("button", name="Submit the request").click()
     expect(page.get_by_text("Your renewal request is submitted")).to_be_visible()
     expect(page.get_by_text("Renewal (development call): 1200")).to_be_visible()
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
 
     # The secretariat works in its own browser window (signing in twice within one TOTP period
     # would reuse a code, which is refused); its pages are checked with axe-core here.
@@ -77,7 +77,7 @@ def test_pi_adds_a_member_and_requests_a_renewal_that_is_reviewed_and_granted(
     page.context.clear_cookies()
 
     browser_login(page, reviewer)
-    page.get_by_role("link", name="Compute reviews").click()
+    header_link(page, "Compute reviews").click()
     page.get_by_role("link", name="llm-alignment: 1200").click()
     expect(page.get_by_text("Year two: scaling the evaluation suite.")).to_be_visible()
     page.get_by_label("Verdict").select_option("support")

@@ -15,6 +15,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from compute.models import Unit
+from tests.browser.conftest import header_link
 from tests.compute import factories
 from tests.compute.conftest import (  # noqa: F401  (fixtures shared with the compute tests)
     flagship,
@@ -115,6 +116,7 @@ def test_jobs_page_labels_times_with_their_zone_and_a_page_past_the_last_is_not_
         assert response is not None and response.status == 404, number
 
 
+@pytest.mark.both_viewports
 def test_storage_reported_by_the_site_is_shown_against_its_quota_and_an_ended_allocation_says_ended(
     page: Page,
     live_server: Any,
@@ -159,6 +161,6 @@ def test_storage_reported_by_the_site_is_shown_against_its_quota_and_an_ended_al
     )
     expect(page.locator("#storage-rule")).to_contain_text("charged in TB-days")
 
-    page.get_by_role("link", name="Allocations report").first.click()
+    header_link(page, "Allocations report").click()
     expect(page.locator("#storage-rule")).to_contain_text("Storage used so far: 2.500 TB-days.")
     expect(page.locator(f"#resource-{storage.resource_id}")).to_contain_text("2.500")

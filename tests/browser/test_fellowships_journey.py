@@ -14,17 +14,14 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from fellowships.models import Application, Placement, ReviewAssignment
+from tests.browser.conftest import header_link, sign_out
 from tests.factories import UserFactory
 from tests.fellowships import factories
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def sign_out(page: Page) -> None:
-    page.get_by_role("button", name="Sign out").click()
-    page.wait_for_load_state()
-
-
+@pytest.mark.both_viewports
 def test_exchange_from_application_to_decision(
     page: Page, live_server: Any, browser_login: Any, mailoutbox: list, tmp_path: Path
 ) -> None:
@@ -48,7 +45,7 @@ def test_exchange_from_application_to_decision(
 
     # Visit 1: the fellow finds the call, starts applying and saves a draft.
     browser_login(page, fellow)
-    page.get_by_role("link", name="Fellowships").first.click()
+    header_link(page, "Fellowships").click()
     page.get_by_role("link", name="Exchange 2027").click()
     expect(page.get_by_text("UTC")).not_to_have_count(0)
     page.get_by_role("button", name="Apply").click()
@@ -107,7 +104,7 @@ def test_exchange_from_application_to_decision(
 
     # Staff assign the reviewer on the call's applications page; the reviewer scores.
     browser_login(page, staff)
-    page.get_by_role("link", name="Fellowship staff").click()
+    header_link(page, "Fellowship staff").click()
     page.get_by_role("link", name="Applications Exchange 2027").click()
     page.get_by_label(f"Select {application.reference}").check()
     page.get_by_role("button", name="Choose reviewers for the selected applications").click()
@@ -126,7 +123,7 @@ def test_exchange_from_application_to_decision(
     assert not ReviewAssignment.objects.filter(application=application, reviewer=colleague).exists()
     sign_out(page)
     browser_login(page, reviewer)
-    page.get_by_role("link", name="Reviews").first.click()
+    header_link(page, "Reviews").click()
     page.get_by_role("link", name=re.compile("Evaluating multilingual models")).click()
     page.get_by_label("Excellence (50 %)").fill("4.5")
     page.get_by_label("Impact (30 %)").fill("3.0")
@@ -142,9 +139,15 @@ def test_exchange_from_application_to_decision(
 
     # Staff decide in bulk from the ranked list (the fundable application within places is pre-selected).
     browser_login(page, staff)
-    page.get_by_role("link", name="Fellowship staff").click()
+    header_link(page, "Fellowship staff").click()
     page.get_by_role("link", name="Ranked list Exchange 2027").click()
     expect(page.get_by_role("cell", name="77.0")).to_be_visible()
+    # The Decision column is on the page, not cut off or behind a sideways scroll, at any width.
+    decision = page.get_by_label(f"Decision for {application.reference}")
+    expect(decision).to_be_visible()
+    box, width = decision.bounding_box(), page.viewport_size["width"]  # type: ignore[index]
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= width
+    expect(page.locator(".table-scroll")).to_have_count(0)
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Record the decisions").click()
     expect(page.get_by_text("1 decision(s) recorded and sent.")).to_be_visible()

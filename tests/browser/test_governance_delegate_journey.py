@@ -13,6 +13,7 @@ from playwright.sync_api import Page, expect
 
 from governance import papers, services
 from governance.models import Appointment, Attendance, Ballot, MemberState, Minutes, Paper
+from tests.browser.conftest import header_link, sign_out
 from tests.factories import UserFactory
 from tests.governance.factories import (
     AgendaItemFactory,
@@ -51,6 +52,7 @@ def council() -> dict[str, Any]:
     }
 
 
+@pytest.mark.both_viewports
 def test_delegate_reads_a_paper_votes_leaves_and_finds_the_receipt_again(
     page: Page, live_server: Any, browser_login: Any, council: dict[str, Any]
 ) -> None:
@@ -60,7 +62,7 @@ def test_delegate_reads_a_paper_votes_leaves_and_finds_the_receipt_again(
     )
     services.open_ballot(actor=None, ballot_id=ballot.pk)
     browser_login(page, council["sci"])
-    page.get_by_role("link", name="Council", exact=True).click()
+    header_link(page, "Council").click()
     page.get_by_role("link", name="Spring session").click()
     paper = Paper.objects.get(title="Draft plan 2027-2031")
     expect(page.locator(".papers")).to_contain_text(f"{paper.symbol} Draft plan 2027-2031 · restricted to delegations")
@@ -77,7 +79,7 @@ def test_delegate_reads_a_paper_votes_leaves_and_finds_the_receipt_again(
     receipt = page.locator("#receipt").inner_text()
 
     # Leaves: signs out. Comes back later: the dashboard and the ballot show the state's vote and the receipt.
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
     browser_login(page, council["sci"])
     expect(page.locator("#dashboard-receipts")).to_contain_text(receipt)
     page.locator("#dashboard-receipts").get_by_role("link", name="Adopt the medium-term plan").click()

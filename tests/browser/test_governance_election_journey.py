@@ -12,7 +12,7 @@ from playwright.sync_api import Page, expect
 
 from governance import elections, services
 from governance.models import AgendaItem, Appointment, Attendance, Election, MemberState
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, header_link
 from tests.factories import UserFactory
 from tests.governance.factories import SessionFactory, appoint
 
@@ -86,7 +86,7 @@ def test_an_election_goes_to_a_second_round_and_elects(
 
         # France's delegate finds the election from the Council page and votes in round 1.
         browser_login(page, council["fr"])
-        page.get_by_role("link", name="Council", exact=True).click()
+        header_link(page, "Council").click()
         page.get_by_role("link", name="Election: President of the Council").first.click()
         expect(page.get_by_role("heading", name="Election: President of the Council")).to_be_visible()
         first_receipt = vote_as_france(page, url, "Ada Lovelace")

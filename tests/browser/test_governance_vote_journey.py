@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from governance import services
 from governance.models import Appointment, Attendance, Ballot, MemberState
+from tests.browser.conftest import header_link, sign_out
 from tests.factories import UserFactory
 from tests.governance.factories import AgendaItemFactory, BallotFactory, MotionFactory, SessionFactory, appoint
 
@@ -53,7 +54,7 @@ def test_delegate_votes_by_keyboard_co_delegate_sees_it_chair_closes(
 ) -> None:
     ballot: Ballot = council["ballot"]
     browser_login(page, council["sci"])  # password + TOTP
-    page.get_by_role("link", name="Council", exact=True).click()
+    header_link(page, "Council").click()
     page.get_by_role("link", name="Adopt the medium-term plan").click()
     expect(page.get_by_role("heading", name="Adopt the medium-term plan")).to_be_visible()
 
@@ -71,13 +72,13 @@ def test_delegate_votes_by_keyboard_co_delegate_sees_it_chair_closes(
     expect(page.get_by_role("heading", name="Vote recorded")).to_be_visible()
     receipt = page.locator("#receipt").inner_text()
     assert re.fullmatch(r"[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}", receipt)
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
 
     browser_login(page, council["pol"])
     page.goto(f"{live_server.url}/governance/ballots/{ballot.pk}/")
     expect(page.locator("#state-vote")).to_contain_text("Your state voted yes: cast by Fanny Science at")
     expect(page.get_by_role("button", name="Continue")).to_have_count(0)
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
 
     browser_login(page, council["chair"])
     page.goto(f"{live_server.url}/governance/ballots/{ballot.pk}/")

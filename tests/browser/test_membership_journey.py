@@ -22,7 +22,7 @@ from playwright.sync_api import Page, expect
 
 from finance.models import Call
 from governance.models import Appointment, Attendance, Ballot, MembershipRequest, MemberState
-from tests.browser.conftest import axe_violations
+from tests.browser.conftest import axe_violations, header_link
 from tests.factories import UserFactory
 from tests.governance.factories import AgendaItemFactory, BallotFactory, MotionFactory, SessionFactory, appoint
 
@@ -103,7 +103,7 @@ def test_a_payment_recorded_by_the_secretariat_gives_italy_its_vote_back_in_the_
         page.goto(f"{live_server.url}/governance/ballots/{second.pk}/")
         expect(page.locator("#state-entitlement")).to_have_text(votes)
         vote_yes(page, f"{live_server.url}/governance/ballots/{second.pk}/")
-        page.get_by_role("link", name="Council", exact=True).click()
+        header_link(page, "Council").click()
         expect(page.locator("#entitlement")).to_contain_text(votes)
 
     assert second.votes.get().state == italy

@@ -17,6 +17,7 @@ from tests.finance.plan_data import build_year_2027
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
+@pytest.mark.both_viewports
 def test_public_reads_the_fair_return_board_chart_table_and_csv(page: Page, live_server: Any) -> None:
     build_year_2027(UserFactory(is_staff=True, groups=["Secretariat"]))
     page.goto(f"{live_server.url}/finance/fair-return/")

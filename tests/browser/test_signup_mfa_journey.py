@@ -11,6 +11,7 @@ from playwright.sync_api import Page, expect
 
 from cernai.accounts.models import User
 from cernai.core.demo import current_totp_code
+from tests.browser.conftest import sign_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -48,7 +49,7 @@ def test_sign_up_verify_set_up_totp_and_log_in_with_it(page: Page, live_server: 
     page.get_by_role("button", name="Activate").click()
     expect(page.get_by_text("Authenticator app activated.")).to_be_visible()
 
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Email").fill("new.fellow@example.org")
     page.get_by_label("Password").fill("a long pass phrase 42")

@@ -22,7 +22,8 @@ from tests.celery_worker import start_worker
 
 def states(html: str) -> dict[str, str]:
     """{service name: "healthy" | "failing"} from the status table."""
-    rows = re.findall(r'<th scope="row">([^<]+)</th><td><span class="(?:ok|bad)">(healthy|failing)</span>', html)
+    badge = r'<span class="status-badge status-[a-z]+">(healthy|failing)</span>'
+    rows = re.findall(r'<th scope="row">([^<]+)</th><td>' + badge, html)
     return dict(rows)
 
 
