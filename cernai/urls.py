@@ -2,6 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from cernai.accounts import language
 from cernai.core import probes
 
 # The admin login goes through allauth: the same rate limits (T6) and the same second factor.
@@ -16,7 +17,8 @@ urlpatterns = [
     path("metrics", probes.metrics, name="metrics"),
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Django's language switch, which also saves a signed-in person's choice to the profile.
+    path("i18n/setlang/", language.set_language, name="set_language"),
     path("api/v1/", include("cernai.api_urls")),
     path("governance/", include("governance.urls")),
     path("fellowships/", include("fellowships.urls")),

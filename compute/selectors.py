@@ -11,6 +11,7 @@ from typing import Any
 from django.db import connection
 from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from governance.selectors import member_states
 
@@ -397,9 +398,11 @@ def allocations_report() -> dict[str, Any]:
     state_rows = []
     for state in member_states():
         share = float(state.contribution_share) if state.contribution_share is not None else None
-        state_rows.append({**row(state.iso2, state.name, by_state.get(state.pk, empty)), "contribution_share": share})
+        state_rows.append(
+            {**row(state.iso2, state.display_name, by_state.get(state.pk, empty)), "contribution_share": share}
+        )
     if None in by_state:
-        state_rows.append({**row("", "No member state", by_state[None]), "contribution_share": None})
+        state_rows.append({**row("", str(_("No member state")), by_state[None]), "contribution_share": None})
     by_mode = grouped("access_mode")
     mode_rows = [row(str(mode.value), str(mode.label), by_mode.get(mode.value, empty)) for mode in AccessMode]
     by_resource = grouped("resource")

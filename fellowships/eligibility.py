@@ -22,7 +22,8 @@ from datetime import date, datetime
 from fractions import Fraction
 from zoneinfo import ZoneInfo
 
-from django.utils.translation import gettext as _
+from cernai.core.sentences import data as sentence_data
+from cernai.core.sentences import gettext as _
 
 DAYS_PER_YEAR = Fraction(36525, 100)
 DAYS_PER_MONTH = DAYS_PER_YEAR / 12
@@ -56,7 +57,8 @@ class Result:
     facts: Mapping[str, object] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
-        return {"rule": self.rule, "passed": self.passed, "reason": self.reason}
+        # "reason" is the sentence in the language of the moment; "sentence" lets every reader see it in theirs.
+        return {"rule": self.rule, "passed": self.passed, "reason": self.reason, "sentence": sentence_data(self.reason)}
 
 
 def one_decimal(value: Fraction | float | int) -> str:

@@ -6,11 +6,12 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
+
+from cernai.core.countries import country_choices
 
 from .models import Application, CareerBreak, Placement
 
-COUNTRY_CHOICES = [("", "—"), *countries]
+COUNTRY_CHOICES = country_choices  # called at each rendering: names in the reader's language
 
 
 class DateInput(forms.DateInput):

@@ -12,6 +12,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cernai.core.countries import country_name, state_name
 from governance.selectors import member_states
 
 from . import scoring
@@ -171,11 +172,11 @@ def circulation() -> Circulation:
     a home state is labelled with its status unless it is a member, and returns to an associate member
     state are counted on their own, outside the share."""
     statuses = dict(member_states().values_list("iso2", "status"))
-    names = dict(member_states().values_list("iso2", "name"))
+    names = {iso2: state_name(iso2, name) for iso2, name in member_states().values_list("iso2", "name")}
     labels = {"associate": _("associate member state"), "observer": _("observer state")}
 
     def home_label(code: str) -> str:
-        name = names.get(code, code or "?")
+        name = names.get(code) or (country_name(code) if code else "?")
         status = statuses.get(code)
         if status == "member":
             return name

@@ -453,7 +453,7 @@ class PaymentAdmin(ServiceAdmin):
                 "outstanding": rules.format_eur(account.outstanding_cents),
                 "overdue": rules.format_eur(account.overdue_cents),
                 "credit": rules.format_eur(account.credit_cents),
-                "explanation": account.arrears.explanation(account.state.name),
+                "explanation": account.arrears.explanation(account.state.display_name),
                 "no_vote": account.arrears.no_vote,
             }
             for account in accounts

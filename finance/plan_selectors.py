@@ -259,7 +259,7 @@ def fair_return(year: int) -> FairReturn:
     rows = [
         FairReturnRow(
             iso2=s.iso2,
-            name=s.name,
+            name=s.display_name,
             contribution_cents=called.get(s.pk, 0),
             contribution_share=contribution_share[s.pk],
             compute_granted_cents=granted.get(s.pk, 0),

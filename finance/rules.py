@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from django.utils.translation import gettext as _
+from cernai.core.sentences import gettext as _
 
 NNI_YEARS = 3
 SHARE_PLACES = 6
@@ -112,7 +112,7 @@ def bounded_shares(
     shares = at(factor)
     bound = {k: "ceiling" for k, r in raw.items() if factor * r > ceiling}
     bound |= {k: "floor" for k, r in raw.items() if factor * r < floor}
-    rounds = []
+    rounds: list[str] = []
     if bound:
         free_share = 1 - sum((shares[k] for k in bound), Fraction(0))
         rounds.append(

@@ -113,7 +113,7 @@ def arrears_facts_by_state(
             no_vote=acc.arrears.no_vote,
             overdue_cents=acc.arrears.overdue_cents,
             called_cents=acc.arrears.called_cents,
-            explanation=acc.arrears.explanation(acc.state.name),
+            explanation=acc.arrears.explanation(acc.state.display_name),
         )
         for state_id, acc in accounts(on=at, state_ids=state_ids).items()
     }
@@ -162,7 +162,7 @@ def contributions(*, year: int, on: dt.date | dt.datetime) -> list[ContributionR
         rows.append(
             ContributionRow(
                 iso2=acc.state.iso2,
-                name=acc.state.name,
+                name=acc.state.display_name,
                 share=shares.get(state_id),
                 called_cents=sum(c.amount_cents for c in this_year),
                 settled_cents=sum(c.paid_cents for c in this_year),

@@ -83,7 +83,7 @@ class ResolutionSerializer(serializers.ModelSerializer):
     def get_explanation(self, ballot: Ballot) -> str:
         election_round = self._round(ballot)
         if election_round is None:
-            return ballot.explanation
+            return ballot.explained
         from . import elections
 
         return elections.explanation(election_round, self._entries(election_round))

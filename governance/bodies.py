@@ -73,7 +73,7 @@ def check_membership(
         if state.status != MemberState.Status.MEMBER:
             raise GovernanceError(
                 _("Only member states are represented; %(state)s is not a member state (%(status)s).")
-                % {"state": state.name, "status": state.get_status_display()},
+                % {"state": state.display_name, "status": state.get_status_display()},
                 code="not_member",
                 field="state",
             )

@@ -18,8 +18,8 @@ Decisions (the texts are silent; shown to users through the explanations):
 
 from __future__ import annotations
 
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from cernai.core.sentences import gettext as _
+from cernai.core.sentences import ngettext
 
 from . import tally
 

@@ -27,8 +27,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from cernai.core import sentences
+from cernai.core.sentences import gettext as _
+from cernai.core.sentences import ngettext
 
 FIRST_ROUND = 1
 SECOND_ROUND = 2
@@ -142,9 +143,10 @@ def explain(result: RoundResult, names: Mapping[str, str]) -> str:
         sentence = _("Second round: no vote was cast for a candidate → nobody is elected.")
     sentence = sentence % figures
     if result.abstain:
-        sentence += " " + ngettext(
+        abstentions = ngettext(
             "%(n)d abstention is not a vote for a candidate.",
             "%(n)d abstentions are not votes for a candidate.",
             result.abstain,
         ) % {"n": result.abstain}
+        return sentences.join([sentence, abstentions])
     return sentence

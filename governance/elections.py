@@ -27,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cernai.core import sentences
 from cernai.core.audit import audit_context
 from cernai.core.notifications import notify
 
@@ -259,6 +260,7 @@ def close_round(*, actor: Any, ballot_id: int, now: dt.datetime | None = None) -
         ballot.threshold = result.needed if result.round == election_rules.FIRST_ROUND else 0
         # A copy for the feed and the notification; pages render the sentence from the counts.
         ballot.explanation = election_rules.explain(result, {e.candidate.key: e.candidate.name for e in entries})
+        ballot.explanation_data = sentences.data(ballot.explanation)
         ballot.voted_count = ElectorateEntry.objects.filter(ballot=ballot, voted_at__isnull=False).count()
         ballot.save()
         election = election_round.election
@@ -310,7 +312,7 @@ def publish_round(*, actor: Any, ballot_id: int, now: dt.datetime | None = None)
             context={
                 "motion_title": motion.title,
                 "outcome": election_round.get_outcome_display(),
-                "explanation": ballot.explanation,
+                "explanation": ballot.explanation_data or ballot.explanation,
             },
             url=reverse("governance:election", args=[election_round.election_id]),
         )

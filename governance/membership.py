@@ -27,10 +27,10 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from cernai.core.audit import audit_context
 from cernai.core.errors import Refusal
+from cernai.core.sentences import gettext as _
 
 from . import tally
 from .models import AgendaItem, Ballot, MembershipRequest, MemberState, Motion, Ratification, VotingAuthorisation
@@ -178,12 +178,12 @@ def receive_request(*, actor: Any, state_id: int, kind: str, received_on: dt.dat
     with transaction.atomic(), audit_context(actor=actor, reason="receive membership request"):
         state = MemberState.objects.select_for_update().get(pk=state_id)
         if state.status == MemberState.Status.MEMBER:
-            raise Refusal(_("%(state)s is already a member state.") % {"state": state.name}, field="state")
+            raise Refusal(_("%(state)s is already a member state.") % {"state": state.display_name}, field="state")
         if kind == Kind.ASSOCIATION and state.status == MemberState.Status.ASSOCIATE:
-            raise Refusal(_("%(state)s is already an associate member.") % {"state": state.name}, field="state")
+            raise Refusal(_("%(state)s is already an associate member.") % {"state": state.display_name}, field="state")
         if MembershipRequest.objects.filter(state=state, deposited_on__isnull=True, closed_on__isnull=True).exists():
             raise Refusal(
-                _("%(state)s already has a request in progress.") % {"state": state.name},
+                _("%(state)s already has a request in progress.") % {"state": state.display_name},
                 code="in_progress",
                 field="state",
             )
@@ -243,7 +243,7 @@ def table_motion(*, actor: Any, request_id: int, item_id: int) -> Motion:
                 field="item",
             )
         item = AgendaItem.objects.get(pk=item_id)
-        values = {"state": request.state.name, "received": request.received_on.isoformat()}
+        values = {"state": request.state.display_name, "received": request.received_on.isoformat()}
         if request.kind == Kind.ACCESSION:
             values["circulated"] = request.circulated_on.isoformat() if request.circulated_on else ""
             title = _("Admission of %(state)s as a member state") % values
@@ -354,7 +354,7 @@ def check_voting_authorisation(
     if state.status != MemberState.Status.MEMBER:
         raise Refusal(
             _("Only a member state votes; %(state)s is not one (%(status)s).")
-            % {"state": state.name, "status": state.get_status_display()},
+            % {"state": state.display_name, "status": state.get_status_display()},
             code="not_member",
             field="state",
         )
@@ -405,7 +405,7 @@ def entitlement_today(state: MemberState) -> str:
     from finance.selectors import arrears_facts
 
     if state.status != MemberState.Status.MEMBER:
-        return _("%(state)s: %(status)s, no vote") % {"state": state.name, "status": state.get_status_display()}
+        return _("%(state)s: %(status)s, no vote") % {"state": state.display_name, "status": state.get_status_display()}
     now = timezone.now()
     facts = arrears_facts(state.id, now)
     if not facts.no_vote:

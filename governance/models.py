@@ -13,7 +13,9 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from cernai.core import sentences
 from cernai.core.audit import audited
+from cernai.core.countries import state_name
 
 
 @audited
@@ -60,7 +62,12 @@ class MemberState(models.Model):
         ]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The state's name in the reader's language (the stored English name, else django-countries by ISO code)."""
+        return state_name(self.iso2, self.name)
 
 
 @audited
@@ -536,6 +543,8 @@ class Ballot(models.Model):
         _("votes needed to adopt"), default=0, help_text=_("Set by the motion's majority rule at the close.")
     )
     explanation = models.TextField(_("explanation"), blank=True)
+    # How the explanation was made (cernai.core.sentences), to show it in the reader's language.
+    explanation_data = models.JSONField(_("explanation data"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-id"]
@@ -553,6 +562,11 @@ class Ballot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.motion} ({self.get_status_display()})"
+
+    @property
+    def explained(self) -> str:
+        """The result's sentence in the reader's language (rows closed before it was stored: as stored)."""
+        return sentences.render(self.explanation_data) if self.explanation_data else self.explanation
 
 
 class ElectorateEntry(models.Model):
@@ -589,6 +603,8 @@ class ElectorateEntry(models.Model):
     )
     # The sentence frozen with the entry: art. V.8 on the accounts as of the opening, an authorisation.
     explanation = models.TextField(_("explanation"), blank=True)
+    # How the explanation was made (cernai.core.sentences); {"reason": true}: the state and the reason's label.
+    explanation_data = models.JSONField(_("explanation data"), null=True, blank=True, editable=False)
     present = models.BooleanField(_("present"), default=False)
     voted_at = models.DateTimeField(_("voted at"), null=True, blank=True)
     voted_by = models.ForeignKey(
@@ -616,6 +632,13 @@ class ElectorateEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.state or self.member}: {self.get_reason_display()}"
+
+    @property
+    def explained(self) -> str:
+        """The entry's sentence in the reader's language (entries frozen before it was stored: as stored)."""
+        if self.explanation_data == {"reason": True}:
+            return f"{self.state or self.member}: {self.get_reason_display()}"
+        return sentences.render(self.explanation_data) if self.explanation_data else self.explanation
 
 
 @audited

@@ -9,7 +9,9 @@ from typing import Any
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
-from django.utils.translation import gettext as _
+
+from cernai.core import sentences
+from cernai.core.sentences import gettext as _
 
 from . import committees, tally
 from .models import (
@@ -178,14 +180,16 @@ def voting_seat(user: Any, body: Council, *, on: dt.date | None = None, fresh: b
         appointment = active_appointment(user, on=on, fresh=fresh)
         if appointment is None:
             return None
-        return Seat(state=appointment.state, member_id=None, role=appointment.role, label=appointment.state.name)
+        return Seat(
+            state=appointment.state, member_id=None, role=appointment.role, label=appointment.state.display_name
+        )
     membership = serving_memberships(user, on=on).filter(body=body).select_related("state").first()
     if membership is None:
         return None
     if body.kind == Council.Kind.PER_STATE:
         if membership.state is None:
             return None
-        return Seat(state=membership.state, member_id=None, role="", label=membership.state.name)
+        return Seat(state=membership.state, member_id=None, role="", label=membership.state.display_name)
     return Seat(state=None, member_id=user.pk, role="", label=str(user))
 
 
@@ -387,6 +391,9 @@ def electorate_for(ballot: Ballot, *, on: dt.date | dt.datetime) -> list[Elector
             }
         elif entry.reason != ElectorateEntry.Reason.ENTITLED or not entry.explanation:
             entry.explanation = f"{entry.state}: {entry.get_reason_display()}"
+            entry.explanation_data = {"reason": True}
+        if entry.explanation_data is None and entry.explanation:
+            entry.explanation_data = sentences.data(entry.explanation)
     return entries
 
 

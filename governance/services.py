@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from cernai.core import sentences
 from cernai.core.audit import audit_context
 from cernai.core.errors import Refusal
 from cernai.core.notifications import notify
@@ -114,7 +115,7 @@ def appoint_delegate(
     if overlapping_appointments(state=state, role=role, start=start, end=end).exists():
         raise GovernanceError(
             _("%(state)s already has a %(role)s whose term overlaps this one; end it first.")
-            % {"state": state.name, "role": Appointment.Role(role).label},
+            % {"state": state.display_name, "role": Appointment.Role(role).label},
             code="overlap",
         )
     try:
@@ -202,7 +203,7 @@ def check_attendance(*, session: Session, state: MemberState | None = None, memb
     if session.closed and state.status != MemberState.Status.MEMBER:
         raise GovernanceError(
             _("Closed sessions are for member states only; %(state)s is not a member state (%(status)s).")
-            % {"state": state.name, "status": state.get_status_display()},
+            % {"state": state.display_name, "status": state.get_status_display()},
             code="closed_session",
             field="state",
         )
@@ -623,6 +624,7 @@ def close_ballot(*, actor: Any, ballot_id: int, now: dt.datetime | None = None) 
         ballot.yes, ballot.no, ballot.abstain = result.yes, result.no, result.abstain
         ballot.threshold = result.threshold
         ballot.explanation = result.explanation
+        ballot.explanation_data = sentences.data(result.explanation)
         # The final turnout, frozen with the result (casts no longer maintain a live counter on this row).
         ballot.voted_count = ElectorateEntry.objects.filter(ballot=ballot, voted_at__isnull=False).count()
         ballot.save()
@@ -682,7 +684,7 @@ def publish_result(*, actor: Any, ballot_id: int, now: dt.datetime | None = None
             context={
                 "motion_title": motion.title,
                 "outcome": ballot.get_outcome_display(),
-                "explanation": ballot.explanation,
+                "explanation": ballot.explanation_data or ballot.explanation,
             },
             url=reverse("governance:ballot", args=[ballot.pk]),
         )
@@ -734,7 +736,7 @@ def check_ratification(*, motion: Motion, state: MemberState) -> None:
     if state.status != MemberState.Status.MEMBER:
         raise GovernanceError(
             _("Only member states ratify amendments; %(state)s is not a member state (%(status)s).")
-            % {"state": state.name, "status": state.get_status_display()},
+            % {"state": state.display_name, "status": state.get_status_display()},
             code="not_member",
             field="state",
         )

@@ -21,8 +21,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
 
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from cernai.core import sentences
+from cernai.core.sentences import gettext as _
+from cernai.core.sentences import ngettext
 
 ADMISSION_NOTICE_MONTHS = 3
 WEIGHTED_QUALIFIED_PERCENT = 67
@@ -199,7 +200,7 @@ def tally(*, kind: str, yes: int, no: int, abstain: int, electorate: Electorate,
         "outcome": outcome_word(outcome),
     }
     if electorate.notes:
-        explanation = f"{explanation} {' '.join(electorate.notes)}"
+        explanation = sentences.join([explanation, *electorate.notes])
     return Result(outcome, yes, no, abstain, threshold, denominator, explanation)
 
 

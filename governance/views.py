@@ -98,7 +98,7 @@ def session_check_in(request: HttpRequest, pk: int) -> HttpResponse:
     except services.GovernanceError as exc:
         messages.error(request, exc.message)
     else:
-        who = attendance.state.name if attendance.state else attendance.member
+        who = attendance.state.display_name if attendance.state else attendance.member
         messages.success(request, _("%(state)s is checked in.") % {"state": who})
     return redirect("governance:session", pk=session.pk)
 
@@ -333,7 +333,7 @@ def member_states(request: HttpRequest) -> HttpResponse:
     chart = {
         "type": "bar",
         "data": {
-            "labels": [s.name for s in shared],
+            "labels": [s.display_name for s in shared],
             "datasets": [
                 {"label": str(_("Contribution share (%)")), "data": [float(s.contribution_share or 0) for s in shared]}
             ],
@@ -375,7 +375,7 @@ class ResolutionFeed(Feed):
         return f"{item.motion.title} — {item.get_outcome_display()}"
 
     def item_description(self, item: Ballot) -> str:
-        return item.explanation
+        return item.explained
 
     def item_link(self, item: Ballot) -> str:
         return reverse("governance:resolution", args=[item.pk])

@@ -6,16 +6,17 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
+
+from cernai.core.countries import country_choices
 
 from .models import User
 
 
 class SignupProfileForm(forms.Form):
     name = forms.CharField(label=_("Full name"), max_length=200)
-    nationality = forms.ChoiceField(label=_("Nationality"), choices=[("", "—"), *countries])
+    nationality = forms.ChoiceField(label=_("Nationality"), choices=country_choices)
     home_institution = forms.CharField(label=_("Home institution"), max_length=200)
-    home_country = forms.ChoiceField(label=_("State of your home institution"), choices=[("", "—"), *countries])
+    home_country = forms.ChoiceField(label=_("State of your home institution"), choices=country_choices)
 
     def signup(self, request: Any, user: User) -> None:
         user.name = self.cleaned_data["name"]

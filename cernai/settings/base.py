@@ -82,6 +82,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "cernai.accounts.language.ProfileLanguageMiddleware",
     "cernai.core.middleware.PrivateAnswersMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -383,5 +384,6 @@ PGHISTORY_APPEND_ONLY = True
 PGHISTORY_ADMIN_LIST_DISPLAY = ["pgh_created_at", "pgh_obj_model", "pgh_obj_id", "pgh_label", "pgh_diff", "pgh_context"]
 
 # --- portal -----------------------------------------------------------------------------------
-SITE_NAME = "cernai"
+# The organisation's name and the portal's public address, as emails and links show them.
+SITE_NAME = env("SITE_NAME", "cernai")
 PORTAL_BASE_URL = env("PORTAL_BASE_URL", "http://127.0.0.1:8000")
