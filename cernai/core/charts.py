@@ -123,7 +123,7 @@ def usage_against_quota(
         "options": {
             "scales": {
                 "x": {"ticks": {"autoSkip": False}},
-                "quota": {"type": "linear", "min": 0, "max": 1, "display": False},
+                "quota": {"type": "linear", "axis": "x", "offset": False, "min": 0, "max": 1, "display": False},
                 "y": {"beginAtZero": True, "min": 0},
             },
         },
