@@ -15,6 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cernai.core import charts
+
 from . import charging, selectors, services
 from .forms import AllocationRequestForm, MemberForm
 from .models import Allocation, Project, Unit
@@ -49,19 +51,28 @@ def my_projects(request: HttpRequest) -> HttpResponse:
 
 def _chart(allocation: Allocation, monthly: list[dict[str, Any]]) -> dict[str, Any]:
     """Cumulative usage within the allocation's own period on its cluster, against its grant."""
-    key = "gpu_hours" if allocation.resource.unit == Unit.GPU_HOURS else "core_hours"
-    labels = [f"{row['month']:%Y-%m}" for row in monthly]
-    return {
-        "type": "line",
-        "data": {
-            "labels": labels,
-            "datasets": [
-                {"label": str(_("Used (cumulative)")), "data": selectors.cumulative_series(monthly, key)},
-                {"label": str(_("Granted")), "data": [allocation.amount] * len(labels), "borderDash": [6, 4]},
-            ],
-        },
-        "options": {"scales": {"y": {"beginAtZero": True}}},
-    }
+    key = _unit_key(allocation)
+    return charts.usage_against_quota(
+        [f"{row['month']:%Y-%m}" for row in monthly],
+        selectors.cumulative_series(monthly, key),
+        allocation.amount,
+        used_label=_("Used (cumulative)"),
+        quota_label=_("Granted"),
+    )
+
+
+def _unit_key(allocation: Allocation) -> str:
+    return "gpu_hours" if allocation.resource.unit == Unit.GPU_HOURS else "core_hours"
+
+
+def _chart_rows(allocation: Allocation, monthly: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The chart's numbers for the table beside it: each month's usage and the running total."""
+    key = _unit_key(allocation)
+    totals = selectors.cumulative_series(monthly, key)
+    return [
+        {"month": row["month"], "used": row[key], "cumulative": total}
+        for row, total in zip(monthly, totals, strict=True)
+    ]
 
 
 @login_required
@@ -75,16 +86,23 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
     storage = selectors.storage_use(allocations)
     for a in allocations:
         a.storage = storage.get(a.pk)  # type: ignore[attr-defined]
-    charts = []
+    usage_charts = []
     for a in allocations:
         if a.resource.unit in (Unit.GPU_HOURS, Unit.CORE_HOURS):
             in_period = selectors.allocation_monthly_usage(a, cells)
-            charts.append({"allocation": a, "chart_id": f"chart-allocation-{a.pk}", "config": _chart(a, in_period)})
+            usage_charts.append(
+                {
+                    "allocation": a,
+                    "chart_id": f"chart-allocation-{a.pk}",
+                    "config": _chart(a, in_period),
+                    "rows": _chart_rows(a, in_period),
+                }
+            )
     context = {
         "project": project,
         "accounts": accounts,
         "allocations": allocations,
-        "charts": charts,
+        "charts": usage_charts,
         "storage_allocations": [a for a in allocations if a.pk in storage],
         "monthly": monthly,
         "by_user": by_user[:TOP_USERS],
@@ -159,20 +177,15 @@ def request_allocation(request: HttpRequest, code: str) -> HttpResponse:
 def transparency(request: HttpRequest) -> HttpResponse:
     report = selectors.allocations_report()
     states = [r for r in report["by_member_state"] if r["allocations"] or r.get("contribution_share")]
-    chart = {
-        "type": "bar",
-        "data": {
-            "labels": [r["label"] for r in states],
-            "datasets": [
-                {"label": str(_("Share of GPU-hours granted (%)")), "data": [r["gpu_share"] for r in states]},
-                {
-                    "label": str(_("Contribution share (%)")),
-                    "data": [r["contribution_share"] or 0 for r in states],
-                },
-            ],
-        },
-        "options": {"indexAxis": "y"},
-    }
+    chart = charts.bar_chart(
+        [r["label"] for r in states],
+        [
+            charts.dataset(_("Share of GPU-hours granted (%)"), [r["gpu_share"] for r in states]),
+            charts.dataset(_("Contribution share (%)"), [r["contribution_share"] for r in states]),
+        ],
+        percent=True,
+        horizontal=True,
+    )
     return render(
         request,
         "compute/transparency.html",
@@ -183,16 +196,14 @@ def transparency(request: HttpRequest) -> HttpResponse:
 @staff_member_required
 def staff_utilisation(request: HttpRequest) -> HttpResponse:
     rows = selectors.resource_utilisation()
-    chart = {
-        "type": "bar",
-        "data": {
-            "labels": [str(r["period"]) for r in rows],
-            "datasets": [
-                {"label": str(_("Granted (% of capacity)")), "data": [round(r["granted_percent"], 1) for r in rows]},
-                {"label": str(_("Used (% of capacity)")), "data": [round(r["used_percent"], 1) for r in rows]},
-            ],
-        },
-    }
+    chart = charts.bar_chart(
+        [str(r["period"]) for r in rows],
+        [
+            charts.dataset(_("Granted (% of capacity)"), [round(r["granted_percent"], 2) for r in rows]),
+            charts.dataset(_("Used (% of capacity)"), [round(r["used_percent"], 2) for r in rows]),
+        ],
+        percent=True,
+    )
     return render(
         request,
         "compute/staff_utilisation.html",

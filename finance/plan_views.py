@@ -12,8 +12,10 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from . import plan_selectors, rules
-from .plan_models import PlanVersion
+from cernai.core import charts
+
+from . import plan_rules, plan_selectors, rules
+from .plan_models import PlanLine, PlanVersion
 from .views import _euros, _year
 
 
@@ -35,6 +37,7 @@ def plan(request: HttpRequest) -> HttpResponse:
     form, year = _year(request)
     in_force = plan_selectors.plan_in_force()
     for_year = plan_selectors.plan_in_force(year)
+    lines = plan_selectors.execution(for_year, year) if for_year else []
     execution = [
         {
             "line": line,
@@ -44,7 +47,7 @@ def plan(request: HttpRequest) -> HttpResponse:
             "rate": e.rate,
             "missing": e.missing_costs,
         }
-        for line, e in (plan_selectors.execution(for_year, year) if for_year else [])
+        for line, e in lines
     ]
     context = {
         "form": form,
@@ -54,9 +57,32 @@ def plan(request: HttpRequest) -> HttpResponse:
         "for_year": for_year,
         "budget": _eur(plan_selectors.budget_cents(year)),
         "execution": execution,
+        "execution_chart": _execution_chart(lines),
         "versions": plan_selectors.adopted_versions(),
     }
     return render(request, "finance/plan.html", context, status=400 if form.errors else 200)
+
+
+def _execution_chart(lines: list[tuple[PlanLine, plan_rules.Execution]]) -> dict[str, Any]:
+    """Envelope and executed amount per line, in EUR from zero; a line the portal does not measure
+    has no "executed" bar (not a zero)."""
+
+    def euros(cents: int | None) -> Decimal | None:
+        return None if cents is None else Decimal(cents) / 100
+
+    return charts.bar_chart(
+        [line.name for line, _e in lines],
+        [
+            charts.dataset(
+                _("Envelope (EUR)"), [euros(e.envelope_cents) for _l, e in lines], backgroundColor="#0b4f8a"
+            ),
+            charts.dataset(
+                _("Executed (EUR)"), [euros(e.executed_cents) for _l, e in lines], backgroundColor="#d97706"
+            ),
+        ],
+        value_title=_("EUR"),
+        horizontal=True,
+    )
 
 
 def plan_version(request: HttpRequest, pk: int) -> HttpResponse:
@@ -95,22 +121,25 @@ def fair_return(request: HttpRequest) -> HttpResponse:
     board = plan_selectors.fair_return(year)
     labels = [row.name for row in board.rows]
 
-    def series(label: str, values: list[Decimal | None], colour: str) -> dict[str, Any]:
-        # Decimal strings (Chart.js reads numeric strings): no float between the rule and the page.
-        return {"label": label, "data": [str(v) if v is not None else "0" for v in values], "backgroundColor": colour}
-
-    chart = {
-        "type": "bar",
-        "data": {
-            "labels": labels,
-            "datasets": [
-                series(_("Share of contributions (%)"), [r.contribution_share for r in board.rows], "#0b4f8a"),
-                series(_("Share of compute granted (%)"), [r.compute_granted_share for r in board.rows], "#d97706"),
-                series(_("Share of compute used (%)"), [r.compute_used_share for r in board.rows], "#1f6f3a"),
-            ],
-        },
-        "options": {"scales": {"y": {"beginAtZero": True, "title": {"display": True, "text": "%"}}}},
-    }
+    # Decimal strings (Chart.js reads numeric strings): no float between the rule and the page; a
+    # share that cannot be valued (no unit cost) is no bar, not a zero.
+    chart = charts.bar_chart(
+        labels,
+        [
+            charts.dataset(
+                _("Share of contributions (%)"), [r.contribution_share for r in board.rows], backgroundColor="#0b4f8a"
+            ),
+            charts.dataset(
+                _("Share of compute granted (%)"),
+                [r.compute_granted_share for r in board.rows],
+                backgroundColor="#d97706",
+            ),
+            charts.dataset(
+                _("Share of compute used (%)"), [r.compute_used_share for r in board.rows], backgroundColor="#1f6f3a"
+            ),
+        ],
+        percent=True,
+    )
     rows = [
         {
             "row": r,

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from cernai.accounts.permissions import is_secretariat
+from cernai.core import charts
 
 from . import membership, papers, selectors, services
 from .forms import VoteForm
@@ -330,16 +331,13 @@ def member_states(request: HttpRequest) -> HttpResponse:
     """Member, associate and observer states with a chart of contribution shares and the same table."""
     states = list(selectors.member_states())
     shared = [s for s in states if s.contribution_share is not None]
-    chart = {
-        "type": "bar",
-        "data": {
-            "labels": [s.display_name for s in shared],
-            "datasets": [
-                {"label": str(_("Contribution share (%)")), "data": [float(s.contribution_share or 0) for s in shared]}
-            ],
-        },
-        "options": {"indexAxis": "y", "plugins": {"legend": {"display": False}}},
-    }
+    chart = charts.bar_chart(
+        [s.display_name for s in shared],
+        [charts.dataset(_("Contribution share (%)"), [s.contribution_share for s in shared])],
+        percent=True,
+        legend=False,
+        horizontal=True,
+    )
     by_status = {status: [s for s in states if s.status == status] for status in MemberState.Status.values}
     return render(
         request,

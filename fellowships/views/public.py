@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from cernai.core import charts
 
 from ..forms import LetterForm
 from ..models import Call
@@ -41,22 +41,19 @@ def circulation(request: HttpRequest) -> HttpResponse:
     hosts = sorted({h for _s, h, _n in data.flows})
     homes = sorted({s for s, _h, _n in data.flows})
     palette = ["#0b4f8a", "#d97706", "#1f6f3a", "#9f1d20", "#6b21a8", "#0e7490", "#854d0e"]
-    chart: dict[str, Any] = {
-        "type": "bar",
-        "data": {
-            "labels": homes,
-            "datasets": [
-                {
-                    "label": host,
-                    "data": [sum(n for s, h, n in data.flows if s == home and h == host) for home in homes],
-                    "backgroundColor": palette[i % len(palette)],
-                }
-                for i, host in enumerate(hosts)
-            ],
-        },
-        "options": {"scales": {"x": {"stacked": True}, "y": {"stacked": True, "beginAtZero": True}}},
-    }
-    return render(request, "fellowships/circulation.html", {"data": data, "chart": chart})
+    table = [[sum(n for s, h, n in data.flows if s == home and h == host) for host in hosts] for home in homes]
+    chart = charts.bar_chart(
+        homes,
+        [
+            charts.dataset(host, [row[i] for row in table], backgroundColor=palette[i % len(palette)])
+            for i, host in enumerate(hosts)
+        ],
+        stacked=True,
+        integers=True,
+        value_title=_("Fellows"),
+    )
+    crosstab = {"hosts": hosts, "rows": [(home, row, sum(row)) for home, row in zip(homes, table, strict=True)]}
+    return render(request, "fellowships/circulation.html", {"data": data, "chart": chart, "crosstab": crosstab})
 
 
 def referee_upload(request: HttpRequest, token: str) -> HttpResponse:
