@@ -10,7 +10,6 @@ import re
 from typing import Any
 
 import pytest
-from django.conf import settings
 
 pytestmark = pytest.mark.django_db
 
