@@ -666,8 +666,11 @@ class SessionAdmin(SecretariatAdmin):
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         if obj is None:
             return []  # a new session has no attendance yet: "closed" is chosen here
-        sent = ["convened"] if getattr(obj, "convocation", None) is not None else []
-        return ["closed", "service_links", *sent]
+        convened = getattr(obj, "convocation", None) is not None
+        # Once it has started or been convened, when and for which body a session is are fixed too:
+        # moving a started session back into the future would reopen its "closed" flag.
+        fixed = ["council", "starts_at"] if convened or obj.starts_at <= timezone.now() else []
+        return ["closed", "service_links", *fixed, *(["convened"] if convened else [])]
 
     def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         super().save_related(request, form, formsets, change)

@@ -68,11 +68,11 @@ WRITABLE = {
         "location", "send_convocation", "starts_at_0", "starts_at_1", "title",
     ],
     # attendances: the register is read here (hidden row keys); presence is recorded on the session's
-    # "Record attendance" page, through check_in.
+    # "Record attendance" page, through check_in. The sample session has started: its council and
+    # start are fixed (a started or convened session cannot be moved back to reopen "closed").
     "session change": [
-        "attendances.id", "attendances.session", "council", "items.DELETE", "items.description",
-        "items.id", "items.position", "items.session", "items.title", "location", "send_convocation",
-        "starts_at_0", "starts_at_1", "title",
+        "attendances.id", "attendances.session", "items.DELETE", "items.description",
+        "items.id", "items.position", "items.session", "items.title", "location", "send_convocation", "title",
     ],
 }  # fmt: skip
 

@@ -159,6 +159,11 @@ def test_a_sessions_closed_flag_changes_on_its_page_before_it_starts(
     started = SessionFactory(title="Started", starts_at=timezone.now() - dt.timedelta(minutes=5))
     started_url = f"/admin/governance/session/{started.pk}/closedness/"
     assert f'href="{started_url}"' not in client.get(f"/admin/governance/session/{started.pk}/change/").content.decode()
+    # Nor can it be moved back into the future to reopen the flag: its date and body are fixed too.
+    started_change = f"/admin/governance/session/{started.pk}/change/"
+    assert not {"starts_at_0", "starts_at_1", "council"} & set(form_fields(client, started_change))
+    post_form(client, started_change, {"title": "Started (renamed)"})
+    assert Session.objects.get(pk=started.pk).title == "Started (renamed)"
     stale = client.post(started_url, {"closed": "on", "reason": "late"}, follow=True)
     assert any("does not apply" in m for m in messages_of(stale))
     assert Session.objects.get(pk=started.pk).closed is False
