@@ -18,7 +18,7 @@ from cernai.core.audit import audited
 
 @audited
 class MemberState(models.Model):
-    """A state party to the Convention (or associated with it), with its status and contribution share."""
+    """A state party to the Convention (or associated with it), with its status."""
 
     class Status(models.TextChoices):
         MEMBER = "member", _("member")
@@ -30,14 +30,8 @@ class MemberState(models.Model):
     # Same ISO 3166-1 alpha-2 codes as User.home_country / nationality, so other apps can join on them.
     iso2 = models.CharField(_("ISO code"), max_length=2, unique=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.MEMBER)
-    contribution_share = models.DecimalField(
-        _("contribution share (%)"),
-        max_digits=6,
-        decimal_places=3,
-        null=True,
-        blank=True,
-        help_text=_("Percentage of the member states' contributions, as published."),
-    )
+    # The contribution share is not stored here: it is the adopted scale in force for the year
+    # (finance.ScaleVersion), snapshotted into a ballot's electorate at opening.
     # Arrears are not stored: the electorate computes art. V.8 from the accounts (finance.selectors).
     status_since = models.DateField(
         _("status since"),
@@ -532,6 +526,9 @@ class ElectorateEntry(models.Model):
     counts_in_all = models.BooleanField(default=False, help_text=_("Counted in 'all member states'."))
     # The sentence frozen with the entry: art. V.8 on the accounts as of the opening, an authorisation.
     explanation = models.TextField(_("explanation"), blank=True)
+    # Its weight under the contribution-weighted rule: its share in the adopted scale in force for the
+    # year of the opening (finance), frozen like the arrears; empty when that scale does not list it.
+    share = models.DecimalField(_("contribution share used (%)"), max_digits=9, decimal_places=6, null=True, blank=True)
     present = models.BooleanField(default=False)
     voted_at = models.DateTimeField(null=True, blank=True)
     voted_by = models.ForeignKey(

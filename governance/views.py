@@ -185,6 +185,7 @@ def ballot_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "excluded": ElectorateEntry.objects.filter(ballot=ballot)
         .exclude(reason=ElectorateEntry.Reason.ENTITLED)
         .select_related("state"),
+        "weights": selectors.weights_used(ballot),
         **_state_panel(ballot, request.user),
     }
     if ballot.status == Ballot.Status.OPEN:  # live turnout for everyone who sees the ballot
@@ -329,13 +330,17 @@ def resolution_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def member_states(request: HttpRequest) -> HttpResponse:
     """Member, associate and observer states with a chart of contribution shares and the same table."""
     states = list(selectors.member_states())
-    shared = [s for s in states if s.contribution_share is not None]
+    # Each state's share in the adopted scale in force this year (annotated by selectors.member_states).
+    shared = [s for s in states if getattr(s, "contribution_share", None) is not None]
     chart = {
         "type": "bar",
         "data": {
             "labels": [s.name for s in shared],
             "datasets": [
-                {"label": str(_("Contribution share (%)")), "data": [float(s.contribution_share or 0) for s in shared]}
+                {
+                    "label": str(_("Contribution share (%)")),
+                    "data": [float(getattr(s, "contribution_share", 0)) for s in shared],
+                }
             ],
         },
         "options": {"indexAxis": "y", "plugins": {"legend": {"display": False}}},
