@@ -102,6 +102,8 @@ class _Quantities:
     fellowship_costs: dict[int, int] = field(default_factory=dict)
     resource_names: dict[int, str] = field(default_factory=dict)
     programme_names: dict[int, str] = field(default_factory=dict)
+    # Lines selecting the same allocations (same site or node) are valued once per page, not per line.
+    compute_by_selection: dict[tuple[int | None, int | None], tuple[int, tuple[str, ...]]] = field(default_factory=dict)
 
 
 def _quantities(year: int) -> _Quantities:
@@ -140,6 +142,9 @@ def _executed(line: PlanLine, q: _Quantities) -> tuple[int | None, tuple[str, ..
     # A node line measures the allocations of its compute site, or else of its registered node's sites.
     by_node = line.kind == PlanLine.Kind.NODE and line.site_id is None and line.node_id is not None
     if line.kind == PlanLine.Kind.COMPUTE or (line.kind == PlanLine.Kind.NODE and line.site_id is not None) or by_node:
+        selection = (line.site_id, line.node_id if by_node else None)
+        if selection in q.compute_by_selection:
+            return q.compute_by_selection[selection]
         for resource_id, site_id, node_id, amount in q.compute:
             if line.site_id is not None and site_id != line.site_id:
                 continue
@@ -150,6 +155,7 @@ def _executed(line: PlanLine, q: _Quantities) -> tuple[int | None, tuple[str, ..
                 missing.append(q.resource_names[resource_id])
             else:
                 total += plan_rules.value_cents(amount, cost)
+        q.compute_by_selection[selection] = (total, tuple(missing))
         return total, tuple(missing)
     if line.kind == PlanLine.Kind.FELLOWSHIPS:
         for programme_id, accepted in q.fellows.items():

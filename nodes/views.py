@@ -35,12 +35,14 @@ def detail(request: HttpRequest, slug: str) -> HttpResponse:
             "envelope": format_eur(r.execution.envelope_cents),
             "executed": "—" if r.execution.executed_cents is None else format_eur(r.execution.executed_cents),
             "rate": "—" if r.execution.rate is None else f"{r.execution.rate} %",
-            "missing": r.execution.missing_costs,
+            "unvalued": bool(r.execution.missing_costs),
         }
         for r in page.envelopes
     ]
+    # Resources without a unit cost, named once under the table (not on every line they touch).
+    missing = sorted({name for r in page.envelopes for name in r.execution.missing_costs})
     return render(
         request,
         "nodes/detail.html",
-        {"page": page, "resources": resources, "periods": periods, "envelopes": envelopes},
+        {"page": page, "resources": resources, "periods": periods, "envelopes": envelopes, "missing": missing},
     )
