@@ -124,7 +124,7 @@ def node_page(node: Node) -> NodePage:
     envelopes: list[EnvelopeRow] = []
     if plan is not None:
         # One execution read per year of the plan (a fixed number), never per line or allocation.
-        years = Envelope.objects.filter(version=plan, line__node=node).values_list("year", flat=True).distinct()
+        years = set(Envelope.objects.filter(version=plan, line__node=node).values_list("year", flat=True))
         for year in sorted(years):
             envelopes += [EnvelopeRow(line.name, year, e) for line, e in execution(plan, year, node_id=node.pk)]
         envelopes.sort(key=lambda r: (r.line, r.year))
