@@ -397,7 +397,8 @@ def allocations_report() -> dict[str, Any]:
     by_state = grouped("project__home_state")
     state_rows = []
     for state in member_states():
-        share = float(state.contribution_share) if state.contribution_share is not None else None
+        in_force = getattr(state, "contribution_share", None)  # the adopted scale's (governance.selectors)
+        share = float(in_force) if in_force is not None else None
         state_rows.append(
             {**row(state.iso2, state.display_name, by_state.get(state.pk, empty)), "contribution_share": share}
         )

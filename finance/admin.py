@@ -275,7 +275,16 @@ class ScaleVersionAdmin(ServiceAdmin):
     list_select_related = ["motion"]
     actions = [adopt_scales]
     inlines = [ScaleShareInline]
-    readonly_fields = ["title", "first_year", "last_year", "status", "redistribution", "computed_at", "adopted_at"]
+    readonly_fields = [
+        "title",
+        "first_year",
+        "last_year",
+        "status",
+        "decision",
+        "redistribution",
+        "computed_at",
+        "adopted_at",
+    ]
 
     def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Only a draft's motion link is editable; an adopted scale is fixed.

@@ -7,4 +7,7 @@ class FinanceConfig(AppConfig):
     verbose_name = _("Finance")
 
     def ready(self) -> None:
-        from . import permissions  # noqa: F401  (registers the secretariat's model permissions)
+        from . import (
+            navigation,  # noqa: F401  (registers menu entries)
+            permissions,  # noqa: F401  (registers the secretariat's model permissions)
+        )

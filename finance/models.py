@@ -58,6 +58,15 @@ class ScaleVersion(models.Model):
         verbose_name=_("adopting motion"),
         help_text=_("The two-thirds-of-all motion that adopts this scale."),
     )
+    decision = models.CharField(
+        _("earlier decision"),
+        max_length=200,
+        blank=True,
+        help_text=_(
+            "For a scale the Council adopted before the portal recorded its ballots (the shares once typed in "
+            "by hand, the founding scale): the decision that adopted it."
+        ),
+    )
     redistribution = models.TextField(_("ceiling and floor"), blank=True)
     computed_at = models.DateTimeField(_("computed at"))
     computed_by = models.ForeignKey(
@@ -74,8 +83,9 @@ class ScaleVersion(models.Model):
                 condition=models.Q(first_year__lte=models.F("last_year")), name="scale_years_ordered"
             ),
             models.CheckConstraint(
-                condition=models.Q(status="draft") | models.Q(motion__isnull=False, adopted_at__isnull=False),
-                name="scale_adopted_by_a_motion",
+                condition=models.Q(status="draft")
+                | (models.Q(adopted_at__isnull=False) & (models.Q(motion__isnull=False) | ~models.Q(decision=""))),
+                name="scale_adopted_by_a_motion_or_decision",
             ),
         ]
 

@@ -96,23 +96,32 @@ def compare_versions(before: PlanVersion, after: PlanVersion) -> list[ComparedLi
 class _Quantities:
     """What was granted and accepted in a year, grouped the way lines select them."""
 
-    compute: list[tuple[int, int, int]] = field(default_factory=list)  # (resource, site, amount)
+    compute: list[tuple[int, int, int | None, int]] = field(default_factory=list)  # (resource, site, node, amount)
     fellows: dict[int, int] = field(default_factory=dict)  # programme -> accepted
     unit_costs: dict[int, Decimal] = field(default_factory=dict)
     fellowship_costs: dict[int, int] = field(default_factory=dict)
     resource_names: dict[int, str] = field(default_factory=dict)
     programme_names: dict[int, str] = field(default_factory=dict)
+    # Lines selecting the same allocations (same site or node) are valued once per page, not per line.
+    compute_by_selection: dict[tuple[int | None, int | None], tuple[int, tuple[str, ...]]] = field(default_factory=dict)
 
 
 def _quantities(year: int) -> _Quantities:
     q = _Quantities()
     for row in (
         Allocation.objects.filter(start__year=year)
-        .values("resource_id", "resource__name", "resource__cluster__site_id")
+        .values("resource_id", "resource__name", "resource__cluster__site_id", "resource__cluster__site__node_id")
         .annotate(total=Sum("amount"))
         .order_by("resource_id")
     ):
-        q.compute.append((row["resource_id"], row["resource__cluster__site_id"], row["total"]))
+        q.compute.append(
+            (
+                row["resource_id"],
+                row["resource__cluster__site_id"],
+                row["resource__cluster__site__node_id"],
+                row["total"],
+            )
+        )
         q.resource_names[row["resource_id"]] = row["resource__name"]
     for fellows in (
         Application.objects.filter(status=Application.Status.ACCEPTED, decided_at__year=year)
@@ -130,15 +139,23 @@ def _quantities(year: int) -> _Quantities:
 def _executed(line: PlanLine, q: _Quantities) -> tuple[int | None, tuple[str, ...]]:
     """What a line executed in the year (None: not measured), and what could not be valued."""
     total, missing = 0, []
-    if line.kind == PlanLine.Kind.COMPUTE or (line.kind == PlanLine.Kind.NODE and line.site_id is not None):
-        for resource_id, site_id, amount in q.compute:
+    # A node line measures the allocations of its compute site, or else of its registered node's sites.
+    by_node = line.kind == PlanLine.Kind.NODE and line.site_id is None and line.node_id is not None
+    if line.kind == PlanLine.Kind.COMPUTE or (line.kind == PlanLine.Kind.NODE and line.site_id is not None) or by_node:
+        selection = (line.site_id, line.node_id if by_node else None)
+        if selection in q.compute_by_selection:
+            return q.compute_by_selection[selection]
+        for resource_id, site_id, node_id, amount in q.compute:
             if line.site_id is not None and site_id != line.site_id:
+                continue
+            if by_node and node_id != line.node_id:
                 continue
             cost = q.unit_costs.get(resource_id)
             if cost is None:
                 missing.append(q.resource_names[resource_id])
             else:
                 total += plan_rules.value_cents(amount, cost)
+        q.compute_by_selection[selection] = (total, tuple(missing))
         return total, tuple(missing)
     if line.kind == PlanLine.Kind.FELLOWSHIPS:
         for programme_id, accepted in q.fellows.items():
@@ -153,10 +170,15 @@ def _executed(line: PlanLine, q: _Quantities) -> tuple[int | None, tuple[str, ..
     return None, ()
 
 
-def execution(version: PlanVersion, year: int) -> list[tuple[PlanLine, plan_rules.Execution]]:
-    """Each line of ``version`` with an envelope for ``year``: the envelope and what was executed."""
+def execution(
+    version: PlanVersion, year: int, *, node_id: int | None = None
+) -> list[tuple[PlanLine, plan_rules.Execution]]:
+    """Each line of ``version`` with an envelope for ``year`` (only the lines funding ``node_id`` if
+    given): the envelope and what was executed."""
     q = _quantities(year)
     envelopes = Envelope.objects.filter(version=version, year=year).select_related("line", "line__state")
+    if node_id is not None:
+        envelopes = envelopes.filter(line__node_id=node_id)
     ordered = sorted(envelopes, key=lambda e: (e.line.kind, e.line.name, e.line_id))
     result = []
     for envelope in ordered:

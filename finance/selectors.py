@@ -12,13 +12,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db import models
+from django.db.models import DecimalField, OuterRef, Subquery, Sum
 from django.utils import timezone
 
 from governance.models import MemberState
 
 from . import rules
-from .models import Call, Payment, ScaleVersion
+from .models import Call, Payment, ScaleShare, ScaleVersion
 
 
 @dataclass(frozen=True)
@@ -121,11 +122,31 @@ def arrears_facts_by_state(
 
 def scale_in_force(year: int) -> ScaleVersion | None:
     """The adopted scale version covering ``year``, if any."""
-    return (
-        ScaleVersion.objects.filter(status=ScaleVersion.Status.ADOPTED, first_year__lte=year, last_year__gte=year)
-        .order_by("-adopted_at")
-        .first()
+    return _in_force(year).first()
+
+
+def shares_in_force(year: int) -> dict[int, Decimal]:
+    """Each state's share (percent) in the adopted scale in force for ``year``, by state id (one query)."""
+    return dict(
+        ScaleShare.objects.filter(version=Subquery(_in_force(year).values("pk")[:1])).values_list("state_id", "share")
     )
+
+
+def share_in_force(year: int, state: str = "pk") -> Subquery:
+    """The share (percent) of the state at ``OuterRef(state)`` in the scale in force for ``year``, for an
+    annotation: NULL when no adopted scale covers the year or the scale does not list the state."""
+    return Subquery(
+        ScaleShare.objects.filter(state=OuterRef(state), version=Subquery(_in_force(year).values("pk")[:1])).values(
+            "share"
+        )[:1],
+        output_field=DecimalField(max_digits=9, decimal_places=6),
+    )
+
+
+def _in_force(year: int) -> models.QuerySet[ScaleVersion]:
+    return ScaleVersion.objects.filter(
+        status=ScaleVersion.Status.ADOPTED, first_year__lte=year, last_year__gte=year
+    ).order_by("-adopted_at", "-pk")
 
 
 @dataclass(frozen=True)

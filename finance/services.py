@@ -290,6 +290,50 @@ def adopt_scale_version(*, actor: Any, version_id: int, motion_id: int | None = 
     return version
 
 
+def record_earlier_scale(
+    *, actor: Any, title: str, first_year: int, last_year: int, decision: str, shares: dict[int, Decimal]
+) -> ScaleVersion:
+    """Record a scale the Council adopted before the portal recorded its ballots (the founding scale):
+    its shares as published, by state id, and the decision that adopted it. Not computed from NNI."""
+    _check_year(first_year, field="first_year")
+    _check_year(last_year, field="last_year")
+    if last_year < first_year:
+        raise Refusal(_("the last year comes before the first"), code="years", field="last_year")
+    decision = (decision or "").strip()
+    if not decision:
+        raise Refusal(_("Name the decision that adopted this scale."), code="decision", field="decision")
+    bad = [state_id for state_id, share in shares.items() if not Decimal(0) < share <= Decimal(100)]
+    if not shares or bad:
+        raise Refusal(_("Each share is a percentage above 0 and at most 100."), code="share", field="shares")
+    with transaction.atomic(), audit_context(actor=actor, reason="record an earlier scale"):
+        overlapping = ScaleVersion.objects.filter(
+            status=ScaleVersion.Status.ADOPTED, first_year__lte=last_year, last_year__gte=first_year
+        ).first()
+        if overlapping is not None:
+            raise Refusal(
+                _("%(other)s is already adopted for some of these years.") % {"other": overlapping}, code="overlap"
+            )
+        now = timezone.now()
+        version = ScaleVersion.objects.create(
+            title=title,
+            first_year=first_year,
+            last_year=last_year,
+            status=ScaleVersion.Status.ADOPTED,
+            decision=decision,
+            redistribution=_("Recorded as published; not computed from NNI statistics."),
+            computed_at=now,
+            computed_by=actor,
+            adopted_at=now,
+        )
+        ScaleShare.objects.bulk_create(
+            ScaleShare(
+                version=version, state_id=state_id, nni_years="", nni_average_cents=0, raw_share=share, share=share
+            )
+            for state_id, share in shares.items()
+        )
+    return version
+
+
 # --- associates, calls ----------------------------------------------------------------------------
 
 

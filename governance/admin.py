@@ -6,6 +6,7 @@ to its choice."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -108,11 +109,20 @@ class MemberStateAdmin(SecretariatAdmin):
     list_display = ["name", "iso2", "status", "status_since", "contribution_share"]
     list_filter = ["status"]
     search_fields = ["name", "iso2"]
-    readonly_fields = ["status", "contribution_share"]
+    readonly_fields = ["status"]
     inlines = [VotingAuthorisationInline]
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         return ["status", "status_since"] if obj is not None else ["status_since"]
+
+    def get_queryset(self, request: HttpRequest) -> Any:
+        return selectors.member_states()  # with the share in the adopted scale in force this year
+
+    @admin.display(description=_("contribution share (%)"), ordering="contribution_share")
+    def contribution_share(self, obj: MemberState) -> Any:
+        """From the adopted scale in force this year (Finance), not typed in here."""
+        share = getattr(obj, "contribution_share", None)
+        return "—" if share is None else share.quantize(Decimal("0.001"))
 
     def get_inlines(self, request: HttpRequest, obj: Any = None) -> Any:
         return self.inlines if obj is not None else []
@@ -913,8 +923,18 @@ class ElectorateInline(admin.TabularInline):
     model = ElectorateEntry
     extra = 0
     can_delete = False
-    fields = ["state", "member", "reason", "explanation", "counts_in_all", "present", "voted_at", "voted_by"]
-    readonly_fields = ["state", "member", "reason", "explanation", "counts_in_all", "present", "voted_at", "voted_by"]
+    fields = ["state", "member", "reason", "explanation", "share", "counts_in_all", "present", "voted_at", "voted_by"]
+    readonly_fields = [
+        "state",
+        "member",
+        "reason",
+        "explanation",
+        "share",
+        "counts_in_all",
+        "present",
+        "voted_at",
+        "voted_by",
+    ]
 
     def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

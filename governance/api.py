@@ -151,7 +151,9 @@ class ResolutionDetailSerializer(ResolutionSerializer):
 
 
 class MemberStateSerializer(serializers.ModelSerializer):
-    """A state with its status and contribution share (percent)."""
+    """A state with its status and contribution share (percent, in the adopted scale in force this year)."""
+
+    contribution_share = serializers.DecimalField(max_digits=9, decimal_places=6, allow_null=True, read_only=True)
 
     class Meta:
         model = MemberState

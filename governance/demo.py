@@ -1,6 +1,7 @@
 """Demo data for governance, loaded by `manage.py seed_demo` (idempotent).
 
-States and contribution shares from data/member_states.csv; two delegates (scientific, political)
+States from data/member_states.csv, their shares as the founding scale with calls and payments
+(finance.demo: one state in arrears); two delegates (scientific, political)
 per member state; the chair persona chairs the Council; a spring session with agenda, papers-free
 items, one open ballot a delegate can vote in right away, a draft one for the chair, and a published
 resolution in the public register. The Scientific Policy Committee (five members ad personam, an open
@@ -20,8 +21,9 @@ from django.conf import settings
 from django.utils import timezone
 
 from cernai.core.demo import demo_user
+from finance import demo as finance_demo
 
-from . import bodies, services
+from . import bodies, demo_membership, services
 from .models import (
     AgendaItem,
     Appointment,
@@ -29,6 +31,7 @@ from .models import (
     Ballot,
     BodyMembership,
     Council,
+    ElectorateEntry,
     MemberState,
     Motion,
     Programme,
@@ -42,18 +45,23 @@ TERM_START = dt.date(2024, 1, 1)
 
 
 def seed_states() -> list[MemberState]:
-    """Member, associate and observer states with their 2019 contribution shares."""
+    """Member, associate and observer states; the members' 2019 contribution shares become the founding
+    scale in force (finance), from which ballots take their weights and calls their amounts."""
     states = []
+    shares = {}
     with CSV.open(encoding="utf-8") as handle:
         for row in csv.DictReader(handle):
             if row["cern_status"] not in MemberState.Status.values:
                 continue
-            share = Decimal(row["cern_contribution_pct"]) if row["cern_contribution_pct"] else None
-            state, _ = MemberState.objects.update_or_create(
-                iso2=row["iso2"],
-                defaults={"name": row["name"], "status": row["cern_status"], "contribution_share": share},
+            # The status only when created: afterwards it changes through membership (the demo's
+            # accession request makes Ireland a candidate), and seeding again must not undo that.
+            state, _ = MemberState.objects.get_or_create(
+                iso2=row["iso2"], defaults={"name": row["name"], "status": row["cern_status"]}
             )
             states.append(state)
+            if row["cern_contribution_pct"] and state.status == MemberState.Status.MEMBER:
+                shares[state] = Decimal(row["cern_contribution_pct"])
+    finance_demo.seed_scale(shares, last_year=timezone.localdate().year)
     return states
 
 
@@ -82,6 +90,7 @@ def _motion(item: AgendaItem, title: str, kind: str, text: str, **extra: Any) ->
 def seed(personas: dict[str, Any]) -> list[tuple[str, str]]:
     """Create this app's demo records; return extra (label, value) lines to print."""
     states = seed_states()
+    finance_demo.seed_accounts(personas["secretariat"])  # before any ballot opens: arrears show
     seed_delegations(states)
     members = [s for s in states if s.status == MemberState.Status.MEMBER]
     council, _ = Council.objects.get_or_create(name="cernai Council", defaults={"chair": personas["chair"]})
@@ -112,9 +121,12 @@ def seed(personas: dict[str, Any]) -> list[tuple[str, str]]:
     published, created = Ballot.objects.get_or_create(motion=budget)
     if created:
         services.open_ballot(actor=personas["chair"], ballot_id=published.pk)
+        entitled = set(
+            published.electorate.filter(reason=ElectorateEntry.Reason.ENTITLED).values_list("state_id", flat=True)
+        )
         for i, state in enumerate(members):
             delegate = Appointment.objects.filter(state=state, role="scientific").first()
-            if delegate and i < 21:
+            if delegate and i < 21 and state.pk in entitled:
                 services.cast_vote(ballot_id=published.pk, user=delegate.user, choice="no" if i % 7 == 6 else "yes")
         services.close_ballot(actor=personas["chair"], ballot_id=published.pk)
         services.publish_result(actor=personas["chair"], ballot_id=published.pk)
@@ -154,7 +166,9 @@ def seed(personas: dict[str, Any]) -> list[tuple[str, str]]:
     if created:
         services.open_ballot(actor=personas["chair"], ballot_id=secret.pk)
     spc_ballot = seed_committees(members, plan)
+    membership_lines = demo_membership.seed(session, personas["secretariat"])
     return [
+        *membership_lines,
         ("SPC member (ad personam)", "spc.member1@cernai.example"),
         ("SPC ballot (members only)", f"/governance/ballots/{spc_ballot.pk}/"),
         ("Delegate (France, scientific)", "fr.sci@cernai.example"),

@@ -319,7 +319,8 @@ def deposit_instrument(*, actor: Any, request_id: int, deposited_on: dt.date, re
 
 
 def close_request(*, actor: Any, request_id: int, reason: str, closed_on: dt.date | None = None) -> MembershipRequest:
-    """Close a request the Council rejected or the state withdrew; the state gets its former status back."""
+    """Close a request the Council rejected or the state withdrew; the state gets its former status back,
+    and a motion on it not yet decided is withdrawn with the reason (refused while its ballot is open)."""
     reason = (reason or "").strip()
     if not reason:
         raise Refusal(_("Say why the request is closed."), code="reason", field="closing_reason")
@@ -333,6 +334,22 @@ def close_request(*, actor: Any, request_id: int, reason: str, closed_on: dt.dat
                 code="adopted",
                 field="closing_reason",
             )
+        motion = request.motion
+        if motion is not None and motion.status in (Motion.Status.DRAFT, Motion.Status.TABLED):
+            # Its motion must not stay on the agenda naming a candidate that no longer asks: withdrawn,
+            # with the same reason. A ballot already open decides first.
+            motion = Motion.objects.select_for_update().get(pk=motion.pk)
+            if motion.ballots.exclude(status=Ballot.Status.DRAFT).exists():
+                raise Refusal(
+                    _("The ballot on %(motion)s has opened: close the request once the Council has decided.")
+                    % {"motion": motion.title},
+                    code="ballot_open",
+                    field="closing_reason",
+                )
+            motion.status = Motion.Status.WITHDRAWN
+            motion.withdrawal_reason = _("Membership request closed: %(reason)s") % {"reason": reason}
+            motion.withdrawn_at = timezone.now()
+            motion.save(update_fields=["status", "withdrawal_reason", "withdrawn_at"])
         request.closed_on, request.closing_reason = closed_on, reason
         request.save(update_fields=["closed_on", "closing_reason"])
         state = MemberState.objects.select_for_update().get(pk=request.state_id)

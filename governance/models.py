@@ -20,7 +20,7 @@ from cernai.core.countries import state_name
 
 @audited
 class MemberState(models.Model):
-    """A state party to the Convention (or associated with it), with its status and contribution share."""
+    """A state party to the Convention (or associated with it), with its status."""
 
     class Status(models.TextChoices):
         MEMBER = "member", _("member")
@@ -32,14 +32,8 @@ class MemberState(models.Model):
     # Same ISO 3166-1 alpha-2 codes as User.home_country / nationality, so other apps can join on them.
     iso2 = models.CharField(_("ISO code"), max_length=2, unique=True)
     status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.MEMBER)
-    contribution_share = models.DecimalField(
-        _("contribution share (%)"),
-        max_digits=6,
-        decimal_places=3,
-        null=True,
-        blank=True,
-        help_text=_("Percentage of the member states' contributions, as published."),
-    )
+    # The contribution share is not stored here: it is the adopted scale in force for the year
+    # (finance.ScaleVersion), snapshotted into a ballot's electorate at opening.
     # Arrears are not stored: the electorate computes art. V.8 from the accounts (finance.selectors).
     status_since = models.DateField(
         _("status since"),
@@ -605,6 +599,9 @@ class ElectorateEntry(models.Model):
     explanation = models.TextField(_("explanation"), blank=True)
     # How the explanation was made (cernai.core.sentences); {"reason": true}: the state and the reason's label.
     explanation_data = models.JSONField(_("explanation data"), null=True, blank=True, editable=False)
+    # Its weight under the contribution-weighted rule: its share in the adopted scale in force for the
+    # year of the opening (finance), frozen like the arrears; empty when that scale does not list it.
+    share = models.DecimalField(_("contribution share used (%)"), max_digits=9, decimal_places=6, null=True, blank=True)
     present = models.BooleanField(_("present"), default=False)
     voted_at = models.DateTimeField(_("voted at"), null=True, blank=True)
     voted_by = models.ForeignKey(

@@ -30,9 +30,12 @@ from .models import (
 )
 
 
-def member_states(*, statuses: list[str] | None = None) -> QuerySet[MemberState]:
-    """All states, optionally filtered by status, ordered by name."""
-    qs = MemberState.objects.all()
+def member_states(*, statuses: list[str] | None = None, year: int | None = None) -> QuerySet[MemberState]:
+    """All states, optionally filtered by status, ordered by name, each with ``contribution_share``: its
+    share (percent) in the adopted scale in force for ``year`` (default this year), or None."""
+    from finance.selectors import share_in_force
+
+    qs = MemberState.objects.annotate(contribution_share=share_in_force(year or timezone.localdate().year))
     if statuses is not None:
         qs = qs.filter(status__in=statuses)
     return qs.order_by("name")
@@ -318,7 +321,7 @@ def electorate_for(ballot: Ballot, *, on: dt.date | dt.datetime) -> list[Elector
     """The electorate ``ballot`` would freeze if it opened at ``on`` (unsaved entries): who is entitled,
     why anyone is not (art. V.8 on the accounts as of that moment, with its sentence), who counts in
     "all member states", who is present at its session. A constant number of queries."""
-    from finance.selectors import arrears_facts_by_state
+    from finance.selectors import arrears_facts_by_state, shares_in_force
 
     from .membership import authorisation_sentence
 
@@ -355,6 +358,7 @@ def electorate_for(ballot: Ballot, *, on: dt.date | dt.datetime) -> list[Elector
     present_ids = set(Attendance.objects.filter(session_id=motion.item.session_id).values_list("state_id", flat=True))
     states = list(MemberState.objects.all())
     arrears = arrears_facts_by_state(on, [s.id for s in states if s.status == MemberState.Status.MEMBER])
+    shares = shares_in_force(day.year)  # the weights of the contribution-weighted rule, frozen with the rest
     entries = []
     for state in states:
         facts = arrears.get(state.id)
@@ -380,6 +384,7 @@ def electorate_for(ballot: Ballot, *, on: dt.date | dt.datetime) -> list[Elector
                 counts_in_all=counts_in_all,
                 present=state.id in present_ids,
                 explanation=explanation,
+                share=shares.get(state.id),
             )
         )
     all_count = sum(1 for e in entries if e.counts_in_all)
@@ -395,6 +400,27 @@ def electorate_for(ballot: Ballot, *, on: dt.date | dt.datetime) -> list[Elector
         if entry.explanation_data is None and entry.explanation:
             entry.explanation_data = sentences.data(entry.explanation)
     return entries
+
+
+def weighted_rule_applies(ballot: Ballot) -> bool:
+    """Whether the body's contribution-weighted rule counts this ballot (named ballots of state bodies)."""
+    council = ballot.motion.item.session.council
+    return (
+        council.weighted_rule == Council.WeightedRule.ON
+        and ballot.secrecy == Ballot.Secrecy.NAMED
+        and council.kind != Council.Kind.AD_PERSONAM  # contribution weights are states' weights
+    )
+
+
+def weights_used(ballot: Ballot) -> list[ElectorateEntry]:
+    """The contribution shares frozen in an opened ballot's electorate, when the weighted rule counts it."""
+    if ballot.status == Ballot.Status.DRAFT or not weighted_rule_applies(ballot):
+        return []
+    return list(
+        ElectorateEntry.objects.filter(ballot=ballot, counts_in_all=True)
+        .select_related("state")
+        .order_by("state__name")
+    )
 
 
 def quorum_of(ballot: Ballot, entries: list[ElectorateEntry]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, OuterRef, Q, Subquery, Sum
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -59,6 +59,7 @@ from .selectors import (
     serving_memberships,
     serving_on,
     voting_seat,
+    weighted_rule_applies,
 )
 
 
@@ -555,21 +556,25 @@ def compute_result(ballot: Ballot) -> tally.Result:
     """Run the tally engine on a ballot's stored votes and frozen electorate."""
     counts = _counts(ballot)
     council = ballot.motion.item.session.council
-    weighted = (
-        council.weighted_rule == council.WeightedRule.ON
-        and ballot.secrecy == Ballot.Secrecy.NAMED
-        and council.kind != Council.Kind.AD_PERSONAM  # contribution weights are states' weights
-    )
+    weighted = weighted_rule_applies(ballot)
     weights: dict[str, Any] = {}
     if weighted:
-        shares = Vote.objects.filter(ballot=ballot).aggregate(
-            yes=Sum("state__contribution_share", filter=Q(choice=Choice.YES)),
-            no=Sum("state__contribution_share", filter=Q(choice=Choice.NO)),
+        # The shares frozen in the electorate at opening (the scale in force then), not today's scale.
+        choice = Subquery(Vote.objects.filter(ballot=ballot, state=OuterRef("state")).values("choice")[:1])
+        shares = (
+            ElectorateEntry.objects.filter(ballot=ballot)
+            .annotate(choice=choice)
+            .aggregate(
+                all=Sum("share", filter=Q(counts_in_all=True)),
+                yes=Sum("share", filter=Q(choice=Choice.YES)),
+                no=Sum("share", filter=Q(choice=Choice.NO)),
+            )
         )
-        total = ElectorateEntry.objects.filter(ballot=ballot, counts_in_all=True).aggregate(
-            w=Sum("state__contribution_share")
-        )["w"]
-        weights = {"weights_all": total or 0, "weights_yes": shares["yes"] or 0, "weights_no": shares["no"] or 0}
+        weights = {
+            "weights_all": shares["all"] or 0,
+            "weights_yes": shares["yes"] or 0,
+            "weights_no": shares["no"] or 0,
+        }
     electorate = tally.Electorate(
         all_states=ballot.all_count,
         entitled=ballot.entitled_count,

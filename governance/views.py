@@ -186,6 +186,7 @@ def ballot_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "excluded": ElectorateEntry.objects.filter(ballot=ballot)
         .exclude(reason=ElectorateEntry.Reason.ENTITLED)
         .select_related("state"),
+        "weights": selectors.weights_used(ballot),
         **_state_panel(ballot, request.user),
     }
     if ballot.status == Ballot.Status.OPEN:  # live turnout for everyone who sees the ballot
@@ -330,10 +331,10 @@ def resolution_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def member_states(request: HttpRequest) -> HttpResponse:
     """Member, associate and observer states with a chart of contribution shares and the same table."""
     states = list(selectors.member_states())
-    shared = [s for s in states if s.contribution_share is not None]
+    shared = [s for s in states if getattr(s, "contribution_share", None) is not None]
     chart = charts.bar_chart(
         [s.display_name for s in shared],
-        [charts.dataset(_("Contribution share (%)"), [s.contribution_share for s in shared])],
+        [charts.dataset(_("Contribution share (%)"), [getattr(s, "contribution_share", None) for s in shared])],
         percent=True,
         legend=False,
         horizontal=True,

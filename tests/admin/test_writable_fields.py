@@ -92,8 +92,7 @@ ALLOWED: dict[str, set[str]] = {
     "governance.memberstate": {
         "iso2", "name", "authorisations.decided_on", "authorisations.reference", "authorisations.valid_from",
         "authorisations.valid_until",  # add-only inline through membership.record_voting_authorisation
-        "contribution_share",  # NOT YET ROUTED: issue 10 item 1 (taken from the adopted scale)
-    },
+    },  # the contribution share is the adopted scale's (finance), not typed in here
     "governance.motion": {"text", "title"},
     "governance.programme": {"name"},  # participants: configuration.add_participant / remove_participant
     "governance.session": {

@@ -20,7 +20,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def council() -> dict[str, Any]:
-    france = MemberState.objects.create(name="France", iso2="FR", contribution_share="14.0")
+    france = MemberState.objects.create(name="France", iso2="FR")
     others = [MemberState.objects.create(name=f"State {c}", iso2=c) for c in ("DE", "IT", "ES")]
     session = SessionFactory(title="Spring session")
     Attendance.objects.bulk_create([Attendance(session=session, state=s) for s in [france, *others]])

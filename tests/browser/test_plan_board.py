@@ -1,11 +1,13 @@
 """Issue 10 item 7 in the browser: anyone opens the public fair-return board for 2027 and reads the
 table (each state's share of contributions against compute granted and used, fellows sent and
 hosted, nodes funded), the chart beside it with its accessible name and the states as its labels,
-and downloads the CSV; then follows the plan in force. Every page is checked with axe-core."""
+and downloads the CSV; then follows the plan in force. The board, the plan and the nodes list are
+reached from the site menu. Every page is checked with axe-core."""
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -20,7 +22,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 @pytest.mark.both_viewports
 def test_public_reads_the_fair_return_board_chart_table_and_csv(page: Page, live_server: Any) -> None:
     build_year_2027(UserFactory(is_staff=True, groups=["Secretariat"]))
-    page.goto(f"{live_server.url}/finance/fair-return/")
+    page.goto(live_server.url)
+    page.get_by_role("link", name="Fair return", exact=True).click()  # the site menu (nav registry)
     page.get_by_label("Financial year").fill("2027")
     page.get_by_role("button", name="Show").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Fair return 2027")
@@ -52,6 +55,11 @@ def test_public_reads_the_fair_return_board_chart_table_and_csv(page: Page, live
     lines = open(path, encoding="utf-8").read().splitlines()  # noqa: SIM115
     assert "2027,IT,Italy,30000000.00,30.00,1000000.00,50.00,750000.00,60.00,0,2,1,5000000.00" in lines
 
+    page.get_by_role("link", name="Medium-term plan", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/finance/plan/$"))
+    page.get_by_role("link", name="National nodes", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_be_visible()
+    assert page.url.endswith("/nodes/")
     page.goto(f"{live_server.url}/finance/plan/?year=2027")
     execution = page.get_by_role("table", name="Execution against the envelopes, 2027 (EUR)")
     expect(execution.get_by_role("row", name="Flagship compute")).to_contain_text("66.67")

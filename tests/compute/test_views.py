@@ -10,6 +10,7 @@ from django.test import Client, TestCase
 
 from compute.models import AllocationRequest
 from governance.models import MemberState
+from tests.governance.factories import adopted_scale
 
 from . import factories
 from .conftest import post_json, token_client
@@ -78,8 +79,9 @@ def test_pi_requests_an_allocation_through_the_form(project: Any, gpu_period: An
 
 
 def test_transparency_report_html_and_api(with_usage: Any, client: Client, project: Any) -> None:
-    de = MemberState.objects.create(name="Germany", iso2="DE", contribution_share="20.000")
-    MemberState.objects.create(name="France", iso2="FR", contribution_share="15.000")
+    de = MemberState.objects.create(name="Germany", iso2="DE")
+    fr = MemberState.objects.create(name="France", iso2="FR")
+    adopted_scale({de: "20.000", fr: "15.000"})  # the shares come from the adopted scale in force
     project.home_state = de
     project.save()
     page = client.get("/compute/transparency/")

@@ -25,7 +25,6 @@ class MemberStateFactory(factory.django.DjangoModelFactory):
     name = factory.LazyAttribute(lambda o: f"State {o.iso2}")
     iso2 = factory.Sequence(lambda n: f"{chr(65 + (n // 26) % 26)}{chr(65 + n % 26)}")
     status = MemberState.Status.MEMBER
-    contribution_share = None
 
 
 class CouncilFactory(factory.django.DjangoModelFactory):
@@ -137,4 +136,24 @@ def put_in_arrears(state: MemberState, *, year: int | None = None, per_year_cent
     Call.objects.bulk_create(
         Call(state=state, year=y, amount_cents=per_year_cents, issued_on=dt.date(y, 1, 1), due_on=dt.date(y, 1, 1))
         for y in (year - 2, year - 1, year)
+    )
+
+
+def adopted_scale(
+    shares: dict[MemberState, str], *, first_year: int | None = None, last_year: int | None = None
+) -> Any:
+    """An adopted contribution scale (percent by state) covering this year unless told: the scale in
+    force that contribution shares are read from (recorded as a scale adopted by an earlier decision)."""
+    from decimal import Decimal
+
+    from finance import services as finance_services
+
+    year = timezone.localdate().year
+    return finance_services.record_earlier_scale(
+        actor=None,
+        title="Scale in force",
+        first_year=first_year or year,
+        last_year=last_year or first_year or year,
+        decision="Council decision (test)",
+        shares={state.pk: Decimal(share) for state, share in shares.items()},
     )

@@ -46,11 +46,11 @@ WRITABLE = {
     "election add": ["candidates", "closes_at_0", "closes_at_1", "item", "office", "opens_at_0", "opens_at_1"],
     "membershiprequest add": ["kind", "received_on", "state"],  # membership.receive_request
     # status: on the add form only (founding states); afterwards the membership services change it.
-    # contribution_share: NOT YET ROUTED (issue 10 item 1: taken from the adopted scale).
-    "memberstate add": ["contribution_share", "iso2", "name", "status"],
+    # The contribution share is not a field: it comes from the adopted scale in force (finance).
+    "memberstate add": ["iso2", "name", "status"],
     "memberstate change": [  # authorisations: add-only, through membership.record_voting_authorisation
         "authorisations.decided_on", "authorisations.id", "authorisations.reference", "authorisations.state",
-        "authorisations.valid_from", "authorisations.valid_until", "contribution_share", "iso2", "name",
+        "authorisations.valid_from", "authorisations.valid_until", "iso2", "name",
     ],
     "minutes add": ["closed_part", "public_part", "session"],  # drafting; approve/publish through papers.py
     "motion add": ["item", "kind", "programme", "text", "title"],  # circulation: its own page (admissions)

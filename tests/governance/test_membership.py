@@ -361,3 +361,44 @@ def test_ratification_register_query_count_is_pinned(rows: int, client: Any, dja
     with django_assert_num_queries(3):  # member states, amendments, their ratifications with states
         response = client.get("/governance/ratifications/")
     assert response.content.decode().count("<tr>") == rows + 1
+
+
+def test_closing_a_request_withdraws_its_motion_with_the_reason(
+    ukraine: MemberState, delegates: dict[str, Any], session: Any, secretariat: Any, login: Any
+) -> None:
+    """Issue 10: a request the state withdraws takes its motion off the agenda (withdrawn, with the
+    reason, shown on the ballot page); while a motion's ballot is open, closing is refused."""
+    client = login(secretariat)
+    georgia = MemberStateFactory(iso2="GE", name="Georgia", status=MemberState.Status.OBSERVER)
+    requests = {}
+    for state in (ukraine, georgia):
+        request = receive(client, state)
+        post_form(client, change_url(request), {"circulate_on": "2026-01-10"})
+        post_form(client, change_url(request), {"table_on": str(AgendaItemFactory(session=session).pk)})
+        request.refresh_from_db()
+        requests[state.iso2] = request
+
+    # Ukraine's ballot is open: the Council decides first.
+    open_ballot = requests["UA"].motion.ballots.get()
+    services.open_ballot(actor=None, ballot_id=open_ballot.pk, now=dt.datetime(2026, 5, 1, 9, tzinfo=dt.UTC))
+    refused = post_form(client, change_url(requests["UA"]), {"close_reason": "Ukraine withdrew its request"})
+    assert (
+        "The ballot on Admission of Ukraine as a member state has opened: close the request once the Council "
+        "has decided." in refused.content.decode()
+    )
+    requests["UA"].refresh_from_db()
+    assert requests["UA"].closed_on is None and requests["UA"].motion.status == Motion.Status.TABLED
+
+    # Georgia's motion is tabled with a draft ballot: closing the request withdraws it with the reason.
+    post_form(client, change_url(requests["GE"]), {"close_reason": "Georgia withdrew its request"})
+    request = MembershipRequest.objects.select_related("motion", "state").get(pk=requests["GE"].pk)
+    assert request.closed_on is not None and request.state.status == MemberState.Status.OBSERVER
+    assert request.motion.status == Motion.Status.WITHDRAWN
+    draft = request.motion.ballots.get()
+    page = client.get(f"/governance/ballots/{draft.pk}/").content.decode()
+    assert "Membership request closed: Georgia withdrew its request" in page
+    # Its ballot can no longer open.
+    opened = post_form(
+        client, "/admin/governance/ballot/", {"action": "open_ballots", "_selected_action": str(draft.pk)}
+    )
+    assert any("The motion was withdrawn: its ballot cannot open." in m for m in messages_of(opened))

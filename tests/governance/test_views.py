@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 
 from governance import services
 from governance.models import Ballot, MemberState
-from tests.governance.factories import grow_electorate
+from tests.governance.factories import adopted_scale, grow_electorate
 
 pytestmark = pytest.mark.django_db
 
@@ -117,7 +117,7 @@ def test_b2_turnout_makes_the_same_queries_at_120_and_10000_states(chair: Any, m
 def test_register_feed_api_and_member_states_are_public(
     members: list[MemberState], delegates: dict[str, Any], make_ballot: Any, client: Any
 ) -> None:
-    MemberState.objects.filter(iso2="FR").update(contribution_share="14.000")
+    adopted_scale({s: "14.000" for s in members if s.iso2 == "FR"})
     ballot = make_ballot()
     from tests.governance.factories import SessionFactory
 

@@ -6,6 +6,7 @@ and its envelopes in the plan in force. Query counts do not grow from 10 to 1,00
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -13,8 +14,9 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from compute.models import Project, Site
+from compute.models import Allocation, Cluster, Project, Resource, ResourcePeriod, Site, Unit
 from fellowships.models import HostSite, Placement
+from finance import plan_services
 from finance.plan_models import Envelope, PlanLine
 from nodes.models import Node
 from tests.access import Row, check_matrix
@@ -94,7 +96,24 @@ def test_secretariat_registers_a_node_and_its_sites_and_the_public_page_gathers_
         "40000",
         "12,345",
     ]
-    assert _cells(page, "node-envelopes", "Bologna") == ["Bologna", "2027", "EUR 5.0 M"]
+    # Per period, from the compute ledger: 12,345 of the 40,000 hours granted.
+    assert _cells(page, "node-periods", "bologna GPU-hours") == [
+        "bologna GPU-hours",
+        "2026-01-01 – 2030-12-31",  # noqa: RUF001
+        str(10**9),
+        "40000",
+        "12,345",
+        "30.86 %",
+    ]
+    # The envelope, and its execution: the node's allocations granted in 2027 valued at the unit cost;
+    # without a unit cost the page says what is missing.
+    assert _cells(page, "node-envelopes", "Bologna")[:3] == ["Bologna", "2027", "EUR 5.0 M"]
+    assert _cells(page, "node-envelopes", "Bologna")[3] == "EUR 0.00 *"
+    assert "Not valued for want of a unit cost: bologna GPU-hours." in page
+    plan_services.set_unit_cost(actor=secretariat, resource_id=period.resource_id, year=2027, cost_eur=Decimal(25))
+    page = client.get("/nodes/bologna/").content.decode()
+    assert _cells(page, "node-envelopes", "Bologna") == ["Bologna", "2027", "EUR 5.0 M", "EUR 1.0 M", "20.00 %"]
+    assert _cells(page, "node-envelopes", "Bologna", nth=1) == ["Bologna", "2028", "EUR 6.0 M", "EUR 0.00", "0.00 %"]
     assert 'href="/nodes/bologna/"' in client.get("/nodes/").content.decode()
 
 
@@ -158,6 +177,30 @@ def test_query_counts_are_the_same_at_10_and_1000_rows(db: Any, client: Any, sec
         )
         Envelope.objects.bulk_create(Envelope(version=version, line=line, year=2027, amount_cents=M) for line in lines)
         allocation(project, period, 10, start=dt.date(2027, 1, 1))
+        # More resources at the node's site, each with a period and an allocation using core-hours.
+        clusters = Cluster.objects.bulk_create(
+            Cluster(name=f"bo-{i}", site=period.resource.cluster.site) for i in range(start, n)
+        )
+        resources = Resource.objects.bulk_create(
+            Resource(cluster=c, unit=Unit.CORE_HOURS, name=f"bo-{c.name} core-hours") for c in clusters
+        )
+        periods = ResourcePeriod.objects.bulk_create(
+            ResourcePeriod(resource=r, start=dt.date(2027, 1, 1), end=dt.date(2027, 12, 31), capacity=10**6)
+            for r in resources
+        )
+        Allocation.objects.bulk_create(
+            Allocation(
+                project=project,
+                period=p,
+                resource=p.resource,
+                access_mode="development",
+                start=p.start,
+                end=p.end,
+                amount=1000,
+                used_seconds=3600 * 500,
+            )
+            for p in periods
+        )
         node.people.add(*[UserFactory() for _ in range(2)])
 
     grow(10)
@@ -168,14 +211,16 @@ def test_query_counts_are_the_same_at_10_and_1000_rows(db: Any, client: Any, sec
     assert {url: _queries(client, url) for url in urls} == small
 
 
-def _cells(html: str, table_id: str, name: str) -> list[str]:
+def _cells(html: str, table_id: str, name: str, nth: int = 0) -> list[str]:
     import re
 
     table = html.split(f'id="{table_id}"', 1)[1].split("</table>", 1)[0]
     for row in re.findall(r"<tr>(.*?)</tr>", table, re.S):
         cells = [re.sub(r"<[^>]+>|\s+", " ", c).strip() for c in re.findall(r"<t[hd][^>]*>(.*?)</t[hd]>", row, re.S)]
         if cells and cells[0] == name:
-            return cells
+            if nth == 0:
+                return cells
+            nth -= 1
     raise AssertionError(f"no row {name!r} in #{table_id}")
 
 
