@@ -11,7 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import caches
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.migrations.executor import MigrationExecutor
+from django.db.migrations.loader import MigrationLoader
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
@@ -40,10 +40,15 @@ def _migrations() -> None:
     global _migrated
     if _migrated:
         return
-    executor = MigrationExecutor(connections[DEFAULT_DB_ALIAS])
-    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-    if plan:
-        raise RuntimeError(f"{len(plan)} migration(s) not applied, first {plan[0][0].app_label}.{plan[0][0].name}")
+    # Every migration of the graph, not only a plan towards the leaves: a plan misses a migration left
+    # unapplied below an applied one (a half-restored database, a merge applied out of order).
+    loader = MigrationLoader(connections[DEFAULT_DB_ALIAS], ignore_no_migrations=True)
+    ordered = dict.fromkeys(
+        node for leaf in sorted(loader.graph.leaf_nodes()) for node in loader.graph.forwards_plan(leaf)
+    )
+    missing = [node for node in ordered if node not in loader.applied_migrations]
+    if missing:
+        raise RuntimeError(f"{len(missing)} migration(s) not applied, first {missing[0][0]}.{missing[0][1]}")
     _migrated = True
 
 

@@ -102,6 +102,9 @@ ALLOWED: dict[str, set[str]] = {
     # allocation's top-up with its reason.
     "compute.allocation": {"reason", "top_up"},
     "fellowships.application": {"override", "override_reason"},
+    # A membership request's next steps, each one call to governance/membership.py while the form is
+    # validated (circulate, table the motion, record the deposit, close with a reason).
+    "governance.membershiprequest": {"circulate_on", "close_reason", "deposit_on", "deposit_reference", "table_on"},
 }  # fmt: skip
 
 # Writable only on the add form, where the creation is validated (by the service that creates the

@@ -106,9 +106,11 @@ def _slug(url: str) -> str:
 
 
 @pytest.fixture
-def page(page: Page, live_server: Any, request: pytest.FixtureRequest) -> Any:
+def page(page: Page, live_server: Any, request: pytest.FixtureRequest, settings: Any) -> Any:
     """A page whose every load is checked with axe-core and for horizontal overflow, and
     photographed; the test fails on any violation or overflow."""
+    # The portal is configured with the address it is served at: links in emails lead back to it.
+    settings.PORTAL_BASE_URL = live_server.url
     seen: dict[str, list[dict[str, Any]]] = {}
     overflows: dict[str, dict[str, Any]] = {}
     csp_errors: list[str] = []

@@ -34,7 +34,7 @@ def test_secretariat_prepares_session_motion_and_ballot_in_admin(
     page.goto(f"{live_server.url}/admin/")
     page.get_by_role("link", name="Sessions").click()
     page.get_by_role("link", name="Add session").click()
-    page.get_by_label("Council:").select_option(label="cernai Council")
+    page.get_by_label("Body:").select_option(label="cernai Council")
     page.locator("#id_title").fill("Autumn session")
     page.locator("#id_starts_at_0").fill("2026-11-30")
     page.locator("#id_starts_at_1").fill("09:30:00")

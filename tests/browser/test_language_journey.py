@@ -10,6 +10,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from tests import factories
+from tests.browser.conftest import header_link, sign_out
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,7 +22,7 @@ def test_the_profiles_language_applies_at_sign_in_and_the_switch_saves_it(
     browser_login(page, person)  # the sign-in page is in English (the browser's language)
     expect(page.locator("html")).to_have_attribute("lang", "fr")
     expect(page.get_by_role("link", name="Tableau de bord")).to_be_visible()
-    page.get_by_role("link", name="Profil").click()
+    header_link(page, "Profil").click()
     expect(page.get_by_label("Langue préférée")).to_have_value("fr")
     page.get_by_label("Langue", exact=True).select_option("en")
     page.get_by_role("button", name="Changer de langue").click()
@@ -29,5 +30,5 @@ def test_the_profiles_language_applies_at_sign_in_and_the_switch_saves_it(
     expect(page.get_by_label("Preferred language")).to_have_value("en")  # the profile follows the switch
     person.refresh_from_db()
     assert person.language == "en"
-    page.get_by_role("button", name="Sign out").click()
+    sign_out(page)
     expect(page.get_by_role("link", name="Sign in")).to_be_visible()  # still English after signing out

@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
+from tests.browser.conftest import header_link
 from tests.factories import UserFactory
 from tests.finance.plan_data import build_year_2027
 
@@ -23,7 +24,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_public_reads_the_fair_return_board_chart_table_and_csv(page: Page, live_server: Any) -> None:
     build_year_2027(UserFactory(is_staff=True, groups=["Secretariat"]))
     page.goto(live_server.url)
-    page.get_by_role("link", name="Fair return", exact=True).click()  # the site menu (nav registry)
+    header_link(page, "Fair return").click()  # the site menu (nav registry)
     page.get_by_label("Financial year").fill("2027")
     page.get_by_role("button", name="Show").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Fair return 2027")
@@ -55,9 +56,9 @@ def test_public_reads_the_fair_return_board_chart_table_and_csv(page: Page, live
     lines = open(path, encoding="utf-8").read().splitlines()  # noqa: SIM115
     assert "2027,IT,Italy,30000000.00,30.00,1000000.00,50.00,750000.00,60.00,0,2,1,5000000.00" in lines
 
-    page.get_by_role("link", name="Medium-term plan", exact=True).click()
+    header_link(page, "Medium-term plan").click()
     expect(page).to_have_url(re.compile(r"/finance/plan/$"))
-    page.get_by_role("link", name="National nodes", exact=True).click()
+    header_link(page, "National nodes").click()
     expect(page.get_by_role("heading", level=1)).to_be_visible()
     assert page.url.endswith("/nodes/")
     page.goto(f"{live_server.url}/finance/plan/?year=2027")

@@ -228,7 +228,9 @@ def test_the_project_page_in_french_names_the_storage_units(
     project: Any, site_fox: str, storage_allocation: Any, login: Any, pi: Any
 ) -> None:
     post_storage(token_client(site_fox), [report("2026-11-19", TB)])
-    page = login(pi).get(f"/compute/projects/{project.code}/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    pi.language = "fr"  # the PI reads the portal in French (the profile's language, once signed in)
+    pi.save(update_fields=["language"])
+    page = login(pi).get(f"/compute/projects/{project.code}/").content.decode()
     assert "To-jours" in page and "Quota de 2 To" in page
 
 

@@ -63,7 +63,8 @@ def test_a_weighted_ballot_counts_the_scale_in_force_when_it_opens(
     session = SessionFactory(title="Council session")
     Attendance.objects.bulk_create([Attendance(session=session, state=s) for s in states.values()])
     council = session.council
-    post_form(staff, reverse("admin:governance_council_change", args=[council.pk]), {"weighted_rule": "on"})
+    voting_rules = f"/admin/governance/council/{council.pk}/voting-rules/"  # the body's "Change the voting rules"
+    post_form(staff, voting_rules, {"weighted_rule": "on", "reason": "Council decision 2026/3"})
     assert Council.objects.get(pk=council.pk).weighted_rule == Council.WeightedRule.ON
     public = staff  # the secretariat reads the Council's ballot pages
 

@@ -57,7 +57,7 @@ def test_the_demo_has_a_plan_in_force_and_nodes_with_their_sites(client: Any) ->
     scale = ScaleVersion.objects.get()
     assert scale.status == "adopted" and scale.first_year <= year <= scale.last_year
     states = client.get("/governance/member-states/").content.decode()
-    assert '<td>Germany</td><td class="num">20.600</td>' in states
+    assert '<th scope="row">Germany</th><td class="num">20.600</td>' in states
     open_ballot = Ballot.objects.get(motion__title="Adopt the medium-term plan 2027-2031")
     greece = ElectorateEntry.objects.get(ballot=open_ballot, state__iso2="GR")
     assert greece.reason == "arrears" and "Greece: arrears EUR" in greece.explanation
