@@ -8,7 +8,6 @@ line across the chart; and the same numbers are in an accessible table (one row 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -28,7 +27,7 @@ from tests.compute.conftest import (  # noqa: F401  (fixtures shared with the co
 )
 from tests.factories import UserFactory
 from tests.finance.plan_data import build_year_2027
-from tests.governance.factories import MemberStateFactory
+from tests.governance.factories import MemberStateFactory, adopted_scale
 
 # ruff: noqa: F811  (the fixtures above are requested by name below)
 
@@ -93,8 +92,8 @@ def assert_every_label_in_place(state: dict[str, Any]) -> None:
 
 
 def test_public_charts_draw_every_label_from_zero_beside_their_tables(page: Page, live_server: Any) -> None:
-    for iso2, name in NAMES:
-        MemberStateFactory(iso2=iso2, name=name, contribution_share=Decimal("5.000"))
+    # 20 states of 5 % each in the scale in force.
+    adopted_scale({MemberStateFactory(iso2=iso2, name=name): "5" for iso2, name in NAMES})
 
     # Allocation report: 20 states, one row each, horizontal; Germany's bar on Germany's row.
     page.goto(f"{live_server.url}/compute/transparency/")

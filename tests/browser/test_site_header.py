@@ -39,7 +39,7 @@ def test_the_header_groups_the_sections_and_holds_the_user_menu(
         nav = banner.get_by_role("navigation", name="Main")
         expect(nav).to_be_visible()
         summaries = nav.locator("summary")
-        expect(summaries).to_have_text(["Council", "Fellowships", "Compute", "Staff"])
+        expect(summaries).to_have_text(["Council", "Fellowships", "Compute", "Institution", "Staff"])
         # The whole header fits on one line at 1280 px (the secretariat sees the most entries).
         tops = {round(box["y"]) for box in (s.bounding_box() for s in summaries.all()) if box}
         assert len(tops) == 1
