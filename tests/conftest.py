@@ -33,20 +33,31 @@ def _each_test_ends_in_the_default_language() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def django_db_setup(django_db_setup: Any) -> Any:
-    """pytest-django's test database, and before it is dropped every connection to it closed.
+def django_db_modify_db_settings() -> None:
+    """pytest-django would add the xdist worker to the test database's name: the test settings
+    already do (and give the same name to the processes a test starts)."""
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_test_environment: Any, django_db_blocker: Any) -> Iterator[None]:
+    """This process's test database, cloned from a migrated template (tests/testdb.py), and before
+    it is dropped every connection to it closed.
 
     Django keeps one connection per thread *and*, while an event loop runs in the thread, one per
     async context. Playwright's sync API keeps its loop running in the test thread for the whole
-    session, so the browser tests open connections that live in the loop's context, and the test
-    thread's ordinary connection (opened by the tests before) is out of sight meanwhile. Django's
-    teardown closes only the connection it sees, and the other one kept the database busy: "database
-    test_cernai is being accessed by other users" at the end of a full run. A thread that used the
-    ORM and ended without closing leaves its connection open too, until the garbage collector runs.
+    session, so the browser tests open connections that live in the loop's context, out of sight of
+    Django's own teardown; a thread that used the ORM and ended without closing leaves its
+    connection open too, until the garbage collector runs.
     """
-    yield django_db_setup
+    from tests import testdb
+
+    with django_db_blocker.unblock():
+        created = testdb.create()
+    yield
     for wrapper in _open_database_wrappers():
         wrapper.connection.close()  # the raw connection: Django refuses to close another thread's
+    with django_db_blocker.unblock():
+        testdb.destroy(created)
 
 
 def _open_database_wrappers() -> list[Any]:

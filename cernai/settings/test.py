@@ -11,9 +11,13 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # workers write files it counts).
 if "EMAIL_URL" not in os.environ:
     EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
-# Several test runs can share one PostgreSQL and Redis (parallel sessions, CI beside a developer):
-# each run names its own test database and cache prefix.
-_suffix = os.environ.get("TEST_RUN_ID", "")
+# Several test runs can share one PostgreSQL and Redis (parallel sessions, CI beside a developer),
+# and `make test` runs the suite in several pytest-xdist workers: each run, and each worker in it,
+# names its own test database, cache prefix, media folder and queue. The processes a test starts
+# (gunicorn, Celery workers) inherit both variables and so find the same names.
+_suffix = "_".join(
+    part for part in (os.environ.get("TEST_RUN_ID", ""), os.environ.get("PYTEST_XDIST_WORKER", "")) if part
+)
 DATABASES["default"]["TEST"] = {"NAME": f"test_cernai{'_' + _suffix if _suffix else ''}"}
 DATABASES["default"]["CONN_MAX_AGE"] = 0
 CACHES["redis"]["KEY_PREFIX"] = CACHES["durable"]["KEY_PREFIX"] = f"test-{_suffix or 'cernai'}"

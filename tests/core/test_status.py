@@ -32,8 +32,8 @@ def private_broker(monkeypatch: Any) -> Iterator[str]:
     """A broker database of this test run alone, so workers of other runs or of `make run` on the
     same Redis cannot answer our pings (the status page pings every worker on its broker)."""
     base = settings.CELERY_BROKER_URL.rsplit("/", 1)[0]
-    run_id = os.environ.get("TEST_RUN_ID", "")
-    url = f"{base}/{1 + zlib.crc32(run_id.encode()) % 15}"
+    run, worker = os.environ.get("TEST_RUN_ID", ""), os.environ.get("PYTEST_XDIST_WORKER", "gw0")
+    url = f"{base}/{1 + (zlib.crc32(run.encode()) + int(worker.removeprefix('gw'))) % 15}"  # workers differ
     monkeypatch.setitem(app.conf, "broker_url", url)
     # Connection and producer pools are cached: drop them so they are rebuilt on the new URL
     # (monkeypatch puts the originals back afterwards).
