@@ -20,6 +20,7 @@ from cernai.core.errors import Refusal
 
 from . import services
 from .access_modes import ReviewKind
+from .assignment_overview import reviewer_overview
 from .forms import AssignReviewerForm, DecisionForm
 from .models import (
     Allocation,
@@ -369,7 +370,13 @@ class AllocationRequestAdmin(AuditTrailMixin, admin.ModelAdmin):
         ]
 
     def _service_form_page(
-        self, request: HttpRequest, obj: AllocationRequest, form: forms.Form, title: Any, action: Any
+        self,
+        request: HttpRequest,
+        obj: AllocationRequest,
+        form: forms.Form,
+        title: Any,
+        action: Any,
+        extra: dict[str, Any] | None = None,
     ) -> HttpResponse:
         if request.method == "POST" and form.is_valid():
             try:
@@ -387,6 +394,7 @@ class AllocationRequestAdmin(AuditTrailMixin, admin.ModelAdmin):
             "form": form,
             "form_id": "service_form",
             "missing": [str(ReviewKind(k).label) for k in services.missing_reviews(obj)],
+            **(extra or {}),
         }
         return TemplateResponse(request, "admin/compute/service_form.html", context)
 
@@ -409,7 +417,11 @@ class AllocationRequestAdmin(AuditTrailMixin, admin.ModelAdmin):
                 "kind": ReviewKind(data["kind"]).label,
             }
 
-        return self._service_form_page(request, obj, form, _("Assign a reviewer"), assign)
+        # Each reviewer's load and conflicts, shown before the secretariat picks someone.
+        reviewers = reviewer_overview(obj)
+        form.fields["email"].widget.attrs["list"] = "known-reviewers"
+        extra = {"reviewers": reviewers, "assignable": [row.reviewer for row in reviewers if not row.conflict]}
+        return self._service_form_page(request, obj, form, _("Assign a reviewer"), assign, extra)
 
     def decide_view(self, request: HttpRequest, pk: int) -> HttpResponse:
         obj = self._open_request(request, pk)

@@ -23,15 +23,23 @@ from ..models import AllocationRequest, RequestReview, ReviewerAssignment
 OPEN = (AllocationRequest.Status.SUBMITTED, AllocationRequest.Status.IN_REVIEW)
 
 
-def conflict_reason(reviewer: Any, request: AllocationRequest) -> str | None:
-    """Why this person may not review this request, or None."""
+def conflict_reason(
+    reviewer: Any, request: AllocationRequest, *, members: set[int] | None = None, declared: set[int] | None = None
+) -> str | None:
+    """Why this person may not review this request, or None. The project's members and the people
+    who declared a conflict with the request may be read once and passed in, for many reviewers."""
+    if members is None:
+        members = set(request.project.memberships.values_list("user_id", flat=True))
+    if declared is None:
+        conflicted = request.assignments.filter(conflict_declared_at__isnull=False)
+        declared = set(conflicted.values_list("reviewer_id", flat=True))
     if reviewer.pk == request.project.pi_id:
         return _("the reviewer is the project's PI")
     if reviewer.pk == request.submitted_by_id:
         return _("the reviewer submitted the request")
-    if request.project.memberships.filter(user=reviewer).exists():
+    if reviewer.pk in members:
         return _("the reviewer is a member of the project")
-    if request.assignments.filter(reviewer=reviewer, conflict_declared_at__isnull=False).exists():
+    if reviewer.pk in declared:
         return _("the reviewer declared a conflict of interest")
     return None
 

@@ -4,6 +4,7 @@ review and declare conflicts on the portal's pages."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from html import unescape
 from typing import Any
@@ -189,3 +190,47 @@ def test_an_approval_beyond_capacity_shows_the_refusal_only(staff: Client, proje
     assert any("Not enough capacity" in m and "has 100 of 100 left" in m for m in shown), shown
     assert not any(m.startswith("Approved") for m in shown)
     assert not Allocation.objects.exists()
+
+
+def test_the_assignment_page_shows_each_reviewers_load_and_conflict_before_anyone_is_asked(
+    staff: Client, request_: AllocationRequest, reviewer: Any, member: Any, login: Any, gpu_period: Any, fox: Any
+) -> None:
+    # Max Member has reviewed for another project; on this one he is a member.
+    other_pi = UserFactory(email="opi@example.org", name="Olga Other")
+    other = factories.make_project(code="vision", pi=other_pi, cluster=fox, account="ec86", logins=("olga",))
+    start = timezone.now().date()
+    response = login(other_pi).post(
+        f"/compute/projects/{other.code}/request/",
+        {
+            "call": request_.call_id,
+            "resource": gpu_period.resource_id,
+            "amount": "100",
+            "start": start.isoformat(),
+            "end": (start + timedelta(days=364)).isoformat(),
+            "justification": "Vision baselines.",
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    assert assign(staff, AllocationRequest.objects.get(project=other), member.email, "technical")
+    assert assign(staff, request_, reviewer.email, "technical")
+
+    page = staff.get(f"/admin/compute/allocationrequest/{request_.pk}/assign/").content.decode()
+    assert reviewer_rows(page) == [
+        "Max Member member@example.org 1 0 Conflict: the reviewer is a member of the project",
+        f"Rita Reviewer {reviewer.email} 1 0 Already asked: Technical review",
+    ]
+    # The address field offers the people who may review, not the conflicted one.
+    assert 'list="known-reviewers"' in page
+    assert f'<option value="{reviewer.email}">' in page and 'value="member@example.org"' not in page
+
+    # Once Rita writes her review, her open load falls and her written count rises.
+    review_page(login(reviewer), ReviewerAssignment.objects.get(reviewer=reviewer), verdict="support")
+    page = staff.get(f"/admin/compute/allocationrequest/{request_.pk}/assign/").content.decode()
+    assert reviewer_rows(page)[1] == f"Rita Reviewer {reviewer.email} 0 1 Already asked: Technical review"
+
+
+def reviewer_rows(page: str) -> list[str]:
+    """The rows of the reviewers' table as a person reads them (name, address, open, written, this request)."""
+    table = page.split('id="reviewer-overview"', 1)[1].split("</table>", 1)[0]
+    body = table.split("<tbody>", 1)[1]
+    return [" ".join(re.sub(r"<[^>]+>", " ", unescape(row)).split()) for row in body.split("</tr>")[:-1]]
