@@ -16,6 +16,7 @@ from django.db import models
 from django.db.models import DecimalField, OuterRef, Subquery, Sum
 from django.utils import timezone
 
+from cernai.core import sentences
 from governance.models import MemberState
 
 from . import rules
@@ -114,7 +115,7 @@ def arrears_facts_by_state(
             no_vote=acc.arrears.no_vote,
             overdue_cents=acc.arrears.overdue_cents,
             called_cents=acc.arrears.called_cents,
-            explanation=acc.arrears.explanation(acc.state.display_name),
+            explanation=acc.arrears.explanation(sentences.country(acc.state.iso2, acc.state.name)),
         )
         for state_id, acc in accounts(on=at, state_ids=state_ids).items()
     }

@@ -3,8 +3,9 @@
 The rules modules write their explanations with ``gettext as _`` from here instead of Django's: the
 result is an ordinary ``str`` (in the active language, so every caller and test keeps working) that
 also carries its msgid and parameters. What is stored is ``data(sentence)`` — the msgid, the
-parameters, nested sentences as data — and ``render(stored)`` translates it again at display time in
-the reader's language. Rows stored before this (a plain English sentence) render as stored.
+parameters, nested sentences and countries (by ISO code) as data — and ``render(stored)`` translates
+it again at display time in the reader's language. Rows stored before this (a plain English
+sentence) render as stored.
 """
 
 from __future__ import annotations
@@ -14,12 +15,33 @@ from typing import Any
 
 from django.utils import translation
 
+from .countries import state_name
+
 Data = dict[str, Any]
+
+
+class Country(str):
+    """A member state's name as a parameter: stored by ISO code, so it is named again in the reader's
+    language (``country(state.iso2, state.name)``)."""
+
+    code: str
+    stored: str
+
+    def __new__(cls, code: str, stored: str) -> Country:
+        obj = super().__new__(cls, state_name(code, stored))
+        obj.code, obj.stored = code, stored
+        return obj
+
+
+def country(code: str, stored: str) -> Country:
+    return Country(code, stored)
 
 
 def _param(value: Any) -> Any:
     if isinstance(value, Sentence):
         return {"sentence": value.data()}
+    if isinstance(value, Country):
+        return {"country": value.code, "name": value.stored}
     if isinstance(value, bool | int | float | str) or value is None:
         return value
     return str(value)
@@ -28,6 +50,8 @@ def _param(value: Any) -> Any:
 def _unparam(value: Any) -> Any:
     if isinstance(value, dict) and "sentence" in value:
         return render(value["sentence"])
+    if isinstance(value, dict) and "country" in value:
+        return state_name(value["country"], value.get("name", ""))
     return value
 
 

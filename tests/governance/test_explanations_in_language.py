@@ -10,6 +10,7 @@ import pytest
 from django.test import Client
 
 from governance.models import Ballot
+from tests.governance.factories import put_in_arrears
 
 pytestmark = pytest.mark.django_db
 
@@ -50,3 +51,25 @@ def test_a_result_stored_before_as_an_english_sentence_is_still_shown(
     public = Client()
     public.cookies["django_language"] = "fr"
     assert "An old English sentence." in public.get(f"/governance/register/{ballot.pk}/").content.decode()
+
+
+def test_a_state_in_arrears_is_named_in_the_readers_language_in_its_frozen_sentence(
+    members: list[Any], delegates: dict[str, Any], make_ballot: Any, login: Any
+) -> None:
+    from django.utils import translation
+    from django_countries import countries
+
+    state = members[1]  # recorded in English as "State <code>"
+    put_in_arrears(state)
+    ballot = make_ballot()  # the electorate is frozen at opening, while the chair reads English
+    sci, _pol = delegates[state.iso2]
+    english = login(sci).get(f"/governance/ballots/{ballot.pk}/").content.decode()
+    assert f"{state.name}: arrears" in english
+    sci.language = "fr"
+    sci.save(update_fields=["language"])
+    french = login(sci).get(f"/governance/ballots/{ballot.pk}/").content.decode()
+    with translation.override("fr"):
+        french_name = str(countries.name(state.iso2))
+    assert french_name and french_name != state.name
+    assert f"{french_name}\u00a0: " in french or f"{french_name} : " in french, french
+    assert state.name not in french.split('id="state-entitlement"')[1].split("</p>")[0]
