@@ -3,9 +3,12 @@
 Every page a browser test loads is checked with axe-core (WCAG 2.1 AA) and for horizontal overflow
 (the page must be no wider than the window), and photographed into
 ``var/screenshots/<test>/<n>-<slug>.png`` (test artefacts, git-ignored); a test fails if any page it
-visited has a violation or overflows. Tests run at 1280 px; a test (or module) marked
-``both_viewports`` runs again at 390 px, a phone. Use ``browser_login`` to sign in as a persona
-(TOTP included), ``header_link``/``sign_out`` to use the header as a person would at any width.
+visited has a violation or overflows. Tests run at 1280 px, and every page a test reaches by GET
+is also opened beside it at 390 px, a phone, in the same session: checked for overflow and
+photographed as ``<n>-<slug>-390.png``, so every journey leaves both widths behind. A test (or
+module) marked ``both_viewports`` runs again wholly at 390 px (menus and all, as on a phone). Use
+``browser_login`` to sign in as a persona (TOTP included), ``header_link``/``sign_out`` to use the
+header as a person would at any width.
 """
 
 from __future__ import annotations
@@ -106,7 +109,7 @@ def _slug(url: str) -> str:
 
 
 @pytest.fixture
-def page(page: Page, live_server: Any, request: pytest.FixtureRequest, settings: Any) -> Any:
+def page(page: Page, live_server: Any, request: pytest.FixtureRequest, settings: Any, viewport_width: str) -> Any:
     """A page whose every load is checked with axe-core and for horizontal overflow, and
     photographed; the test fails on any violation or overflow."""
     # The portal is configured with the address it is served at: links in emails lead back to it.
@@ -118,13 +121,38 @@ def page(page: Page, live_server: Any, request: pytest.FixtureRequest, settings:
     shutil.rmtree(shots, ignore_errors=True)
     shots.mkdir(parents=True, exist_ok=True)
     taken = [0]
+    methods: dict[str, str] = {}  # how the window reached each address: only a GET is repeated
+    phoned: set[str] = set()
+
+    def navigated(request: Any) -> None:
+        if request.is_navigation_request() and request.frame == page.main_frame:
+            methods[request.url] = request.method
+
+    def on_a_phone(url: str) -> None:
+        """The same address at 390 px in a second window of the session, beside the test's own: the
+        test's window keeps its size, so its clicks land where it expects them."""
+        if viewport_width != "1280" or url in phoned or methods.get(url) != "GET":
+            return
+        if not url.startswith(live_server.url):
+            return
+        phoned.add(url)
+        phone = page.context.new_page()
+        try:
+            phone.set_viewport_size(VIEWPORTS["390"])
+            phone.goto(url, wait_until="load")
+            overflow = phone.evaluate(OVERFLOW_CHECK)
+            if overflow:
+                overflows[f"{url} at 390 px"] = overflow
+            phone.screenshot(path=str(shots / f"{taken[0]:02d}-{_slug(url)}-390.png"))
+        finally:
+            phone.close()
 
     def check(loaded: Page) -> None:
         # Playwright delivers events during our own calls, so a load check can start while another
         # is still running; AXE_RUN waits for the earlier run in the page, so none is skipped.
+        url = loaded.url  # the address that just loaded
         try:
             loaded.wait_for_load_state("load")
-            url = loaded.url
             seen[url] = axe_violations(loaded)
             overflow = loaded.evaluate(OVERFLOW_CHECK)
             if overflow:
@@ -136,16 +164,20 @@ def page(page: Page, live_server: Any, request: pytest.FixtureRequest, settings:
         except Exception as exc:  # navigated away mid-check: the next page is checked on its own load
             if "context was destroyed" not in str(exc) and "navigat" not in str(exc):
                 raise
+        # The phone's window is the test's own to load, so the test moving on does not cut it short.
+        on_a_phone(url)
 
     def console(message: Any) -> None:
         if "Content Security Policy" in message.text or "Content-Security-Policy" in message.text:
             csp_errors.append(message.text)
 
+    page.on("request", navigated)
     page.on("load", check)
     page.on("console", console)
     page.set_default_timeout(15_000)
     yield page
     page.remove_listener("load", check)
+    page.remove_listener("request", navigated)
     check(page)  # the page the test ended on (waits in the page for a load check still in flight)
     problems = {url: v for url, v in seen.items() if v}
     assert not problems, f"axe-core WCAG 2.1 AA violations: {problems}"

@@ -130,7 +130,7 @@ def test_an_election_goes_to_a_second_round_and_elects(
         "1 abstention is not a vote for a candidate."
     )
     page.goto(url)
-    expect(page.locator("#election-status")).to_contain_text("Election: elected — Blaise Pascal")
+    expect(page.locator("#election-status")).to_contain_text("Election: Elected — Blaise Pascal")
     expect(page.locator("#explanation-2")).to_have_text(elected)
     # The public register: both rounds, each explained.
     page.goto(f"{live_server.url}/governance/register/")
