@@ -116,13 +116,10 @@ def check_session_closedness(session: Session, *, closed: bool) -> None:
             field="closed",
         )
     if closed:
-        outsiders = (
-            Attendance.objects.filter(session=session, state__isnull=False)
-            .exclude(state__status=MemberState.Status.MEMBER)
-            .select_related("state")
-            .order_by("state__name")
+        attending = Attendance.objects.filter(session=session, state__isnull=False).select_related("state")
+        names = sorted(
+            a.state.display_name for a in attending if a.state is not None and not a.state.may_attend_closed_sessions
         )
-        names = [attendance.state.name for attendance in outsiders if attendance.state is not None]
         if names:
             raise Refusal(
                 _(

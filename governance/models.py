@@ -63,6 +63,12 @@ class MemberState(models.Model):
         """The state's name in the reader's language (the stored English name, else django-countries by ISO code)."""
         return state_name(self.iso2, self.name)
 
+    @property
+    def may_attend_closed_sessions(self) -> bool:
+        """Closed sessions are for member states only (rules §4): checked when a state checks in
+        (services.check_attendance) and when a session is closed (configuration)."""
+        return self.status == self.Status.MEMBER
+
 
 @audited
 class Programme(models.Model):

@@ -201,7 +201,7 @@ def check_attendance(*, session: Session, state: MemberState | None = None, memb
         return
     if state is None:
         raise GovernanceError(_("Choose the state to check in."), code="required", field="state")
-    if session.closed and state.status != MemberState.Status.MEMBER:
+    if session.closed and not state.may_attend_closed_sessions:
         raise GovernanceError(
             _("Closed sessions are for member states only; %(state)s is not a member state (%(status)s).")
             % {"state": state.display_name, "status": state.get_status_display()},
