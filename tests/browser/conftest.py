@@ -4,7 +4,7 @@ Every page a browser test loads is checked with axe-core (WCAG 2.1 AA) and for h
 (the page must be no wider than the window), and photographed into
 ``var/screenshots/<test>/<n>-<slug>.png`` (test artefacts, git-ignored); a test fails if any page it
 visited has a violation or overflows. Tests run at 1280 px, and every page a test reaches by GET
-is also opened beside it at 390 px, a phone, in the same session: checked for overflow and
+is also opened beside it at 390 px, a phone, with the test's cookies: checked for overflow and
 photographed as ``<n>-<slug>-390.png``, so every journey leaves both widths behind. A test (or
 module) marked ``both_viewports`` runs again wholly at 390 px (menus and all, as on a phone). Use
 ``browser_login`` to sign in as a persona (TOTP included), ``header_link``/``sign_out`` to use the
@@ -109,7 +109,14 @@ def _slug(url: str) -> str:
 
 
 @pytest.fixture
-def page(page: Page, live_server: Any, request: pytest.FixtureRequest, settings: Any, viewport_width: str) -> Any:
+def page(
+    page: Page,
+    live_server: Any,
+    request: pytest.FixtureRequest,
+    settings: Any,
+    viewport_width: str,
+    browser_context_args: dict[str, Any],
+) -> Any:
     """A page whose every load is checked with axe-core and for horizontal overflow, and
     photographed; the test fails on any violation or overflow."""
     # The portal is configured with the address it is served at: links in emails lead back to it.
@@ -128,17 +135,27 @@ def page(page: Page, live_server: Any, request: pytest.FixtureRequest, settings:
         if request.is_navigation_request() and request.frame == page.main_frame:
             methods[request.url] = request.method
 
+    phones: list[Any] = []  # the phone's browser context, made on first use
+
     def on_a_phone(url: str) -> None:
-        """The same address at 390 px in a second window of the session, beside the test's own: the
-        test's window keeps its size, so its clicks land where it expects them."""
+        """The same address at 390 px, beside the test's window, which keeps its size (its clicks land
+        where it expects them). The phone is a context of its own holding a copy of the test's
+        cookies: a cookie the phone's answer sets (an older session's, a rotated CSRF token) must not
+        land in the test's session, which may have signed in meanwhile."""
         if viewport_width != "1280" or url in phoned or methods.get(url) != "GET":
             return
         if not url.startswith(live_server.url):
             return
         phoned.add(url)
-        phone = page.context.new_page()
+        if not phones:
+            browser = page.context.browser
+            assert browser is not None
+            phones.append(browser.new_context(**{**browser_context_args, "viewport": VIEWPORTS["390"]}))
+        context = phones[0]
+        context.clear_cookies()
+        context.add_cookies(page.context.cookies())
+        phone = context.new_page()
         try:
-            phone.set_viewport_size(VIEWPORTS["390"])
             phone.goto(url, wait_until="load")
             overflow = phone.evaluate(OVERFLOW_CHECK)
             if overflow:
@@ -179,6 +196,8 @@ def page(page: Page, live_server: Any, request: pytest.FixtureRequest, settings:
     page.remove_listener("load", check)
     page.remove_listener("request", navigated)
     check(page)  # the page the test ended on (waits in the page for a load check still in flight)
+    for context in phones:
+        context.close()
     problems = {url: v for url, v in seen.items() if v}
     assert not problems, f"axe-core WCAG 2.1 AA violations: {problems}"
     assert not overflows, f"pages wider than the window (scrollWidth > innerWidth): {overflows}"
