@@ -4,6 +4,9 @@ absolute times (the machines are shared and noisy).
 - F-hello: a bare Django view, no database.
 - F-page: one indexed query returning 50 rows, rendered by a small template.
 - F-write: a POST doing one ``INSERT … ON CONFLICT DO NOTHING`` in a transaction.
+- F-auth-write: the same insert as a signed-in person's POST through the portal's whole middleware
+  stack (session, CSRF, authentication, second-factor and role checks, language, audit context): the
+  floor of any write a person makes, which votes and reviews (B1, B2, B4) are measured against.
 - F-copy: psycopg 3 ``COPY`` of usage-shaped rows (the 13 sacct fields) into a bare table;
   ``copy_rows`` is what scenarios call with their own rows.
 """
@@ -15,6 +18,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
+from django.contrib.auth.decorators import login_required
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.template import Context, Engine
@@ -92,6 +96,16 @@ def page(request: HttpRequest) -> HttpResponse:
 @csrf_exempt
 def write(request: HttpRequest) -> HttpResponse:
     """F-write: one INSERT … ON CONFLICT DO NOTHING in a transaction."""
+    return _insert_once(request)
+
+
+@login_required
+def auth_write(request: HttpRequest) -> HttpResponse:
+    """F-auth-write: F-write's insert behind everything a signed-in POST passes (CSRF is checked)."""
+    return _insert_once(request)
+
+
+def _insert_once(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     key = request.POST.get("key", "")

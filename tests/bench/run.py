@@ -120,10 +120,12 @@ def measure_floors(ctx: Any) -> None:
     requests = ctx.size(3000, 600)
     concurrency = int(os.environ.get("BENCH_CONCURRENCY", "8"))
     run_key = uuid.uuid4().hex[:8]
+    signed_in = ctx.login(floor_person())
     plans = {
         "F-hello": lambda i: Req("GET", "/_bench/hello/"),
         "F-page": lambda i: Req("GET", f"/_bench/page/?g={i * 7919}"),
         "F-write": lambda i: Req("POST", "/_bench/write/", data={"key": f"{run_key}-{i}"}),
+        "F-auth-write": lambda i: Req("POST", "/_bench/auth-write/", auth=signed_in, data={"key": f"{run_key}-a{i}"}),
     }
     for name, make in plans.items():
         stats = ctx.load(make, total=requests, concurrency=concurrency)
@@ -143,6 +145,13 @@ def measure_floors(ctx: Any) -> None:
     copied = ctx.copy_floor(synthetic_records(rows))
     ctx.floors["F-copy"] = copied
     ctx.log(f"F-copy: {copied['rows']:,} rows in {copied['seconds']:.2f} s ({copied['rows_per_s']:,.0f} rows/s)")
+
+
+def floor_person() -> Any:
+    """A signed-in person with no institutional role: F-auth-write's author."""
+    from cernai.accounts.models import User
+
+    return User.objects.get_or_create(email="floor@bench.example", defaults={"name": "Floor", "password": "!"})[0]
 
 
 def discover(only: str | None) -> list[str]:
@@ -180,7 +189,7 @@ def markdown(meta: dict[str, Any], floors: dict[str, dict[str, float]], results:
         "| floor | rate | p50 | p95 |",
         "|---|---|---|---|",
     ]
-    for name in ("F-hello", "F-page", "F-write"):
+    for name in ("F-hello", "F-page", "F-write", "F-auth-write"):
         if name in floors:
             f = floors[name]
             lines.append(f"| {name} | {fmt(f['rate'])} req/s | {f['p50_ms']:.1f} ms | {f['p95_ms']:.1f} ms |")

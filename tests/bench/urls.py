@@ -10,5 +10,6 @@ urlpatterns = [
     path("_bench/hello/", floors.hello, name="bench-hello"),
     path("_bench/page/", floors.page, name="bench-page"),
     path("_bench/write/", floors.write, name="bench-write"),
+    path("_bench/auth-write/", floors.auth_write, name="bench-auth-write"),
     *portal_urlpatterns,
 ]
