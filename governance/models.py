@@ -640,7 +640,7 @@ class ElectorateEntry(models.Model):
     def explained(self) -> str:
         """The entry's sentence in the reader's language (entries frozen before it was stored: as stored)."""
         if self.explanation_data == {"reason": True}:
-            return f"{self.state.display_name if self.state else self.member}: {self.get_reason_display()}"
+            return f"{self.state or self.member}: {self.get_reason_display()}"
         return sentences.render(self.explanation_data) if self.explanation_data else self.explanation
 
 
