@@ -6,7 +6,9 @@ the 80 % notification. Nothing is recorded behind the browser's back."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -49,12 +51,14 @@ def test_pi_requests_staff_approve_site_posts_pi_sees_usage_and_80_percent_notic
     browser_login(page, pi)
     page.goto(f"{live_server.url}/compute/projects/{project.code}/")
     page.get_by_role("link", name="Request an allocation").click()
-    today = timezone.now().date()
+    # The period starts on the 1st of last month, so the jobs below (which end an hour ago and ran
+    # for 100 hours) fall inside it whatever the day of the month.
+    start = (timezone.localdate().replace(day=1) - timedelta(days=1)).replace(day=1)
     page.get_by_label("Call").select_option(index=1)
     page.get_by_label("Resource").select_option(index=1)
     page.get_by_label("Amount").fill("1000")
-    page.get_by_label("Start").fill(today.replace(day=1).isoformat())
-    page.get_by_label("End").fill(today.replace(day=1).replace(year=today.year + 1).isoformat())
+    page.get_by_label("Start").fill(start.isoformat())
+    page.get_by_label("End").fill(start.replace(year=start.year + 1).isoformat())
     page.get_by_label("Justification").fill("Alignment experiments on 4-GPU nodes.")
     page.get_by_role("button", name="Submit the request").click()
     expect(page.get_by_text("Your request is submitted")).to_be_visible()
@@ -117,13 +121,17 @@ def test_pi_requests_staff_approve_site_posts_pi_sees_usage_and_80_percent_notic
     expect(page.locator("canvas[data-chart]")).to_have_count(1)
 
     # The site posts 800 GPU-hours (two 4-GPU jobs of 100 h) through the machine API.
-    month = today.strftime("%Y-%m")
+    # fox reports in Oslo time; the jobs ended an hour ago, so neither is from the future nor in a
+    # closed month (last month stays open for five days, and 100 hours is less than that).
+    end = (timezone.now() - timedelta(hours=1)).astimezone(ZoneInfo("Europe/Oslo")).replace(microsecond=0)
+    began = end - timedelta(hours=100)
     records = [
         factories.job(
             JobIDRaw=str(i),
             JobID=str(i),
-            Submit=f"{month}-01T01:00:00",
-            Start=f"{month}-01T02:00:00",
+            Submit=(began - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M:%S"),
+            Start=began.strftime("%Y-%m-%dT%H:%M:%S"),
+            End=end.strftime("%Y-%m-%dT%H:%M:%S"),
             ElapsedRaw=str(100 * 3600),
         )
         for i in (1, 2)
