@@ -48,24 +48,13 @@ registry.add_nav(
 )
 
 
-def _reviews(user: Any) -> Any:
-    from .selectors import review_queue
-
-    return review_queue(user) if user and user.is_authenticated else None
-
-
 def _has_reviews(user: Any) -> bool:
-    queue = _reviews(user)
-    return queue is not None and queue.exists()
+    from .roles import REVIEW_ASSIGNED
 
-
-def _review_roles(user: Any) -> list[str]:
-    """Reviewing an open allocation request is a reviewer's role (and needs a second factor)."""
-    return [roles.REVIEWER] if _has_reviews(user) else []
+    return roles.holds_condition(user, REVIEW_ASSIGNED)
 
 
 registry.add_nav(registry.NavItem(_("Compute reviews"), "compute:review_queue", _has_reviews, order=63))
-registry.add_role_source(_review_roles)
 registry.add_nav(registry.NavItem(_("Allocations report"), "compute:transparency", lambda u: True, order=61))
 registry.add_nav(
     registry.NavItem(_("Utilisation"), "compute:staff_utilisation", lambda u: bool(u and u.is_staff), order=62)

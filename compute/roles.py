@@ -1,21 +1,32 @@
-"""Compute roles from compute records: a review of an allocation request still being decided makes
-a reviewer. Registered in apps.ready()."""
+"""Compute roles from compute records: an assignment to review an allocation request still being
+decided, or a review recorded on one, makes a reviewer. Registered in apps.ready(); evaluated with
+every other app's conditions in one query (cernai.accounts.roles.standing)."""
 
 from __future__ import annotations
 
-from typing import Any
+from django.db.models import Exists
 
 from cernai.accounts import roles
-from cernai.core import registry
+from cernai.core.registry import RoleCondition, add_role_condition
 
 from .models import AllocationRequest, RequestReview
+from .selectors import active_assignments
 
 UNDECIDED = [AllocationRequest.Status.SUBMITTED, AllocationRequest.Status.IN_REVIEW]
+# The condition behind the "Compute reviews" menu entry: something in the person's review queue.
+REVIEW_ASSIGNED = "compute.review_assigned"
 
-
-def roles_from_compute(user: Any) -> set[str]:
-    reviewing = RequestReview.objects.filter(reviewer=user, request__status__in=UNDECIDED)
-    return {roles.REVIEWER} if reviewing.exists() else set()
-
-
-registry.add_role_source(roles_from_compute)
+add_role_condition(
+    RoleCondition(
+        REVIEW_ASSIGNED,
+        roles.REVIEWER,
+        lambda person, today: Exists(active_assignments(person).filter(request__status__in=UNDECIDED)),
+    )
+)
+add_role_condition(
+    RoleCondition(
+        "compute.review_recorded",
+        roles.REVIEWER,
+        lambda person, today: Exists(RequestReview.objects.filter(reviewer=person, request__status__in=UNDECIDED)),
+    )
+)

@@ -1,18 +1,18 @@
 """Fellowship roles from fellowship records: an assignment that still gives access to an application
-under review makes a reviewer. Registered in apps.ready()."""
+under review makes a reviewer. Registered in apps.ready(); evaluated with every other app's
+conditions in one query (cernai.accounts.roles.standing)."""
 
 from __future__ import annotations
 
-from typing import Any
+from django.db.models import Exists
 
 from cernai.accounts import roles
-from cernai.core import registry
+from cernai.core.registry import RoleCondition, add_role_condition
 
 from .selectors import active_assignments
 
-
-def roles_from_fellowships(user: Any) -> set[str]:
-    return {roles.REVIEWER} if active_assignments(user).exists() else set()
-
-
-registry.add_role_source(roles_from_fellowships)
+add_role_condition(
+    RoleCondition(
+        "fellowships.review_assigned", roles.REVIEWER, lambda person, today: Exists(active_assignments(person))
+    )
+)

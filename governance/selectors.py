@@ -10,6 +10,7 @@ from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquer
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from cernai.accounts import roles
 from cernai.core import sentences
 from cernai.core.sentences import gettext as _
 
@@ -111,18 +112,18 @@ def serving_memberships(user: Any, *, on: dt.date | None = None) -> QuerySet[Bod
     return BodyMembership.objects.filter(serving_on(on or timezone.localdate()), user=user)
 
 
+# Who sees council business besides the secretariat (each only their own bodies: visible_sessions).
+COUNCIL_ROLES = frozenset({roles.CHAIR, roles.DELEGATE, roles.ADVISER, roles.COMMITTEE})
+
+
 def sees_council_business(user: Any) -> bool:
     """Delegates, advisers, the chair, committee members and the secretariat see sessions and ballots
     (each only those of their own bodies: visible_sessions)."""
-    from cernai.accounts import roles
-    from cernai.accounts.permissions import is_chair, is_secretariat
+    from cernai.accounts.permissions import is_secretariat
 
-    return bool(
-        is_secretariat(user)
-        or is_chair(user)
-        or represented_state(user) is not None
-        or roles.COMMITTEE in roles.held(user)
-    )
+    # A serving delegate or adviser represents a state (represented_state); the roles say so with
+    # the rest of the person's standing, in the one query of the request.
+    return bool(is_secretariat(user) or roles.held(user) & COUNCIL_ROLES)
 
 
 def visible_sessions(user: Any) -> QuerySet[Session]:

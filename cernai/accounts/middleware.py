@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from allauth.mfa.models import Authenticator
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from . import roles
 from .permissions import requires_mfa
 
 # Paths a person without MFA may still reach: setting MFA up, signing out, switching language,
@@ -30,9 +30,7 @@ class RequireMFAMiddleware:
             and user.is_authenticated
             and not request.path.startswith(ALLOWED_PREFIXES)
             and requires_mfa(user)
-            and not Authenticator.objects.filter(
-                user=user, type__in=[Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN]
-            ).exists()
+            and not roles.has_second_factor(user)
         ):
             if request.path.startswith(API_PREFIX):
                 # A browser session must not reach through the API what the pages refuse.

@@ -4,8 +4,9 @@ seeders. Core never imports the apps."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
@@ -89,12 +90,25 @@ def add_file_access_check(check: Callable[[Any, Any], bool]) -> None:
         FILE_ACCESS_CHECKS.append(check)
 
 
-# Each source answers "which institutional roles (names in cernai.accounts.roles) does this person
-# hold today?" from its app's own records: appointments with their terms, review assignments,
-# committee memberships. Roles follow from those records; nobody edits role groups by hand.
-ROLE_SOURCES: list[Callable[[Any], Iterable[str]]] = []
+@dataclass(frozen=True)
+class RoleCondition:
+    """One way to hold an institutional role, from an app's own records: an appointment with its
+    term, a review assignment, a committee seat. Roles follow from those records; nobody edits role
+    groups by hand.
+
+    ``condition(person, today)`` returns a boolean SQL expression (usually ``Exists(...)``) over the
+    app's models, where ``person`` is an ``OuterRef`` to the user's primary key. Every condition is
+    evaluated in one query per request (``cernai.accounts.roles``), so the page frame, the menus and
+    the permission checks cost a single round trip together."""
+
+    name: str  # "<app>.<what>", e.g. "compute.review_assigned"; ask for one with roles.holds_condition
+    role: str  # a name in cernai.accounts.roles
+    condition: Callable[[Any, date], Any]
 
 
-def add_role_source(source: Callable[[Any], Iterable[str]]) -> None:
-    if source not in ROLE_SOURCES:
-        ROLE_SOURCES.append(source)
+ROLE_CONDITIONS: list[RoleCondition] = []
+
+
+def add_role_condition(condition: RoleCondition) -> None:
+    if all(c.name != condition.name for c in ROLE_CONDITIONS):
+        ROLE_CONDITIONS.append(condition)

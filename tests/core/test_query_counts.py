@@ -53,3 +53,30 @@ def test_same_number_of_queries_with_5_and_200_notifications(
         client.get(path)
     # The foundation's share (session, user, unread count, page) stays small.
     assert small <= 25, small
+
+
+def test_who_a_person_is_costs_the_page_the_same_queries_however_many_roles_they_hold(
+    applicant: Any, chair: Any, login: Any
+) -> None:
+    """Roles, the menu and the second-factor check come from one query, so a person holding many
+    roles (the Council's chair, a delegate, in the secretariat) pays what an applicant pays."""
+    from django.contrib.auth.models import Group
+
+    from cernai.accounts import roles
+    from tests.governance.factories import MemberStateFactory, appoint
+
+    appoint(MemberStateFactory(iso2="FR", name="France"), "scientific", user=chair)
+    chair.groups.add(Group.objects.get_or_create(name=roles.SECRETARIAT)[0])
+    everyone, many = login(applicant), login(chair)
+    give_notifications(applicant, 5)
+    give_notifications(chair, 5)
+    for client in (everyone, many):  # the first request of a client stores its session and token
+        client.get("/notifications/")
+
+    with CaptureQueriesContext(connection) as plain:
+        page = everyone.get("/notifications/").content.decode()
+    assert 'href="/governance/"' not in page and 'href="/fellowships/staff/"' not in page
+    with CaptureQueriesContext(connection) as holder:
+        page = many.get("/notifications/").content.decode()
+    assert 'href="/governance/"' in page and 'href="/fellowships/staff/"' in page
+    assert len(holder) == len(plain), [q["sql"][:120] for q in holder.captured_queries]
