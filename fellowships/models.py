@@ -282,7 +282,11 @@ class Application(models.Model):
                 name="application_dates_ordered",
             ),
         ]
-        indexes = [models.Index(fields=["call", "status"], name="application_call_status")]
+        indexes = [
+            models.Index(fields=["call", "status"], name="application_call_status"),
+            # Staff page through a call's applications by id (fellowships.views.staff).
+            models.Index(fields=["call", "id"], name="application_call_id"),
+        ]
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.title or _('(untitled)')}"
