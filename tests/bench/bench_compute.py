@@ -33,10 +33,15 @@ BATCH = 5000
 
 
 def _records(n: int, cluster: str) -> list[dict[str, str]]:
-    """``n`` records spread over the current UTC month so far (so no month is closed)."""
+    """``n`` records spread from the first month sites may still report on to now (so no month is
+    closed, and on the first days of a month there are still days to spread them over)."""
+    from compute.charging import first_open_month
+    from compute.services.ingest import close_after_days
+
     now = datetime.now(UTC)
+    first_open = first_open_month(now.date(), close_after_days())
     # From 03:00 UTC on the 1st: local (Oslo) times then never fall back into the previous, closed month.
-    month_start = now.replace(day=1, hour=3, minute=0, second=0, microsecond=0)
+    month_start = datetime(first_open.year, first_open.month, 1, 3, tzinfo=UTC)
     step = max(1, int((now - month_start).total_seconds() - 7200) // n)
     records = list(synthetic_records(n, cluster=cluster, accounts=ACCOUNTS))
     fmt = "%Y-%m-%dT%H:%M:%S"
