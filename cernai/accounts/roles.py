@@ -83,7 +83,8 @@ _SOMEONE = -1  # the person's key while compiling; the last parameter, replaced 
 
 def _compiled(today: date, registered: int) -> tuple[str, tuple[Any, ...], list[str]]:
     key = (today, registered)
-    if key not in _COMPILED:
+    compiled = _COMPILED.get(key)  # read once: another thread may replace the entry at midnight
+    if compiled is None:
         from allauth.mfa.models import Authenticator
         from django.contrib.auth import get_user_model
         from django.contrib.auth.models import Group
@@ -99,9 +100,10 @@ def _compiled(today: date, registered: int) -> tuple[str, tuple[Any, ...], list[
         sql, params = query.sql_with_params()
         if not params or params[-1] != _SOMEONE:  # the WHERE on the key comes last in the SQL
             raise ImproperlyConfigured("the standing query's last parameter is not the person's key")
+        compiled = (sql, tuple(params[:-1]), list(query.annotation_select))
         _COMPILED.clear()
-        _COMPILED[key] = (sql, tuple(params[:-1]), list(query.annotation_select))
-    return _COMPILED[key]
+        _COMPILED[key] = compiled
+    return compiled
 
 
 def held(user: Any) -> frozenset[str]:
