@@ -242,6 +242,20 @@ def session_markers(user: Any) -> dict[str, Any]:
     }
 
 
+def signed_in_client(user: Any) -> Any:
+    """Django's test client (in-process, on the bench database) with ``user``'s session, as a
+    password + second-factor login leaves it."""
+    from django.test import Client
+
+    client = Client()
+    ensure_mfa(user)
+    client.force_login(user)
+    session = client.session
+    session.update({k: v for k, v in session_markers(user).items() if k.startswith("account_")})
+    session.save()
+    return client
+
+
 def login_auth(user: Any) -> Auth:
     """A real session for ``user`` (stored like a login would), plus a CSRF cookie and header."""
     from django.conf import settings
@@ -324,13 +338,7 @@ class Context:
         from django.test import Client
         from django.test.utils import CaptureQueriesContext
 
-        client = Client()
-        if user is not None:
-            ensure_mfa(user)
-            client.force_login(user)
-            session = client.session
-            session.update({k: v for k, v in session_markers(user).items() if k.startswith("account_")})
-            session.save()
+        client = signed_in_client(user) if user is not None else Client()
         with CaptureQueriesContext(connection) as captured:
             response = getattr(client, method)(path, data, **extra)
         return response.status_code, len(captured)

@@ -6,9 +6,9 @@
 Runs against the bench database (``make bench`` or ``python -m tests.bench.run --only X`` fills it)
 with the bench settings, through Django's whole handler and middleware (the test client), signed in
 like ``ctx.login`` signs in. It prints the mean time per request, the queries one request makes
-(with the time PostgreSQL and the driver took for them), the time spent in the named parts of the
-stack (middleware, the navigation frame, templates, ORM compilation, SQL), and cProfile's top
-functions by their own time. No network and no gunicorn: the numbers are the CPU of one request.
+(with the time PostgreSQL and the driver took for them), the time spent in named parts of the
+stack (SQL, ORM compilation, model instances, templates, the navigation frame, who the person is,
+the session), and cProfile's top functions. No network and no gunicorn: the numbers are the CPU of one request.
 """
 
 from __future__ import annotations
@@ -68,16 +68,9 @@ def main(argv: list[str] | None = None) -> int:
 
     from cernai.accounts.models import User
 
-    from .context import ensure_mfa, session_markers
+    from .context import signed_in_client
 
-    client = Client()
-    if args.email:
-        user = User.objects.get(email=args.email)
-        ensure_mfa(user)
-        client.force_login(user)
-        session = client.session
-        session.update({k: v for k, v in session_markers(user).items() if k.startswith("account_")})
-        session.save()
+    client = signed_in_client(User.objects.get(email=args.email)) if args.email else Client()
     data = dict(pair.split("=", 1) for pair in args.post or [])
     send: Callable[[], Any] = (lambda: client.post(args.path, data)) if args.post else (lambda: client.get(args.path))
 
