@@ -202,8 +202,8 @@ def cast_election_vote(
     check_choice(ballot_id, choice)
     now = now or timezone.now()
     with transaction.atomic():
-        ballot = services._share_locked(ballot_id)
-        seat, entry = services._voting_entry(ballot, user, now, lock=True)
+        ballot, body, _ = services._ballot_to_cast(ballot_id, lock=True)
+        seat, entry = services._voting_entry(ballot, body, user, now, lock=True)
         if entry.voted_at is not None:
             raise services._already_voted(entry.pk, seat)
         receipt = services._receipt()

@@ -197,11 +197,6 @@ def voting_seat(user: Any, body: Council, *, on: dt.date | None = None, fresh: b
     return Seat(state=None, member_id=user.pk, role="", label=str(user))
 
 
-def body_of_ballot(ballot_id: int) -> Council:
-    """The body whose ballot this is (through its motion's session)."""
-    return Council.objects.get(sessions__items__motions__ballots=ballot_id)
-
-
 def electors_of(body: Council, *, state_ids: list[int], member_ids: list[int], on: dt.date) -> list[Any]:
     """The people to tell about a body's ballot: the Council's delegates of these states, a
     committee's representatives of these states, or these members in person."""

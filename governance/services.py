@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -51,7 +51,6 @@ from .models import (
 )
 from .selectors import (
     Seat,
-    body_of_ballot,
     electorate_for,
     electors_of,
     overlapping_appointments,
@@ -365,20 +364,43 @@ def open_ballot(*, actor: Any, ballot_id: int, now: dt.datetime | None = None) -
     return ballot
 
 
-def _share_locked(ballot_id: int) -> Ballot:
-    """The ballot under a SHARE row lock: any number of casts hold it together, but it conflicts with
-    the exclusive lock of open/close/publish, so a close waits for the casts in flight and a cast that
-    waited for a close reads the closed row (READ COMMITTED re-reads the locked row)."""
+class _Casting(NamedTuple):
+    """What casting reads of a ballot: the ballot (status, close, mode, secrecy), its body (id, kind
+    and name; the other fields deferred) and whether it is a round of an election."""
+
+    ballot: Ballot
+    body: Council
+    is_election: bool
+
+
+_CASTING_QUERY = (
+    "SELECT b.id, b.status, b.closes_at, b.mode, b.secrecy,"
+    " c.id AS body_id, c.kind AS body_kind, c.name AS body_name,"
+    " EXISTS (SELECT 1 FROM governance_electionround r WHERE r.ballot_id = b.id) AS is_election"
+    " FROM governance_ballot b"
+    " JOIN governance_motion m ON m.id = b.motion_id"
+    " JOIN governance_agendaitem i ON i.id = m.item_id"
+    " JOIN governance_session s ON s.id = i.session_id"
+    " JOIN governance_council c ON c.id = s.council_id"
+    " WHERE b.id = %s"
+)
+_CASTING_SQL = {False: _CASTING_QUERY, True: _CASTING_QUERY + " FOR SHARE OF b"}
+
+
+def _ballot_to_cast(ballot_id: int, *, lock: bool) -> _Casting:
+    """The ballot as casting needs it, in one query.
+
+    With ``lock``, under a SHARE row lock on the ballot: any number of casts hold it together, but it
+    conflicts with the exclusive lock of open/close/publish, so a close waits for the casts in flight
+    and a cast that waited for a close reads the closed row (READ COMMITTED re-reads the locked row)."""
     # Django's select_for_update has no FOR SHARE; raw() keeps a model instance with only these fields.
-    rows = list(
-        Ballot.objects.raw(
-            "SELECT id, status, closes_at, mode, secrecy FROM governance_ballot WHERE id = %s FOR SHARE",
-            [ballot_id],
-        )
-    )
+    rows = list(Ballot.objects.raw(_CASTING_SQL[lock], [ballot_id]))
     if not rows:
         raise Ballot.DoesNotExist
-    return rows[0]
+    row: Any = rows[0]
+    # from_db takes the loaded values in the model's field order (id, name, kind); the rest is deferred.
+    body = Council.from_db("default", ["id", "name", "kind"], [row.body_id, row.body_name, row.body_kind])
+    return _Casting(row, body, row.is_election)
 
 
 def _already_voted(entry_id: int, seat: Seat) -> GovernanceError:
@@ -396,14 +418,15 @@ def _already_voted(entry_id: int, seat: Seat) -> GovernanceError:
     )
 
 
-def _voting_entry(ballot: Ballot, user: Any, now: dt.datetime, *, lock: bool) -> tuple[Seat, ElectorateEntry]:
+def _voting_entry(
+    ballot: Ballot, body: Council, user: Any, now: dt.datetime, *, lock: bool
+) -> tuple[Seat, ElectorateEntry]:
     """The questions asked at every step of casting: is the ballot open, does ``user`` hold a seat in
     the ballot's body (a Council delegate, a committee member), is that seat (their state, or they in
     person) entitled in the frozen electorate. Returns the seat and its register row (locked when
     ``lock``)."""
     if ballot.status != Ballot.Status.OPEN or (ballot.closes_at and ballot.closes_at <= now):
         raise GovernanceError(_("This ballot is not open for voting."), code="not_open")
-    body = body_of_ballot(ballot.pk)
     seat = voting_seat(user, body, on=timezone.localdate(now), fresh=True)
     if seat is None:
         if body.kind != Council.Kind.COUNCIL:
@@ -442,61 +465,59 @@ def _voting_entry(ballot: Ballot, user: Any, now: dt.datetime, *, lock: bool) ->
 def check_may_cast(*, ballot_id: int, user: Any, now: dt.datetime | None = None) -> None:
     """Refuse, before the confirmation step, anyone the cast itself would refuse."""
     now = now or timezone.now()
-    ballot = Ballot.objects.only("pk", "status", "closes_at", "mode").get(pk=ballot_id)
-    seat, entry = _voting_entry(ballot, user, now, lock=False)
+    ballot, body, _ = _ballot_to_cast(ballot_id, lock=False)
+    seat, entry = _voting_entry(ballot, body, user, now, lock=False)
     if ballot.mode == Ballot.Mode.EITHER and entry.voted_at is not None:
         raise _already_voted(entry.pk, seat)
 
 
 def cast_vote(*, ballot_id: int, user: Any, choice: str, now: dt.datetime | None = None) -> CastReceipt:
     """Record ``user``'s vote for their state (either mode: final; joint mode: their key, revisable)."""
-    if elections_module().is_election_ballot(ballot_id):  # an election round: a candidate, not yes/no
-        return elections_module().cast_election_vote(ballot_id=ballot_id, user=user, choice=choice, now=now)
-    if choice not in Choice.values:
-        raise GovernanceError(_("Choose yes, no or abstain."), code="choice")
     now = now or timezone.now()
-    with transaction.atomic():
-        ballot = _share_locked(ballot_id)
-        seat, entry = _voting_entry(ballot, user, now, lock=True)
-        if ballot.mode == Ballot.Mode.JOINT:
-            return _cast_joint_key(ballot, entry, seat, user, choice, now)
-        if entry.voted_at is not None:
-            raise _already_voted(entry.pk, seat)
-        receipt = _receipt()
-        with audit_context(actor=user, reason="cast vote"):
-            try:
-                # Belt and braces behind the register lock: the one-vote-per-state constraint (named)
-                # refuses a second vote even if the register were bypassed; the savepoint keeps the
-                # transaction usable for the friendly refusal.
-                with transaction.atomic():
-                    if ballot.secrecy == Ballot.Secrecy.SECRET:
-                        # Only a sealed envelope while the ballot is open: it shares this
-                        # transaction (and its xmin) with the register mark, so it must be unreadable.
-                        SealedEnvelope.objects.create(
-                            ballot_id=ballot.pk,
-                            sealed=envelopes.seal(ballot_id=ballot.pk, choice=choice, receipt=receipt),
-                        )
-                    else:
-                        vote = Vote(
-                            ballot_id=ballot.pk,
-                            state_id=entry.state_id,
-                            choice=choice,
-                            cast_by=user,
-                            cast_at=now,
-                            receipt=receipt,
-                        )
-                        vote.seal = vote_seal(vote)
-                        vote.save(force_insert=True)
-            except IntegrityError as exc:
-                if "vote_once_per_state" not in str(exc) and "vote_once_per_member" not in str(exc):
-                    raise
-                raise _already_voted(entry.pk, seat) from exc
-            # Conditional: a register already marked (by any path) is never overwritten.
-            claimed = ElectorateEntry.objects.filter(pk=entry.pk, voted_at__isnull=True).update(
-                voted_at=now, voted_by=user
-            )
-            if not claimed:  # raising rolls the inserted choice back with the transaction
+    try:
+        with transaction.atomic():
+            ballot, body, is_election = _ballot_to_cast(ballot_id, lock=True)
+            if is_election:  # a round of an election: a candidate, not yes/no
+                return elections_module().cast_election_vote(ballot_id=ballot_id, user=user, choice=choice, now=now)
+            if choice not in Choice.values:
+                raise GovernanceError(_("Choose yes, no or abstain."), code="choice")
+            seat, entry = _voting_entry(ballot, body, user, now, lock=True)
+            if ballot.mode == Ballot.Mode.JOINT:
+                return _cast_joint_key(ballot, entry, seat, user, choice, now)
+            if entry.voted_at is not None:
                 raise _already_voted(entry.pk, seat)
+            receipt = _receipt()
+            with audit_context(actor=user, reason="cast vote"):
+                # Conditional: a register already marked (by any path) is never overwritten.
+                claimed = ElectorateEntry.objects.filter(pk=entry.pk, voted_at__isnull=True).update(
+                    voted_at=now, voted_by=user
+                )
+                if not claimed:
+                    raise _already_voted(entry.pk, seat)
+                if ballot.secrecy == Ballot.Secrecy.SECRET:
+                    # Only a sealed envelope while the ballot is open: it shares this transaction
+                    # (and its xmin) with the register mark, so it must be unreadable.
+                    SealedEnvelope.objects.create(
+                        ballot_id=ballot.pk, sealed=envelopes.seal(ballot_id=ballot.pk, choice=choice, receipt=receipt)
+                    )
+                else:
+                    vote = Vote(
+                        ballot_id=ballot.pk,
+                        state_id=entry.state_id,
+                        choice=choice,
+                        cast_by=user,
+                        cast_at=now,
+                        receipt=receipt,
+                    )
+                    vote.seal = vote_seal(vote)
+                    vote.save(force_insert=True)
+    except IntegrityError as exc:
+        # Belt and braces behind the register lock: the one-vote-per-state constraint (named) refuses
+        # a second vote even if the register were bypassed. The whole cast is rolled back (the mark
+        # with it), and the refusal is read after the rollback, with no savepoint on the way.
+        if "vote_once_per_state" not in str(exc) and "vote_once_per_member" not in str(exc):
+            raise
+        raise _already_voted(entry.pk, seat) from exc
     return CastReceipt(receipt=receipt, state=seat.label, counted=True)
 
 

@@ -15,6 +15,7 @@ from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
 from cernai.accounts.permissions import is_secretariat
 from cernai.core import charts
@@ -230,21 +231,28 @@ def ballot_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
+def _back_to_ballot(request: HttpRequest, ballot: Ballot, refusal: str) -> HttpResponse:
+    """The ballot's page with the refusal on it (a whole page, also after an htmx post)."""
+    messages.error(request, refusal)
+    url = reverse("governance:ballot", args=[ballot.pk])
+    return HttpResponseClientRedirect(url) if request.htmx else redirect(url)  # type: ignore[attr-defined]
+
+
 @login_required
 @require_POST
 def ballot_vote(request: HttpRequest, pk: int) -> HttpResponse:
-    """Step 2: cast the confirmed vote and show its receipt."""
+    """Step 2: cast the confirmed vote and show its receipt (with htmx, only the receipt: the
+    confirmation form swaps it into the page)."""
     ballot = _ballot_for(request, pk)
     form = VoteForm(request.POST)
     if not form.is_valid() or request.POST.get("confirmed") != "1":
-        messages.error(request, _("Confirm your vote to cast it."))
-        return redirect("governance:ballot", pk=ballot.pk)
+        return _back_to_ballot(request, ballot, _("Confirm your vote to cast it."))
     try:
         receipt = services.cast_vote(ballot_id=ballot.pk, user=request.user, choice=form.cleaned_data["choice"])
     except services.GovernanceError as exc:
-        messages.error(request, exc.message)
-        return redirect("governance:ballot", pk=ballot.pk)
-    return render(request, "governance/ballot_receipt.html", {"ballot": ballot, "receipt": receipt})
+        return _back_to_ballot(request, ballot, exc.message)
+    template = "governance/ballot_receipt.html" + ("#receipt" if request.htmx else "")  # type: ignore[attr-defined]
+    return render(request, template, {"ballot": ballot, "receipt": receipt})
 
 
 def _runs(request: HttpRequest, pk: int) -> Ballot:

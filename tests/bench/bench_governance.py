@@ -1,7 +1,9 @@
 """Governance scenarios (quality.md B1, B2).
 
 B1 council burst: 60 states x 2 delegates signed in, released together by a barrier, all POST the
-real vote endpoint (either mode: one vote per state is stored, the co-delegate is refused).
+real vote endpoint (either mode: one vote per state is stored, the co-delegate is refused). Votes are
+posted as the confirmation form posts them in a browser, with htmx (``HX_POST``): the receipt alone
+comes back.
 B2 large assembly: N = 2,000 then 10,000 states vote through the real endpoint (8 client threads,
 like the floors) while viewers poll the live tally; plus the tally endpoint's query count at N = 120
 and N = 10,000.
@@ -19,6 +21,7 @@ from typing import Any
 from .context import Req
 
 ROLE_LABELS = {"scientific": "sci", "political": "pol"}
+HX_POST = {"HX-Request": "true", "HX-Target": "main"}  # what the confirmation form sends
 
 
 def _states(n: int, base: int, label: str) -> list[Any]:
@@ -124,7 +127,8 @@ def b1(ctx: Any) -> None:
     voters = [u for pair in zip(delegates["scientific"], delegates["political"], strict=True) for u in pair]
     auths = [ctx.login(u) for u in voters]
     path = f"/governance/ballots/{ballot.pk}/vote/"
-    burst = ctx.burst([Req("POST", path, auth=a, data={"choice": "yes", "confirmed": "1"}) for a in auths])
+    vote = {"choice": "yes", "confirmed": "1"}
+    burst = ctx.burst([Req("POST", path, auth=a, data=vote, headers=HX_POST) for a in auths])
     stored = Vote.objects.filter(ballot=ballot).count()
     registered = turnout(ballot.pk)["voted"]  # the participation register, counted (no counter row)
     ctx.log(f"B1 burst: {burst.summary()}; votes stored {stored}, registered {registered}")
@@ -180,7 +184,13 @@ def b2(ctx: Any, n: int, viewers: list[Any]) -> Any:
     poller = threading.Thread(target=poll)
     poller.start()
     votes = ctx.load(
-        lambda k: Req("POST", vote_path, auth=auths[k], data={"choice": "yes" if k % 3 else "no", "confirmed": "1"}),
+        lambda k: Req(
+            "POST",
+            vote_path,
+            auth=auths[k],
+            data={"choice": "yes" if k % 3 else "no", "confirmed": "1"},
+            headers=HX_POST,
+        ),
         total=n,
         concurrency=8,
     )

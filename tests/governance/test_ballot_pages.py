@@ -100,6 +100,30 @@ def test_delegates_see_turnout_their_state_vote_and_their_receipt_on_the_ballot_
     assert login(sci).get(f"/governance/ballots/{ballot.pk}/turnout/").status_code == 200
 
 
+def test_a_vote_cast_from_the_confirmation_form_with_htmx_returns_the_receipt_alone(
+    delegates: dict[str, Any], make_ballot: Any, login: Any
+) -> None:
+    """With JavaScript the confirmation form posts with htmx and swaps only the receipt into the page;
+    the co-delegate's refused cast sends the browser to the ballot page, which shows the refusal."""
+    ballot = make_ballot()
+    sci, pol = delegates["FR"]
+    htmx = {"HX-Request": "true", "HX-Target": "main"}
+    done = login(pol).post(f"/governance/ballots/{ballot.pk}/vote/", {"choice": "yes", "confirmed": "1"}, headers=htmx)
+    fragment = done.content.decode()
+    assert done.status_code == 200
+    assert re.search(r'<code id="receipt">[0-9A-F-]+</code>', fragment)
+    assert "<title>Vote recorded · cernai</title>" in fragment  # htmx sets the window's title from it
+    assert "site-header" not in fragment and "<html" not in fragment  # not a whole page in the page
+    co = login(sci)
+    refused = co.post(f"/governance/ballots/{ballot.pk}/vote/", {"choice": "no", "confirmed": "1"}, headers=htmx)
+    assert refused.headers["HX-Redirect"] == f"/governance/ballots/{ballot.pk}/"
+    page = co.get(refused.headers["HX-Redirect"]).content.decode()
+    assert "has already voted: cast by" in page
+    unconfirmed = co.post(f"/governance/ballots/{ballot.pk}/vote/", {"choice": "no"}, headers=htmx)
+    assert unconfirmed.headers["HX-Redirect"] == f"/governance/ballots/{ballot.pk}/"
+    assert "Confirm your vote to cast it." in co.get(unconfirmed.headers["HX-Redirect"]).content.decode()
+
+
 def test_joint_mode_shows_waiting_and_split_and_publishes_every_delegates_receipt(
     delegates: dict[str, Any], make_ballot: Any, chair: Any, login: Any, client: Any
 ) -> None:
