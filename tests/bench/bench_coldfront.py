@@ -258,11 +258,13 @@ def _merge(parts: list[Stats]) -> Stats:
     return Stats([r for s in parts for r in s.responses], sum(s.wall_s for s in parts))
 
 
-def _sized(client: HttpClient, make: Callable[[int], Req], seconds: float, concurrency: int) -> int:
+def _sized(client: HttpClient, make: Callable[[int], Req], seconds: float, concurrency: int, views: int) -> int:
     """How many requests fill about ``seconds`` at this page's rate (a short probe first, which also
-    warms every worker on this page); never fewer than one per client thread."""
-    probe = client.load(make, total=concurrency, concurrency=concurrency)
-    return max(concurrency, min(20_000, int(probe.rate * seconds)))
+    warms every worker on this page); never fewer than one per client thread, and whole page views
+    (a multiple of ``views``, the requests of one view) so every part of a view is sent as often."""
+    probe = client.load(make, total=max(concurrency, views), concurrency=concurrency)
+    total = max(concurrency, views, min(20_000, int(probe.rate * seconds)))
+    return -(-total // views) * views
 
 
 def interleaved(
@@ -273,11 +275,12 @@ def interleaved(
     *,
     seconds: float,
     concurrency: int,
+    their_views: int = 1,
 ) -> tuple[Stats, Stats]:
     """Ours, theirs, ours, theirs: each side's load in two halves, so drift on the shared machine
     falls on both."""
-    n_ours = _sized(ours, our_make, seconds / 2, concurrency)
-    n_theirs = _sized(theirs, their_make, seconds / 2, concurrency)
+    n_ours = _sized(ours, our_make, seconds / 2, concurrency, 1)
+    n_theirs = _sized(theirs, their_make, seconds / 2, concurrency, their_views)
     a, b, c, d = (
         ours.load(our_make, total=n_ours, concurrency=concurrency),
         theirs.load(their_make, total=n_theirs, concurrency=concurrency),
@@ -374,8 +377,14 @@ def run(ctx: Any) -> None:
                 "data": (["/portal/data/resource-by-type/"], None),
                 "admin": (["/admin/allocation/allocation/"], cf_admin),
             }
-            # Warm every worker of ColdFront (imports, first templates) like run.py warms ours.
-            theirs.load(Req("GET", "/center-summary"), total=ctx.workers * 10, concurrency=ctx.workers)
+
+            # Warm every worker of ColdFront (imports, first templates) like run.py warms ours, and
+            # fill each worker's cache of the centre-summary fragments it caches (cache_page): the
+            # steady state of a site whose summary is read more than once in 15 minutes.
+            def warm(i: int, paths: list[str] = summary) -> Req:
+                return Req("GET", paths[i % len(paths)])
+
+            theirs.load(warm, total=ctx.workers * len(summary) * 2, concurrency=ctx.workers)
             for key, label in labels.items():
                 path, auth, _user = our_paths[key]
                 their_list, their_auth = their_paths[key]
@@ -388,7 +397,7 @@ def run(ctx: Any) -> None:
                     return Req("GET", paths[i % len(paths)], auth=auth)
 
                 mine_stats, their_stats = interleaved(
-                    ours, our_make, theirs, their_make, seconds=seconds, concurrency=concurrency
+                    ours, our_make, theirs, their_make, seconds=seconds, concurrency=concurrency, their_views=views
                 )
                 our_rate, their_rate = mine_stats.rate, their_stats.rate / views
                 errors = mine_stats.errors(ok=(200,)) + their_stats.errors(ok=(200,))
