@@ -294,9 +294,12 @@ class Result:
 class Context:
     """Handed to every scenario's ``run(ctx)``. See tests/bench/README.md."""
 
-    def __init__(self, *, base_url: str, quick: bool, floors: dict[str, dict[str, float]] | None = None) -> None:
+    def __init__(
+        self, *, base_url: str, quick: bool, floors: dict[str, dict[str, float]] | None = None, workers: int = 1
+    ) -> None:
         self.base_url = base_url
         self.quick = quick
+        self.workers = workers  # gunicorn sync workers serving base_url (B8 starts ColdFront with as many)
         self.floors: dict[str, dict[str, float]] = floors or {}
         self.results: list[Result] = []
         self.http = HttpClient(base_url)
@@ -328,6 +331,11 @@ class Context:
 
     def load(self, make: Callable[[int], Req] | Req, *, total: int, concurrency: int = 8) -> Stats:
         return self.http.load(make, total=total, concurrency=concurrency)
+
+    def client(self, base_url: str) -> HttpClient:
+        """The same load tool (``.send``, ``.burst``, ``.load``) against another server, e.g. ColdFront
+        in B8; requests signed in there carry that server's cookies in an ``Auth`` built by hand."""
+        return HttpClient(base_url)
 
     def query_count(
         self, path: str, *, user: Any = None, method: str = "get", data: Any = None, **extra: Any

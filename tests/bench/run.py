@@ -249,7 +249,7 @@ def main(argv: list[str] | None = None) -> int:
     modules = discover(args.only)
     failures: list[str] = []
     with Server(args.workers) as server:
-        ctx = Context(base_url=server.base_url, quick=args.quick)
+        ctx = Context(base_url=server.base_url, quick=args.quick, workers=args.workers)
         measure_floors(ctx)
         for name in modules:
             ctx.module = name.removeprefix("bench_")
