@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -157,16 +157,21 @@ def submit_review(
             scores = scoring.validate_scores(criteria, raw_scores)
         except scoring.ScoreError as exc:
             raise ReviewError(exc.errors) from exc
-        if Review.objects.filter(assignment=locked, revision=application.revision).exists():
-            raise ReviewError(_("You have already reviewed this revision."), code="duplicate")
-        return Review.objects.create(
-            assignment=locked,
-            application=application,
-            revision=application.revision,
-            scores={k: str(v) for k, v in scores.items()},
-            total_percent=scoring.total_percent(criteria, scores),
-            comment=comment.strip(),
-        )
+        try:
+            # One review per revision: the named constraint refuses a second (the assignment's row
+            # lock queues a reviewer's own retries, so the first wins and the second is told why).
+            return Review.objects.create(
+                assignment=locked,
+                application=application,
+                revision=application.revision,
+                scores={k: str(v) for k, v in scores.items()},
+                total_percent=scoring.total_percent(criteria, scores),
+                comment=comment.strip(),
+            )
+        except IntegrityError as exc:
+            if "review_once_per_revision" not in str(exc):
+                raise
+            raise ReviewError(_("You have already reviewed this revision."), code="duplicate") from exc
 
 
 def request_more_information(*, application: Application, actor: Any, message: str) -> Application:

@@ -45,9 +45,10 @@ def review_form(request: HttpRequest, pk: int) -> HttpResponse:
     assignment = own_assignment(request, pk)
     application = assignment.application
     criteria = criteria_of(application.call)
-    done = assignment.reviews.filter(revision=application.revision).first()
     form = ReviewForm(request.POST or None, criteria=criteria)
-    if request.method == "POST" and done is None and form.is_valid():
+    # A submission is checked by the service (a second review of the revision is refused there);
+    # the review already written is read only for the page.
+    if request.method == "POST" and form.is_valid():
         raw = {c.key: form.cleaned_data.get(f"score_{c.key}") for c in criteria}
         try:
             services.submit_review(
@@ -70,7 +71,7 @@ def review_form(request: HttpRequest, pk: int) -> HttpResponse:
             "application": application,
             "blind": application.call.blind,
             "form": form,
-            "done": done,
+            "done": assignment.reviews.filter(revision=application.revision).first(),
             "conflict_form": ConflictForm(prefix="coi"),
             "stays": application.stays.all(),
             "criteria": criteria,

@@ -145,9 +145,12 @@ def test_review_form_refuses_a_blank_and_accepts_scores(
     assert not Review.objects.exists()
     bad = client.post(url, {f"score_{keys[0]}": "5.5", f"score_{keys[1]}": "3", f"score_{keys[2]}": "3.5"})
     assert "between 0 and 5" in bad.text
-    client.post(
-        url, {f"score_{keys[0]}": "4.5", f"score_{keys[1]}": "3.0", f"score_{keys[2]}": "3.5", "comment": "good"}
-    )
+    scores = {f"score_{keys[0]}": "4.5", f"score_{keys[1]}": "3.0", f"score_{keys[2]}": "3.5", "comment": "good"}
+    client.post(url, scores)
+    assert Review.objects.get().total_percent == Decimal("77.0")
+    # Sent again (a second tab, a double click): nothing more is stored, and the page shows the review.
+    again = client.post(url, {**scores, f"score_{keys[0]}": "1.0"})
+    assert again.status_code == 200 and "You submitted this review: 77.0 %." in again.text
     assert Review.objects.get().total_percent == Decimal("77.0")
 
 
