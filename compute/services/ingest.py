@@ -170,7 +170,8 @@ def ingest_usage(
     for index, parsed in valid:
         before = stored.get(parsed.key, {})
         new = charging.closed_bookings(parsed.charges, first_open)
-        changed = charging.closed_months_changed({m: b for m, (b, _) in before.items()}, new)
+        # Most records touch no closed month, stored or new: nothing can have changed there.
+        changed = charging.closed_months_changed({m: b for m, (b, _) in before.items()}, new) if before or new else []
         if changed and not is_staff:
             months = ", ".join(f"{m:%Y-%m}" for m in changed)
             result.rejected.append(
