@@ -595,7 +595,11 @@ class UsageBatch(models.Model):
 class UsageRecord(models.Model):
     """One Slurm job allocation as a site reported it, keyed by (cluster, JobIDRaw, Submit)."""
 
-    cluster = models.ForeignKey(Cluster, on_delete=models.PROTECT, related_name="records", verbose_name=_("cluster"))
+    # No index of its own: the record key (cluster, JobIDRaw, Submit) leads with it, and every index is
+    # paid for on each of the millions of inserts.
+    cluster = models.ForeignKey(
+        Cluster, on_delete=models.PROTECT, related_name="records", verbose_name=_("cluster"), db_index=False
+    )
     job_id_raw = models.CharField(_("raw job ID (JobIDRaw)"), max_length=20)
     submit = models.CharField(
         _("submitted (local time)"),
@@ -662,8 +666,10 @@ class UsageRecord(models.Model):
 class UsageCharge(models.Model):
     """The part of a record's charge in one UTC month; the ledger is recomputed from these."""
 
-    record = models.ForeignKey(UsageRecord, on_delete=models.CASCADE, related_name="charges")
-    cluster = models.ForeignKey(Cluster, on_delete=models.PROTECT, related_name="+")
+    # Indexed by the constraint (record, month) and the ledger cell (cluster, account, month) that lead
+    # with them: an index of their own would only slow each insert.
+    record = models.ForeignKey(UsageRecord, on_delete=models.CASCADE, related_name="charges", db_index=False)
+    cluster = models.ForeignKey(Cluster, on_delete=models.PROTECT, related_name="+", db_index=False)
     account = models.CharField(max_length=64)
     user = models.CharField(max_length=64)
     month = models.DateField()

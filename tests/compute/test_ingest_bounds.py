@@ -165,3 +165,31 @@ def test_the_longest_accepted_job_books_at_most_13_months(project: Any, login: A
     record = UsageRecord.objects.get()
     assert record.gpu_seconds == 100_000 * 366 * 86400
     assert UsageCharge.objects.count() == 13
+
+
+def test_times_are_read_as_strptime_reads_them_in_either_form(project: Any, site_fox: str) -> None:
+    """sacct's zero-padded times take a fast path, every other form still goes through strptime: the
+    same times are accepted (unpadded fields) and refused (impossible dates, hour 24) as before."""
+    month = factories.job()["Submit"][:7]
+    year, number = month.split("-")
+    unpadded = f"{year}-{int(number)}-1T9:0:0"  # strptime accepts fields without their leading zero
+    records = [
+        factories.job(JobIDRaw="7001", JobID="7001", Submit=unpadded),
+        factories.job(JobIDRaw="7002", JobID="7002", Submit=f"{year}-02-30T09:00:00"),
+        factories.job(JobIDRaw="7003", JobID="7003", Start=f"{month}-01T24:00:00"),
+        factories.job(JobIDRaw="7004", JobID="7004", End=f"{month}-01T12:30:60"),
+        factories.job(JobIDRaw="7005", JobID="7005"),
+    ]
+    body = post_json(token_client(site_fox), records).json()
+    assert (body["created"], body["rejected"]) == (2, 3)
+    assert body["rejected_records"] == [
+        {
+            "index": 1,
+            "reason": f"Submit: '{year}-02-30T09:00:00' is not a time like 2024-03-21T13:40:23, Unknown or None",
+        },
+        {"index": 2, "reason": f"Start: '{month}-01T24:00:00' is not a time like 2024-03-21T13:40:23, Unknown or None"},
+        {"index": 3, "reason": f"End: '{month}-01T12:30:60' is not a time like 2024-03-21T13:40:23, Unknown or None"},
+    ]
+    stored = UsageRecord.objects.get(job_id_raw="7001")
+    assert stored.submit == unpadded  # the key keeps Submit verbatim
+    assert stored.gpu_seconds == 4 * 9000
