@@ -5,7 +5,10 @@ Every page a browser test loads is checked with axe-core (WCAG 2.1 AA) and for h
 ``var/screenshots/<test>/<n>-<slug>.png`` (test artefacts, git-ignored); a test fails if any page it
 visited has a violation or overflows. Tests run at 1280 px, and every page a test reaches by GET
 is also opened beside it at 390 px, a phone, with the test's cookies: checked for overflow and
-photographed as ``<n>-<slug>-390.png``, so every journey leaves both widths behind. A test (or
+photographed as ``<n>-<slug>-390.png``, so every journey leaves both widths behind; the first phone
+copy of each kind of page (its path with the numbers taken out) in a test process is checked with
+axe-core too, so every page the suite reaches is checked at both widths without paying axe twice for
+the same template. A test (or
 module) marked ``both_viewports`` runs again wholly at 390 px (menus and all, as on a phone). Use
 ``browser_login`` to sign in as a persona (TOTP included), ``header_link``/``sign_out`` to use the
 header as a person would at any width.
@@ -103,6 +106,14 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
     return list(page.evaluate(AXE_RUN))
 
 
+# The kinds of page (paths with numbers taken out) already checked with axe at 390 px in this process.
+PHONE_AXED: set[str] = set()
+
+
+def _page_kind(url: str) -> str:
+    return re.sub(r"[0-9]+", "N", re.sub(r"^https?://[^/]+", "", url).split("#")[0].split("?")[0])
+
+
 def _slug(url: str) -> str:
     path = re.sub(r"^https?://[^/]+", "", url).split("#")[0]
     return re.sub(r"[^A-Za-z0-9]+", "-", path).strip("-")[:80] or "home"
@@ -160,6 +171,9 @@ def page(
             overflow = phone.evaluate(OVERFLOW_CHECK)
             if overflow:
                 overflows[f"{url} at 390 px"] = overflow
+            if _page_kind(url) not in PHONE_AXED:
+                PHONE_AXED.add(_page_kind(url))
+                seen[f"{url} at 390 px"] = axe_violations(phone)
             phone.screenshot(path=str(shots / f"{taken[0]:02d}-{_slug(url)}-390.png"))
         finally:
             phone.close()
