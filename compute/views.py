@@ -79,10 +79,9 @@ def _chart_rows(allocation: Allocation, monthly: list[dict[str, Any]]) -> list[d
 def project_detail(request: HttpRequest, code: str) -> HttpResponse:
     project = _visible_project(request, code)
     accounts = selectors.project_accounts(project)
-    monthly = selectors.project_monthly_usage(project, accounts)
-    by_user = selectors.project_usage_by_user(accounts)
+    usage = selectors.project_usage(accounts)
+    monthly, by_user, cells = usage.monthly, usage.by_user, usage.cells
     allocations = list(project.allocations.select_related("resource__cluster").order_by("-start", "pk"))
-    cells = selectors.project_usage_by_cluster_month(accounts)
     storage = selectors.storage_use(allocations)
     for a in allocations:
         a.storage = storage.get(a.pk)  # type: ignore[attr-defined]
