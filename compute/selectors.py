@@ -234,9 +234,44 @@ def allocation_monthly_usage(
     return rows
 
 
-def project_records(accounts: list[SlurmAccount]) -> QuerySet[UsageRecord]:
-    """The project's jobs, newest first (paginate: this can be millions)."""
-    return UsageRecord.objects.filter(_account_filter(accounts)).select_related("cluster").order_by("-start_utc", "-id")
+# The columns the jobs page shows (the cluster comes from the project's accounts, not a join).
+JOB_COLUMNS = (
+    "cluster_id",
+    "job_id",
+    "user",
+    "state",
+    "start_utc",
+    "start_local",
+    "elapsed",
+    "gpus",
+    "cpus",
+    "gpu_seconds",
+    "core_seconds",
+    "late",
+)
+
+
+def project_records_page(accounts: list[SlurmAccount], offset: int, limit: int) -> list[UsageRecord]:
+    """``limit`` of the project's jobs from ``offset``, newest first, with only the columns the jobs page
+    shows. Each account's rows are read newest first from the (cluster, account, start) index and
+    only then merged, so a project with several accounts never sorts all of its millions of rows."""
+    if not accounts:
+        return []
+    order = ("-start_utc", "-id")
+    branches = [
+        UsageRecord.objects.filter(cluster_id=a.cluster_id, account=a.name).only(*JOB_COLUMNS).order_by(*order)
+        for a in accounts
+    ]
+    if len(branches) == 1:
+        qs = branches[0][offset : offset + limit]
+    else:
+        heads = [b[: offset + limit] for b in branches]
+        qs = heads[0].union(*heads[1:], all=True).order_by(*order)[offset : offset + limit]
+    clusters = {a.cluster_id: a.cluster for a in accounts}
+    records = list(qs)
+    for record in records:
+        record.cluster = clusters[record.cluster_id]
+    return records
 
 
 def cumulative_series(monthly: list[dict[str, Any]], key: str) -> list[float]:
