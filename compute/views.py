@@ -120,13 +120,14 @@ def project_detail(request: HttpRequest, code: str) -> HttpResponse:
 def _job_row(r: UsageRecord) -> dict[str, Any]:
     """A job's cells, formatted once here rather than by template filters in each of the 50 rows
     (the same text: hours by ``floatformat`` in the active language, the UTC start as ``Y-m-d H:i:s``)."""
-    started = r.start_utc is not None
+    start = r.start_utc
+    started = start is not None
     return {
         "cluster": r.cluster.name,
         "job_id": r.job_id,
         "user": r.user,
         "state": r.state,
-        "start_utc": r.start_utc.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if started else "",
+        "start_utc": start.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S") if start is not None else "",
         "start_local": f"{r.start_local[:10]} {r.start_local[11:]} {r.cluster.timezone}" if started else "",
         "elapsed": r.elapsed,
         "charged": started and bool(r.elapsed),
