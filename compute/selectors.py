@@ -253,20 +253,23 @@ JOB_COLUMNS = (
 
 def project_records_page(accounts: list[SlurmAccount], offset: int, limit: int) -> list[UsageRecord]:
     """``limit`` of the project's jobs from ``offset``, newest first, with only the columns the jobs page
-    shows. Each account's rows are read newest first from the (cluster, account, start) index and
+    shows. Each account's ids are read newest first from the (cluster, account, start, id) index and
     only then merged, so a project with several accounts never sorts all of its millions of rows."""
     if not accounts:
         return []
     order = ("-start_utc", "-id")
-    branches = [
-        UsageRecord.objects.filter(cluster_id=a.cluster_id, account=a.name).only(*JOB_COLUMNS).order_by(*order)
-        for a in accounts
-    ]
+    branches = [UsageRecord.objects.filter(cluster_id=a.cluster_id, account=a.name).order_by(*order) for a in accounts]
+    # The page's ids come from the index alone (the offset skips index entries, not rows); only those
+    # rows are then read, with the shown columns: in the same statement for one account, after the
+    # merge of the accounts' newest ids (which needs their start to order them) for several.
+    page: Any
     if len(branches) == 1:
-        qs = branches[0][offset : offset + limit]
+        page = branches[0].values("id")[offset : offset + limit]
     else:
-        heads = [b[: offset + limit] for b in branches]
-        qs = heads[0].union(*heads[1:], all=True).order_by(*order)[offset : offset + limit]
+        heads = [b.values_list("id", "start_utc")[: offset + limit] for b in branches]
+        merged = heads[0].union(*heads[1:], all=True).order_by(*order)[offset : offset + limit]
+        page = [pk for pk, _start in merged]
+    qs = UsageRecord.objects.filter(id__in=page).only(*JOB_COLUMNS).order_by(*order)
     clusters = {a.cluster_id: a.cluster for a in accounts}
     records = list(qs)
     for record in records:
