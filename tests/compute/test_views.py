@@ -181,3 +181,13 @@ def test_jobs_of_several_accounts_are_merged_newest_first_page_by_page(
     shown = [row["job_id"] for page in (first, second) for row in page.context["rows"]]
     assert shown == [str(i) for i in range(75, 0, -1)]  # the newest start first, both accounts interleaved
     assert c.get("/compute/projects/llm-alignment/jobs/?page=3").status_code == 404
+
+
+def test_jobs_page_in_french_formats_the_hours_and_the_formula_in_french(
+    with_usage: Any, login: Any, member: Any
+) -> None:
+    member.language = "fr"  # the profile's language, once signed in
+    member.save(update_fields=["language"])
+    html = login(member).get("/compute/projects/llm-alignment/jobs/").content.decode()
+    assert "4 GPU \u00d7 9000 s / 3600 = 10,0000" in html  # French decimal comma, as floatformat gives
+    assert "<td>10,0000</td>" in html
