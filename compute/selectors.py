@@ -163,41 +163,60 @@ def _account_filter(accounts: list[SlurmAccount], prefix: str = "") -> Q:
     return condition
 
 
-def project_monthly_usage(project: Project, accounts: list[SlurmAccount]) -> list[dict[str, Any]]:
-    """The project's ledger per UTC month (all its clusters), late back-fills apart."""
-    rows = (
-        MonthlyUsage.objects.filter(_account_filter(accounts))
-        .values("month")
-        .annotate(
-            gpu=Sum("gpu_seconds"),
-            core=Sum("core_seconds"),
-            late_gpu=Sum("late_gpu_seconds"),
-            late_core=Sum("late_core_seconds"),
-            jobs=Sum("jobs"),
-        )
-        .order_by("month")
-    )
-    return [
-        {
-            "month": row["month"],
-            "gpu_hours": (row["gpu"] + row["late_gpu"]) / 3600,
-            "core_hours": (row["core"] + row["late_core"]) / 3600,
-            "late_gpu_hours": row["late_gpu"] / 3600,
-            "late_core_hours": row["late_core"] / 3600,
-            "jobs": row["jobs"],
-        }
-        for row in rows
-    ]
+@dataclass
+class ProjectUsage:
+    """A project's ledger read once: per UTC month (late back-fills apart), per (cluster id, month) for
+    the allocations' charts, and per cluster user (heaviest first)."""
+
+    monthly: list[dict[str, Any]]
+    cells: dict[tuple[int, date], dict[str, float]]
+    by_user: list[dict[str, Any]]
 
 
-def project_usage_by_cluster_month(accounts: list[SlurmAccount]) -> dict[tuple[int, date], dict[str, float]]:
-    """The project's ledger per (cluster id, UTC month), late back-fills included (one query)."""
-    rows = (
-        MonthlyUsage.objects.filter(_account_filter(accounts))
-        .values("cluster_id", "month")
-        .annotate(gpu=Sum("gpu_seconds") + Sum("late_gpu_seconds"), core=Sum("core_seconds") + Sum("late_core_seconds"))
-    )
-    return {(r["cluster_id"], r["month"]): {"gpu_hours": r["gpu"] / 3600, "core_hours": r["core"] / 3600} for r in rows}
+# The three groupings of the ledger cells of the project's accounts in one statement: the ledger holds
+# one row per (cluster, account, user, month), a few thousand for a project, however many records
+# there are. Written as SQL because the ORM has no GROUPING SETS; sums of bigint are numeric in
+# PostgreSQL, cast back to integers as the ORM's Sum gives them.
+_PROJECT_USAGE_SQL = f"""
+    SELECT GROUPING(month, cluster_id, "user"), month, cluster_id, "user",
+           sum(gpu_seconds)::bigint, sum(core_seconds)::bigint, sum(late_gpu_seconds)::bigint,
+           sum(late_core_seconds)::bigint, sum(jobs)::bigint
+    FROM {MonthlyUsage._meta.db_table}
+    WHERE (cluster_id, account) IN (SELECT * FROM unnest(%s::bigint[], %s::text[]))
+    GROUP BY GROUPING SETS ((month), (cluster_id, month), ("user"))
+    ORDER BY 1, 2, sum(gpu_seconds) + sum(late_gpu_seconds) DESC, sum(core_seconds) + sum(late_core_seconds) DESC, 4
+"""  # noqa: S608 (the table name is the model's)
+_BY_MONTH, _BY_CLUSTER_MONTH, _BY_USER = 0b011, 0b001, 0b110
+
+
+def project_usage(accounts: list[SlurmAccount]) -> ProjectUsage:
+    """The project's ledger per month, per (cluster, month) and per user (the heaviest first, as
+    PostgreSQL orders names), in one query."""
+    usage = ProjectUsage(monthly=[], cells={}, by_user=[])
+    if not accounts:
+        return usage
+    with connection.cursor() as cursor:
+        cursor.execute(_PROJECT_USAGE_SQL, [[a.cluster_id for a in accounts], [a.name for a in accounts]])
+        rows = cursor.fetchall()
+    for grouping, month, cluster_id, user, gpu, core, late_gpu, late_core, jobs in rows:
+        if grouping == _BY_MONTH:
+            usage.monthly.append(
+                {
+                    "month": month,
+                    "gpu_hours": (gpu + late_gpu) / 3600,
+                    "core_hours": (core + late_core) / 3600,
+                    "late_gpu_hours": late_gpu / 3600,
+                    "late_core_hours": late_core / 3600,
+                    "jobs": jobs,
+                }
+            )
+        elif grouping == _BY_CLUSTER_MONTH:
+            cells = {"gpu_hours": (gpu + late_gpu) / 3600, "core_hours": (core + late_core) / 3600}
+            usage.cells[(cluster_id, month)] = cells
+        elif grouping == _BY_USER:
+            gpu_hours, core_hours = (gpu + late_gpu) / 3600, (core + late_core) / 3600
+            usage.by_user.append({"user": user, "gpu_hours": gpu_hours, "core_hours": core_hours, "charges": jobs})
+    return usage
 
 
 def allocation_monthly_usage(
@@ -215,27 +234,47 @@ def allocation_monthly_usage(
     return rows
 
 
-def project_usage_by_user(accounts: list[SlurmAccount]) -> list[dict[str, Any]]:
-    """GPU- and core-hours per cluster user of the project's accounts (from the ledger)."""
-    rows = (
-        MonthlyUsage.objects.filter(_account_filter(accounts))
-        .values("user")
-        .annotate(
-            gpu=Sum("gpu_seconds") + Sum("late_gpu_seconds"),
-            core=Sum("core_seconds") + Sum("late_core_seconds"),
-            jobs=Sum("jobs"),
-        )
-        .order_by("-gpu", "-core", "user")
-    )
-    return [
-        {"user": r["user"], "gpu_hours": r["gpu"] / 3600, "core_hours": r["core"] / 3600, "charges": r["jobs"]}
-        for r in rows
-    ]
+# The columns the jobs page shows (the cluster comes from the project's accounts, not a join).
+JOB_COLUMNS = (
+    "cluster_id",
+    "job_id",
+    "user",
+    "state",
+    "start_utc",
+    "start_local",
+    "elapsed",
+    "gpus",
+    "cpus",
+    "gpu_seconds",
+    "core_seconds",
+    "late",
+)
 
 
-def project_records(accounts: list[SlurmAccount]) -> QuerySet[UsageRecord]:
-    """The project's jobs, newest first (paginate: this can be millions)."""
-    return UsageRecord.objects.filter(_account_filter(accounts)).select_related("cluster").order_by("-start_utc", "-id")
+def project_records_page(accounts: list[SlurmAccount], offset: int, limit: int) -> list[UsageRecord]:
+    """``limit`` of the project's jobs from ``offset``, newest first, with only the columns the jobs page
+    shows. Each account's ids are read newest first from the (cluster, account, start, id) index and
+    only then merged, so a project with several accounts never sorts all of its millions of rows."""
+    if not accounts:
+        return []
+    order = ("-start_utc", "-id")
+    branches = [UsageRecord.objects.filter(cluster_id=a.cluster_id, account=a.name).order_by(*order) for a in accounts]
+    # The page's ids come from the index alone (the offset skips index entries, not rows); only those
+    # rows are then read, with the shown columns: in the same statement for one account, after the
+    # merge of the accounts' newest ids (which needs their start to order them) for several.
+    page: Any
+    if len(branches) == 1:
+        page = branches[0].values("id")[offset : offset + limit]
+    else:
+        heads = [b.values_list("id", "start_utc")[: offset + limit] for b in branches]
+        merged = heads[0].union(*heads[1:], all=True).order_by(*order)[offset : offset + limit]
+        page = [pk for pk, _start in merged]
+    qs = UsageRecord.objects.filter(id__in=page).only(*JOB_COLUMNS).order_by(*order)
+    clusters = {a.cluster_id: a.cluster for a in accounts}
+    records = list(qs)
+    for record in records:
+        record.cluster = clusters[record.cluster_id]
+    return records
 
 
 def cumulative_series(monthly: list[dict[str, Any]], key: str) -> list[float]:

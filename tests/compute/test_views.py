@@ -134,3 +134,60 @@ def test_query_counts_do_not_grow_with_data(
     for url in urls:
         with django_assert_num_queries(counts_small[url]):
             assert c.get(url).status_code == 200
+
+
+def _jobs_with_starts(n: int, *, first_id: int, accounts: tuple[str, ...]) -> list[dict[str, str]]:
+    """``n`` jobs spread over ``accounts`` in turn, each started one second after the previous one."""
+    month = factories.job()["Start"][:7]
+    return [
+        factories.job(
+            JobIDRaw=first_id + i,
+            JobID=first_id + i,
+            Account=accounts[i % len(accounts)],
+            Start=f"{month}-01T10:{i // 60:02d}:{i % 60:02d}",
+            End=f"{month}-01T12:{30 + i // 60:02d}:{i % 60:02d}",
+        )
+        for i in range(n)
+    ]
+
+
+def test_jobs_page_query_count_is_pinned_at_two_sizes(
+    project: Any, login: Any, pi: Any, site_fox: str, django_assert_num_queries: Any
+) -> None:
+    c = login(pi)
+    # session user, who the person is (one standing query), the project, its accounts, one page of
+    # jobs (51 rows: the 51st says there is a next page), the unread notifications of the frame.
+    post_json(token_client(site_fox), _jobs_with_starts(60, first_id=1, accounts=("ec85",)))
+    for url in ("/compute/projects/llm-alignment/jobs/", "/compute/projects/llm-alignment/jobs/?page=2"):
+        with django_assert_num_queries(6):
+            assert c.get(url).status_code == 200
+    post_json(token_client(site_fox), _jobs_with_starts(600, first_id=1000, accounts=("ec85",)))
+    for url in ("/compute/projects/llm-alignment/jobs/", "/compute/projects/llm-alignment/jobs/?page=9"):
+        with django_assert_num_queries(6):
+            assert c.get(url).status_code == 200
+
+
+def test_jobs_of_several_accounts_are_merged_newest_first_page_by_page(
+    project: Any, fox: Any, login: Any, member: Any, site_fox: str
+) -> None:
+    from compute.models import SlurmAccount
+
+    SlurmAccount.objects.create(project=project, cluster=fox, name="ec86")
+    post_json(token_client(site_fox), _jobs_with_starts(75, first_id=1, accounts=("ec85", "ec86")))
+    c = login(member)
+    first = c.get("/compute/projects/llm-alignment/jobs/")
+    second = c.get("/compute/projects/llm-alignment/jobs/?page=2")
+    assert first.context["has_next"] and not second.context["has_next"]
+    shown = [row["job_id"] for page in (first, second) for row in page.context["rows"]]
+    assert shown == [str(i) for i in range(75, 0, -1)]  # the newest start first, both accounts interleaved
+    assert c.get("/compute/projects/llm-alignment/jobs/?page=3").status_code == 404
+
+
+def test_jobs_page_in_french_formats_the_hours_and_the_formula_in_french(
+    with_usage: Any, login: Any, member: Any
+) -> None:
+    member.language = "fr"  # the profile's language, once signed in
+    member.save(update_fields=["language"])
+    html = login(member).get("/compute/projects/llm-alignment/jobs/").content.decode()
+    assert "4 GPU \u00d7 9000 s / 3600 = 10,0000" in html  # French decimal comma, as floatformat gives
+    assert "<td>10,0000</td>" in html
