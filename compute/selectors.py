@@ -156,13 +156,6 @@ def project_accounts(project: Project) -> list[SlurmAccount]:
     return list(project.slurm_accounts.select_related("cluster"))
 
 
-def _account_filter(accounts: list[SlurmAccount], prefix: str = "") -> Q:
-    condition = Q(pk__in=[])
-    for account in accounts:
-        condition |= Q(**{f"{prefix}cluster_id": account.cluster_id, f"{prefix}account": account.name})
-    return condition
-
-
 @dataclass
 class ProjectUsage:
     """A project's ledger read once: per UTC month (late back-fills apart), per (cluster id, month) for
