@@ -12,6 +12,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -54,6 +56,30 @@ def calls(request: HttpRequest) -> HttpResponse:
     return render(request, "fellowships/staff/calls.html", {"calls": rows, "overdue": list(overdue_reports()[:50])})
 
 
+def _application_row(a: Application) -> dict[str, Any]:
+    """One row of the applications list, its cells worked out once here: rendered by template tags and
+    filters, the list's 50 rows were most of the page's time."""
+    eligible = {None: "—", True: _("yes"), False: _("no")}[a.is_eligible]
+    if a.eligibility_override is not None:
+        eligible += f" ({_('override')})"
+    reviewers = [
+        f"{s.reviewer.name} ({_('conflict')})" if s.conflict_declared_at else s.reviewer.name
+        for s in a.assignments.all()
+    ]
+    return {
+        "pk": a.pk,
+        "reference": a.reference,
+        "url": reverse("fellowships:staff_application", args=[a.pk]),
+        "select_label": _("Select %(ref)s") % {"ref": a.reference},
+        "applicant": a.applicant.name,
+        "status": a.status,
+        "status_label": capfirst(a.get_status_display()),
+        "eligible": eligible,
+        "reviewers": ", ".join(reviewers),
+        "current_reviews": a.current_reviews,  # type: ignore[attr-defined]
+    }
+
+
 @staff_only
 def call_applications(request: HttpRequest, pk: int) -> HttpResponse:
     call = get_object_or_404(Call, pk=pk)
@@ -68,7 +94,7 @@ def call_applications(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "call": call,
             "page": page,
-            "applications": application_list_rows(list(page)),
+            "applications": [_application_row(a) for a in application_list_rows(list(page))],
             "q": term,
             "exports": call.exports.all()[:5],
         },

@@ -154,6 +154,25 @@ def test_review_form_refuses_a_blank_and_accepts_scores(
     assert Review.objects.get().total_percent == Decimal("77.0")
 
 
+def test_the_applications_list_shows_declared_conflicts_and_overridden_eligibility_in_the_readers_language(
+    submitted: Any, reviewer: Any, secretariat: Any, login: Any
+) -> None:
+    assignment = services.assign_reviewers(applications=[submitted], reviewers=[reviewer], actor=secretariat).created[0]
+    login(reviewer).post(
+        reverse("fellowships:declare_conflict", args=[assignment.pk]), {"coi-reason": "I supervised her thesis."}
+    )
+    services.override_eligibility(
+        application=submitted, actor=secretariat, eligible=False, justification="The stay abroad is too short."
+    )
+    client = login(secretariat)
+    url = reverse("fellowships:staff_call", args=[submitted.call.pk])
+    row = client.get(url).text
+    assert f"{reviewer.name} (conflict)" in row and "no (override)" in row and f"Select {submitted.reference}" in row
+    secretariat.language = "fr"
+    secretariat.save(update_fields=["language"])
+    assert f"{reviewer.name} (conflit)" in client.get(url).text
+
+
 def test_staff_assign_ranking_decide_and_export(
     submitted: Any, reviewer: Any, secretariat: Any, login: Any, commits: Any
 ) -> None:
