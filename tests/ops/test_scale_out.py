@@ -265,6 +265,7 @@ class Balancer:
         self.turn = 0
         self.retried = 0
         self.served: Counter[str] = Counter()
+        self.inflight: Counter[str] = Counter()  # requests on their way to each web process
         self.failures: list[str] = []
 
     def pick(self) -> list[Web]:
@@ -275,6 +276,10 @@ class Balancer:
 
     def request(self, session: requests.Session, method: str, path: str, **kwargs: Any) -> requests.Response | None:
         for web in self.pick():
+            with self.lock:  # a process drained meanwhile gets nothing new (drain() waits for the rest)
+                if web.name in self.drained:
+                    continue
+                self.inflight[web.name] += 1
             try:
                 response = session.request(method, web.url + path, timeout=60, allow_redirects=False, **kwargs)
             except requests.ConnectionError as exc:
@@ -284,6 +289,9 @@ class Balancer:
                     continue
                 self.fail(f"{method} {path} on {web.name}: {exc!r}")
                 return None
+            finally:
+                with self.lock:
+                    self.inflight[web.name] -= 1
             with self.lock:
                 self.served[web.name] += 1
             if response.status_code >= 500:
@@ -292,6 +300,14 @@ class Balancer:
             return response
         self.fail(f"{method} {path}: every web process refused the connection")
         return None
+
+    def drain(self, web: Web) -> None:
+        """Take ``web`` out of the rotation and wait for the requests already on their way to it, as a
+        proxy's connection draining does before the operator stops the process: a connection that
+        reached its listen queue after the SIGTERM would be reset unserved."""
+        with self.lock:
+            self.drained.add(web.name)
+        wait_for(lambda: self.inflight[web.name] == 0, 60, f"requests on their way to {web.name}")
 
     def fail(self, what: str) -> None:
         with self.lock:
@@ -483,7 +499,7 @@ def test_t20_restarting_each_web_process_and_worker_under_load_fails_no_request_
             web.reload()
         for web in webs:
             wave()
-            balancer.drained.add(web.name)
+            balancer.drain(web)
             web.stop()
             web.start()
             balancer.drained.discard(web.name)
