@@ -5,30 +5,26 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("compute", "0001_initial"),
+        ('compute', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="LedgerDelta",
+            name='LedgerDelta',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("cluster_id", models.BigIntegerField()),
-                ("account", models.CharField(max_length=64)),
-                ("user", models.CharField(max_length=64)),
-                ("month", models.DateField()),
-                ("jobs", models.IntegerField()),
-                ("gpu_seconds", models.BigIntegerField()),
-                ("core_seconds", models.BigIntegerField()),
-                ("late_gpu_seconds", models.BigIntegerField()),
-                ("late_core_seconds", models.BigIntegerField()),
-                (
-                    "batch",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="deltas", to="compute.usagebatch"
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('cluster_id', models.BigIntegerField()),
+                ('account', models.CharField(max_length=64)),
+                ('user', models.CharField(max_length=64)),
+                ('month', models.DateField()),
+                ('jobs', models.IntegerField()),
+                ('gpu_seconds', models.BigIntegerField()),
+                ('core_seconds', models.BigIntegerField()),
+                ('late_gpu_seconds', models.BigIntegerField()),
+                ('late_core_seconds', models.BigIntegerField()),
+                ('batch', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='deltas', to='compute.usagebatch')),
             ],
         ),
     ]

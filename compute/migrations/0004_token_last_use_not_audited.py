@@ -6,38 +6,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("compute", "0003_slurm_names_validated"),
+        ('compute', '0003_slurm_names_validated'),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name="sitetoken",
-            name="update_update",
+            model_name='sitetoken',
+            name='update_update',
         ),
         migrations.AlterField(
-            model_name="sitetoken",
-            name="last_used_at",
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name="last used at"),
+            model_name='sitetoken',
+            name='last_used_at',
+            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='last used at'),
         ),
         migrations.AlterField(
-            model_name="sitetokenevent",
-            name="last_used_at",
-            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name="last used at"),
+            model_name='sitetokenevent',
+            name='last_used_at',
+            field=models.DateTimeField(blank=True, editable=False, null=True, verbose_name='last used at'),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name="sitetoken",
-            trigger=pgtrigger.compiler.Trigger(
-                name="update_update",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    condition='WHEN (OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."created_by_id" IS DISTINCT FROM (NEW."created_by_id") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."key_hash" IS DISTINCT FROM (NEW."key_hash") OR OLD."label" IS DISTINCT FROM (NEW."label") OR OLD."prefix" IS DISTINCT FROM (NEW."prefix") OR OLD."revoked_at" IS DISTINCT FROM (NEW."revoked_at") OR OLD."site_id" IS DISTINCT FROM (NEW."site_id"))',
-                    func='INSERT INTO "compute_sitetokenevent" ("created_at", "created_by_id", "id", "key_hash", "label", "last_used_at", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "prefix", "revoked_at", "site_id") VALUES (NEW."created_at", NEW."created_by_id", NEW."id", NEW."key_hash", NEW."label", NEW."last_used_at", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."prefix", NEW."revoked_at", NEW."site_id"); RETURN NULL;',
-                    hash="67da2e13ab06059186707e0df6206a0eb038cc4a",
-                    operation="UPDATE",
-                    pgid="pgtrigger_update_update_82a30",
-                    table="compute_sitetoken",
-                    when="AFTER",
-                ),
-            ),
+            model_name='sitetoken',
+            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."created_at" IS DISTINCT FROM (NEW."created_at") OR OLD."created_by_id" IS DISTINCT FROM (NEW."created_by_id") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."key_hash" IS DISTINCT FROM (NEW."key_hash") OR OLD."label" IS DISTINCT FROM (NEW."label") OR OLD."prefix" IS DISTINCT FROM (NEW."prefix") OR OLD."revoked_at" IS DISTINCT FROM (NEW."revoked_at") OR OLD."site_id" IS DISTINCT FROM (NEW."site_id"))', func='INSERT INTO "compute_sitetokenevent" ("created_at", "created_by_id", "id", "key_hash", "label", "last_used_at", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "prefix", "revoked_at", "site_id") VALUES (NEW."created_at", NEW."created_by_id", NEW."id", NEW."key_hash", NEW."label", NEW."last_used_at", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."prefix", NEW."revoked_at", NEW."site_id"); RETURN NULL;', hash='67da2e13ab06059186707e0df6206a0eb038cc4a', operation='UPDATE', pgid='pgtrigger_update_update_82a30', table='compute_sitetoken', when='AFTER')),
         ),
     ]

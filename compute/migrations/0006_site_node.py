@@ -7,93 +7,45 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("compute", "0005_merge_reviews_and_slurm_names"),
-        ("nodes", "0001_node_registry"),
+        ('compute', '0005_merge_reviews_and_slurm_names'),
+        ('nodes', '0001_node_registry'),
     ]
 
     operations = [
         pgtrigger.migrations.RemoveTrigger(
-            model_name="site",
-            name="insert_insert",
+            model_name='site',
+            name='insert_insert',
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name="site",
-            name="update_update",
+            model_name='site',
+            name='update_update',
         ),
         pgtrigger.migrations.RemoveTrigger(
-            model_name="site",
-            name="delete_delete",
+            model_name='site',
+            name='delete_delete',
         ),
         migrations.AddField(
-            model_name="site",
-            name="node",
-            field=models.ForeignKey(
-                blank=True,
-                help_text="The node of the registry this site belongs to.",
-                null=True,
-                on_delete=django.db.models.deletion.PROTECT,
-                related_name="compute_sites",
-                to="nodes.node",
-                verbose_name="national node",
-            ),
+            model_name='site',
+            name='node',
+            field=models.ForeignKey(blank=True, help_text='The node of the registry this site belongs to.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='compute_sites', to='nodes.node', verbose_name='national node'),
         ),
         migrations.AddField(
-            model_name="siteevent",
-            name="node",
-            field=models.ForeignKey(
-                blank=True,
-                db_constraint=False,
-                help_text="The node of the registry this site belongs to.",
-                null=True,
-                on_delete=django.db.models.deletion.DO_NOTHING,
-                related_name="+",
-                related_query_name="+",
-                to="nodes.node",
-                verbose_name="national node",
-            ),
+            model_name='siteevent',
+            name='node',
+            field=models.ForeignKey(blank=True, db_constraint=False, help_text='The node of the registry this site belongs to.', null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='nodes.node', verbose_name='national node'),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name="site",
-            trigger=pgtrigger.compiler.Trigger(
-                name="insert_insert",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "compute_siteevent" ("id", "is_flagship", "name", "node_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "slug") VALUES (NEW."id", NEW."is_flagship", NEW."name", NEW."node_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."slug"); RETURN NULL;',
-                    hash="2919b76c331f2712e1884a55b06daf9f34198ee3",
-                    operation="INSERT",
-                    pgid="pgtrigger_insert_insert_e80b3",
-                    table="compute_site",
-                    when="AFTER",
-                ),
-            ),
+            model_name='site',
+            trigger=pgtrigger.compiler.Trigger(name='insert_insert', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "compute_siteevent" ("id", "is_flagship", "name", "node_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "slug") VALUES (NEW."id", NEW."is_flagship", NEW."name", NEW."node_id", _pgh_attach_context(), NOW(), \'insert\', NEW."id", NEW."slug"); RETURN NULL;', hash='2919b76c331f2712e1884a55b06daf9f34198ee3', operation='INSERT', pgid='pgtrigger_insert_insert_e80b3', table='compute_site', when='AFTER')),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name="site",
-            trigger=pgtrigger.compiler.Trigger(
-                name="update_update",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    condition="WHEN (OLD.* IS DISTINCT FROM NEW.*)",
-                    func='INSERT INTO "compute_siteevent" ("id", "is_flagship", "name", "node_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "slug") VALUES (NEW."id", NEW."is_flagship", NEW."name", NEW."node_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."slug"); RETURN NULL;',
-                    hash="6c18f02b392278cd63528590233f0e4e19c9a0d4",
-                    operation="UPDATE",
-                    pgid="pgtrigger_update_update_3b637",
-                    table="compute_site",
-                    when="AFTER",
-                ),
-            ),
+            model_name='site',
+            trigger=pgtrigger.compiler.Trigger(name='update_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD.* IS DISTINCT FROM NEW.*)', func='INSERT INTO "compute_siteevent" ("id", "is_flagship", "name", "node_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "slug") VALUES (NEW."id", NEW."is_flagship", NEW."name", NEW."node_id", _pgh_attach_context(), NOW(), \'update\', NEW."id", NEW."slug"); RETURN NULL;', hash='6c18f02b392278cd63528590233f0e4e19c9a0d4', operation='UPDATE', pgid='pgtrigger_update_update_3b637', table='compute_site', when='AFTER')),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name="site",
-            trigger=pgtrigger.compiler.Trigger(
-                name="delete_delete",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func='INSERT INTO "compute_siteevent" ("id", "is_flagship", "name", "node_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "slug") VALUES (OLD."id", OLD."is_flagship", OLD."name", OLD."node_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."slug"); RETURN NULL;',
-                    hash="5cec44e616106d73c5776147d1d7d07896da7478",
-                    operation="DELETE",
-                    pgid="pgtrigger_delete_delete_68bee",
-                    table="compute_site",
-                    when="AFTER",
-                ),
-            ),
+            model_name='site',
+            trigger=pgtrigger.compiler.Trigger(name='delete_delete', sql=pgtrigger.compiler.UpsertTriggerSql(func='INSERT INTO "compute_siteevent" ("id", "is_flagship", "name", "node_id", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "slug") VALUES (OLD."id", OLD."is_flagship", OLD."name", OLD."node_id", _pgh_attach_context(), NOW(), \'delete\', OLD."id", OLD."slug"); RETURN NULL;', hash='5cec44e616106d73c5776147d1d7d07896da7478', operation='DELETE', pgid='pgtrigger_delete_delete_68bee', table='compute_site', when='AFTER')),
         ),
     ]

@@ -7,143 +7,69 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("compute", "0005_merge_reviews_and_slurm_names"),
-        ("pghistory", "0007_auto_20250421_0444"),
+        ('compute', '0005_merge_reviews_and_slurm_names'),
+        ('pghistory', '0007_auto_20250421_0444'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="StorageUsage",
+            name='StorageUsage',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("account", models.CharField(max_length=64)),
-                ("day", models.DateField()),
-                ("used_bytes", models.BigIntegerField()),
-                ("late", models.BooleanField(default=False)),
-                ("received_at", models.DateTimeField()),
-                ("updated_at", models.DateTimeField()),
-                (
-                    "cluster",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.PROTECT,
-                        related_name="storage_reports",
-                        to="compute.cluster",
-                    ),
-                ),
-                (
-                    "last_batch",
-                    models.ForeignKey(
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="compute.usagebatch",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('account', models.CharField(max_length=64)),
+                ('day', models.DateField()),
+                ('used_bytes', models.BigIntegerField()),
+                ('late', models.BooleanField(default=False)),
+                ('received_at', models.DateTimeField()),
+                ('updated_at', models.DateTimeField()),
+                ('cluster', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='storage_reports', to='compute.cluster')),
+                ('last_batch', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='compute.usagebatch')),
             ],
             options={
-                "ordering": ["-day", "cluster", "account"],
+                'ordering': ['-day', 'cluster', 'account'],
             },
         ),
         migrations.CreateModel(
-            name="StorageUsageEvent",
+            name='StorageUsageEvent',
             fields=[
-                ("pgh_id", models.AutoField(primary_key=True, serialize=False)),
-                ("pgh_created_at", models.DateTimeField(auto_now_add=True)),
-                ("pgh_label", models.TextField(help_text="The event label.")),
-                ("id", models.BigIntegerField()),
-                ("account", models.CharField(max_length=64)),
-                ("day", models.DateField()),
-                ("used_bytes", models.BigIntegerField()),
-                ("late", models.BooleanField(default=False)),
-                ("received_at", models.DateTimeField()),
-                ("updated_at", models.DateTimeField()),
-                (
-                    "cluster",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        related_query_name="+",
-                        to="compute.cluster",
-                    ),
-                ),
-                (
-                    "pgh_context",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        null=True,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="+",
-                        to="pghistory.context",
-                    ),
-                ),
-                (
-                    "pgh_obj",
-                    models.ForeignKey(
-                        db_constraint=False,
-                        on_delete=django.db.models.deletion.DO_NOTHING,
-                        related_name="events",
-                        to="compute.storageusage",
-                    ),
-                ),
+                ('pgh_id', models.AutoField(primary_key=True, serialize=False)),
+                ('pgh_created_at', models.DateTimeField(auto_now_add=True)),
+                ('pgh_label', models.TextField(help_text='The event label.')),
+                ('id', models.BigIntegerField()),
+                ('account', models.CharField(max_length=64)),
+                ('day', models.DateField()),
+                ('used_bytes', models.BigIntegerField()),
+                ('late', models.BooleanField(default=False)),
+                ('received_at', models.DateTimeField()),
+                ('updated_at', models.DateTimeField()),
+                ('cluster', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', related_query_name='+', to='compute.cluster')),
+                ('pgh_context', models.ForeignKey(db_constraint=False, null=True, on_delete=django.db.models.deletion.DO_NOTHING, related_name='+', to='pghistory.context')),
+                ('pgh_obj', models.ForeignKey(db_constraint=False, on_delete=django.db.models.deletion.DO_NOTHING, related_name='events', to='compute.storageusage')),
             ],
             options={
-                "abstract": False,
+                'abstract': False,
             },
         ),
         migrations.AddConstraint(
-            model_name="storageusage",
-            constraint=models.UniqueConstraint(fields=("cluster", "account", "day"), name="compute_storage_key"),
+            model_name='storageusage',
+            constraint=models.UniqueConstraint(fields=('cluster', 'account', 'day'), name='compute_storage_key'),
         ),
         migrations.AddConstraint(
-            model_name="storageusage",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("used_bytes__gte", 0)), name="compute_storage_nonneg"
-            ),
+            model_name='storageusage',
+            constraint=models.CheckConstraint(condition=models.Q(('used_bytes__gte', 0)), name='compute_storage_nonneg'),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name="storageusage",
-            trigger=pgtrigger.compiler.Trigger(
-                name="storage_replaced_update",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    condition='WHEN (OLD."account" IS DISTINCT FROM (NEW."account") OR OLD."cluster_id" IS DISTINCT FROM (NEW."cluster_id") OR OLD."day" IS DISTINCT FROM (NEW."day") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."late" IS DISTINCT FROM (NEW."late") OR OLD."received_at" IS DISTINCT FROM (NEW."received_at") OR OLD."updated_at" IS DISTINCT FROM (NEW."updated_at") OR OLD."used_bytes" IS DISTINCT FROM (NEW."used_bytes"))',
-                    func='INSERT INTO "compute_storageusageevent" ("account", "cluster_id", "day", "id", "late", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "received_at", "updated_at", "used_bytes") VALUES (NEW."account", NEW."cluster_id", NEW."day", NEW."id", NEW."late", _pgh_attach_context(), NOW(), \'storage.replaced\', NEW."id", NEW."received_at", NEW."updated_at", NEW."used_bytes"); RETURN NULL;',
-                    hash="22eeaf6b71b4e1f1c0dd1fd2a39312fa1278e410",
-                    operation="UPDATE",
-                    pgid="pgtrigger_storage_replaced_update_cbabd",
-                    table="compute_storageusage",
-                    when="AFTER",
-                ),
-            ),
+            model_name='storageusage',
+            trigger=pgtrigger.compiler.Trigger(name='storage_replaced_update', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (OLD."account" IS DISTINCT FROM (NEW."account") OR OLD."cluster_id" IS DISTINCT FROM (NEW."cluster_id") OR OLD."day" IS DISTINCT FROM (NEW."day") OR OLD."id" IS DISTINCT FROM (NEW."id") OR OLD."late" IS DISTINCT FROM (NEW."late") OR OLD."received_at" IS DISTINCT FROM (NEW."received_at") OR OLD."updated_at" IS DISTINCT FROM (NEW."updated_at") OR OLD."used_bytes" IS DISTINCT FROM (NEW."used_bytes"))', func='INSERT INTO "compute_storageusageevent" ("account", "cluster_id", "day", "id", "late", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "received_at", "updated_at", "used_bytes") VALUES (NEW."account", NEW."cluster_id", NEW."day", NEW."id", NEW."late", _pgh_attach_context(), NOW(), \'storage.replaced\', NEW."id", NEW."received_at", NEW."updated_at", NEW."used_bytes"); RETURN NULL;', hash='22eeaf6b71b4e1f1c0dd1fd2a39312fa1278e410', operation='UPDATE', pgid='pgtrigger_storage_replaced_update_cbabd', table='compute_storageusage', when='AFTER')),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name="storageusage",
-            trigger=pgtrigger.compiler.Trigger(
-                name="storage_late_insert",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    condition='WHEN (NEW."late")',
-                    func='INSERT INTO "compute_storageusageevent" ("account", "cluster_id", "day", "id", "late", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "received_at", "updated_at", "used_bytes") VALUES (NEW."account", NEW."cluster_id", NEW."day", NEW."id", NEW."late", _pgh_attach_context(), NOW(), \'storage.late\', NEW."id", NEW."received_at", NEW."updated_at", NEW."used_bytes"); RETURN NULL;',
-                    hash="1c37c89c706c00ef8c07c9cf399a2679e0f25221",
-                    operation="INSERT",
-                    pgid="pgtrigger_storage_late_insert_b3bd9",
-                    table="compute_storageusage",
-                    when="AFTER",
-                ),
-            ),
+            model_name='storageusage',
+            trigger=pgtrigger.compiler.Trigger(name='storage_late_insert', sql=pgtrigger.compiler.UpsertTriggerSql(condition='WHEN (NEW."late")', func='INSERT INTO "compute_storageusageevent" ("account", "cluster_id", "day", "id", "late", "pgh_context_id", "pgh_created_at", "pgh_label", "pgh_obj_id", "received_at", "updated_at", "used_bytes") VALUES (NEW."account", NEW."cluster_id", NEW."day", NEW."id", NEW."late", _pgh_attach_context(), NOW(), \'storage.late\', NEW."id", NEW."received_at", NEW."updated_at", NEW."used_bytes"); RETURN NULL;', hash='1c37c89c706c00ef8c07c9cf399a2679e0f25221', operation='INSERT', pgid='pgtrigger_storage_late_insert_b3bd9', table='compute_storageusage', when='AFTER')),
         ),
         pgtrigger.migrations.AddTrigger(
-            model_name="storageusageevent",
-            trigger=pgtrigger.compiler.Trigger(
-                name="append_only",
-                sql=pgtrigger.compiler.UpsertTriggerSql(
-                    func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;",
-                    hash="7ad9ae4ba29946e977f25e764b8d6cf7d0e829cd",
-                    operation="UPDATE OR DELETE",
-                    pgid="pgtrigger_append_only_f0c96",
-                    table="compute_storageusageevent",
-                    when="BEFORE",
-                ),
-            ),
+            model_name='storageusageevent',
+            trigger=pgtrigger.compiler.Trigger(name='append_only', sql=pgtrigger.compiler.UpsertTriggerSql(func="RAISE EXCEPTION 'pgtrigger: Cannot update or delete rows from % table', TG_TABLE_NAME;", hash='7ad9ae4ba29946e977f25e764b8d6cf7d0e829cd', operation='UPDATE OR DELETE', pgid='pgtrigger_append_only_f0c96', table='compute_storageusageevent', when='BEFORE')),
         ),
     ]

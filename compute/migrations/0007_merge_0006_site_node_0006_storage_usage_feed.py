@@ -4,9 +4,11 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("compute", "0006_site_node"),
-        ("compute", "0006_storage_usage_feed"),
+        ('compute', '0006_site_node'),
+        ('compute', '0006_storage_usage_feed'),
     ]
 
-    operations = []
+    operations = [
+    ]
