@@ -36,6 +36,7 @@ from .models import (
     AgendaItem,
     Ballot,
     Candidate,
+    Council,
     Election,
     ElectionRound,
     ElectorateEntry,
@@ -194,28 +195,22 @@ def check_choice(ballot_id: int, choice: str) -> str:
     return choices[choice]
 
 
-def cast_election_vote(
-    *, ballot_id: int, user: Any, choice: str, now: dt.datetime | None = None
-) -> services.CastReceipt:
+def cast_in_round(ballot: Ballot, body: Council, *, user: Any, choice: str, now: dt.datetime) -> services.CastReceipt:
     """A delegate casts their state's single, final vote in a round: a sealed envelope and the
-    register's mark, in one transaction (envelopes.py says why that keeps the choice unlinkable)."""
-    check_choice(ballot_id, choice)
-    now = now or timezone.now()
-    with transaction.atomic():
-        ballot, body, _ = services._ballot_to_cast(ballot_id, lock=True)
-        seat, entry = services._voting_entry(ballot, body, user, now, lock=True)
-        if entry.voted_at is not None:
+    register's mark, in the transaction of ``services.cast_vote``, which holds the ballot's share
+    lock (envelopes.py says why one transaction keeps the choice unlinkable)."""
+    check_choice(ballot.pk, choice)
+    seat, entry = services._voting_entry(ballot, body, user, now, lock=True)
+    if entry.voted_at is not None:
+        raise services._already_voted(entry.pk, seat)
+    receipt = services._receipt()
+    with audit_context(actor=user, reason="cast vote"):
+        SealedEnvelope.objects.create(
+            ballot_id=ballot.pk, sealed=envelopes.seal(ballot_id=ballot.pk, choice=choice, receipt=receipt)
+        )
+        claimed = ElectorateEntry.objects.filter(pk=entry.pk, voted_at__isnull=True).update(voted_at=now, voted_by=user)
+        if not claimed:  # raising rolls the envelope back with the transaction
             raise services._already_voted(entry.pk, seat)
-        receipt = services._receipt()
-        with audit_context(actor=user, reason="cast vote"):
-            SealedEnvelope.objects.create(
-                ballot_id=ballot.pk, sealed=envelopes.seal(ballot_id=ballot.pk, choice=choice, receipt=receipt)
-            )
-            claimed = ElectorateEntry.objects.filter(pk=entry.pk, voted_at__isnull=True).update(
-                voted_at=now, voted_by=user
-            )
-            if not claimed:  # raising rolls the envelope back with the transaction
-                raise services._already_voted(entry.pk, seat)
     return services.CastReceipt(receipt=receipt, state=seat.label, counted=True)
 
 

@@ -478,7 +478,7 @@ def cast_vote(*, ballot_id: int, user: Any, choice: str, now: dt.datetime | None
         with transaction.atomic():
             ballot, body, is_election = _ballot_to_cast(ballot_id, lock=True)
             if is_election:  # a round of an election: a candidate, not yes/no
-                return elections_module().cast_election_vote(ballot_id=ballot_id, user=user, choice=choice, now=now)
+                return elections_module().cast_in_round(ballot, body, user=user, choice=choice, now=now)
             if choice not in Choice.values:
                 raise GovernanceError(_("Choose yes, no or abstain."), code="choice")
             seat, entry = _voting_entry(ballot, body, user, now, lock=True)
