@@ -2,7 +2,8 @@
 
 ColdFront is installed from PyPI into its own venv (``var/bench/coldfront-venv``, once, reused while
 it holds 1.1.10), with its own PostgreSQL database (``coldfront_bench`` beside the bench database, or
-``BENCH_COLDFRONT_DATABASE``), migrated and set up with its ``initial_setup``. Both sides get N = 10,
+``BENCH_COLDFRONT_DATABASE``), migrated and set up with its ``initial_setup``; ours is served on a
+database of its own too (``our_portal``). Both sides get N = 10,
 then N = 1,000 fresh projects (a PI, 2 members and one active allocation each; ``--quick``: 10 and
 200); ColdFront is served by its own gunicorn with as many sync workers as ours, and every pair is
 measured with the same closed-loop load tool, our side and ColdFront's in alternating halves:
@@ -90,24 +91,22 @@ def install(ctx: Any) -> Path:
     return python
 
 
-def _database_url() -> str:
-    """ColdFront's database: on the bench database's server, named BENCH_COLDFRONT_DATABASE or
-    ``coldfront_bench`` (suffixed like the bench database, e.g. cernai_bench_b8 → coldfront_bench_b8)."""
+def _database_url(default: str, env_name: str = "") -> str:
+    """A database on the bench database's server, named by ``env_name``'s variable or ``default``
+    suffixed like the bench database (cernai_bench_x → coldfront_bench_x)."""
     import dj_database_url
 
     config = dj_database_url.parse(
         os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/cernai_bench")
     )
-    name = os.environ.get("BENCH_COLDFRONT_DATABASE") or "coldfront_bench" + str(config["NAME"]).removeprefix(
-        "cernai_bench"
-    )
+    name = (env_name and os.environ.get(env_name)) or default + str(config["NAME"]).removeprefix("cernai_bench")
     user = config["USER"] or "postgres"
     password = f":{config['PASSWORD']}" if config["PASSWORD"] else ""
     host, port = config["HOST"] or "127.0.0.1", config["PORT"] or 5432
     return f"postgres://{user}{password}@{host}:{port}/{name}"
 
 
-def _create_database(url: str) -> None:
+def _create_database(url: str, *, fresh: bool = False) -> None:
     import dj_database_url
     import psycopg
     from psycopg import sql
@@ -122,10 +121,12 @@ def _create_database(url: str) -> None:
     }
     try:
         with psycopg.connect(**params, autocommit=True) as conn:
+            if fresh:
+                conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(config["NAME"])))
             if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]]).fetchone():
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
     except psycopg.Error as exc:
-        raise ColdFrontUnavailable(f"ColdFront's database {config['NAME']}: {exc}") from exc
+        raise ColdFrontUnavailable(f"database {config['NAME']}: {exc}") from exc
 
 
 def coldfront_env(url: str) -> dict[str, str]:
@@ -188,6 +189,43 @@ def coldfront_server(python: Path, env: dict[str, str], workers: int) -> Iterato
 
 
 # --- our side ------------------------------------------------------------------------------------
+@contextmanager
+def our_portal(ctx: Any) -> Iterator[HttpClient]:
+    """Our side on a database of its own, made afresh: migrated, with the real member states and
+    their contribution scale (``governance.demo.seed_states``, as a deployment has them), served by a
+    gunicorn of its own with as many workers as the main one. Not the shared bench database: it
+    keeps the other scenarios' data between runs, among it B2's 14,161 synthetic member states, and
+    our public report lists every member state. For the while, this process's ORM (the data made
+    below, ``ctx.login``, ``ctx.query_count``) and Redis keys point at it too."""
+    from django.core.cache import caches
+    from django.core.management import call_command
+    from django.db import connections
+
+    from governance.demo import seed_states
+
+    from . import floors
+    from .run import Server
+
+    url = _database_url("cernai_bench_b8", "BENCH_B8_DATABASE")
+    name = url.rsplit("/", 1)[1]
+    _create_database(url, fresh=True)
+    connection, redis = connections["default"], caches["redis"]
+    saved = connection.settings_dict["NAME"], redis.key_prefix
+    connection.close()
+    connection.settings_dict["NAME"], redis.key_prefix = name, f"{redis.key_prefix}-b8"
+    try:
+        call_command("migrate", interactive=False, verbosity=0)
+        floors.ensure_schema()  # the server's warm-up page
+        seed_states()
+        env = {"BENCH_DATABASE_URL": url, "BENCH_CACHE_PREFIX": redis.key_prefix}
+        with Server(ctx.workers, env=env, log="bench-gunicorn-b8.log") as server:
+            ctx.log(f"coldfront: our side on its own database {name}, {server.base_url}")
+            yield ctx.client(server.base_url)
+    finally:
+        connection.close()
+        connection.settings_dict["NAME"], redis.key_prefix = saved
+
+
 def populate_ours(n: int) -> dict[str, Any]:
     """Replace our B8 projects by ``n`` fresh ones: PI (manager) + 2 members and one active GPU
     allocation each, on cluster b8fox, bulk-inserted (the services' per-project path would take
@@ -319,13 +357,12 @@ def measure(ctx: Any) -> None:
     seconds = ctx.size(6.0, 1.5)
     concurrency = int(os.environ.get("BENCH_CONCURRENCY", "8"))
     python = install(ctx)
-    url = _database_url()
+    url = _database_url("coldfront_bench", "BENCH_COLDFRONT_DATABASE")
     _create_database(url)
     env = coldfront_env(url)
     _run([str(python), str(HELPER), "setup"], env=env, what="ColdFront migrate + initial_setup")
     ctx.log(f"coldfront: ColdFront {VERSION} ready in {time.perf_counter() - began:.0f} s ({url.rsplit('/', 1)[1]})")
 
-    ours = ctx.http
     our_counts: dict[str, dict[int, int]] = {}
     their_counts: dict[str, dict[int, int]] = {}
     labels = {
@@ -335,98 +372,99 @@ def measure(ctx: Any) -> None:
         "data": "public report data (ColdFront: allocations by resource type)",
         "admin": "admin changelist of allocations",
     }
-    for n in sizes:
-        ctx.log(f"coldfront: N = {n:,}: generating projects on both sides")
-        mine = populate_ours(n)
-        pi_auth, staff_auth = ctx.login(mine["pi"]), ctx.login(mine["secretariat"])
-        cf_pages = {
-            "project": ["/project/{project}/", "pi"],
-            "allocations": ["/allocation/", "pi"],
-            "report": ["@center-summary", ""],
-            "data": ["/portal/data/resource-by-type/", ""],
-            "admin": ["/admin/allocation/allocation/", "admin"],
-        }
-        made = json.loads(
-            _run(
-                [str(python), str(HELPER), "populate", str(n), json.dumps(cf_pages)],
-                env=env,
-                what=f"ColdFront data for N = {n}",
-            )
-            .strip()
-            .splitlines()[-1]
-        )
-        cookie = made["session_cookie"]
-        cf_pi = Auth(cookies={cookie: made["pi_session"]}, headers={})
-        cf_admin = Auth(cookies={cookie: made["admin_session"]}, headers={})
-        our_paths = {
-            "project": (f"/compute/projects/{mine['code']}/", pi_auth, mine["pi"]),
-            "allocations": ("/compute/", pi_auth, mine["pi"]),
-            "report": ("/compute/transparency/", None, None),
-            "data": ("/api/v1/compute/reports/allocations/", None, None),
-            "admin": ("/admin/compute/allocation/", staff_auth, mine["secretariat"]),
-        }
-        for key, (path, _auth, user) in our_paths.items():
-            status, queries = ctx.query_count(path, user=user)
-            if status != 200:
-                raise RuntimeError(f"our {path} answered {status} in-process")
-            our_counts.setdefault(key, {})[n] = queries
-        for key, (status, queries) in made["queries"].items():
-            if status != 200:
-                raise ColdFrontUnavailable(f"ColdFront's {cf_pages[key][0]} answered {status} in-process")
-            their_counts.setdefault(key, {})[n] = queries
-
-        # A fresh ColdFront server per size: its centre-summary fragments are cached 15 minutes per
-        # worker (cache_page, local memory), which would otherwise serve the previous size's page.
-        with coldfront_server(python, env, ctx.workers) as theirs:
-            summary = _fragments(theirs)
-            their_paths: dict[str, tuple[list[str], Auth | None]] = {
-                "project": ([f"/project/{made['project']}/"], cf_pi),
-                "allocations": (["/allocation/"], cf_pi),
-                "report": (summary, None),
-                "data": (["/portal/data/resource-by-type/"], None),
-                "admin": (["/admin/allocation/allocation/"], cf_admin),
+    with our_portal(ctx) as ours:
+        for n in sizes:
+            ctx.log(f"coldfront: N = {n:,}: generating projects on both sides")
+            mine = populate_ours(n)
+            pi_auth, staff_auth = ctx.login(mine["pi"]), ctx.login(mine["secretariat"])
+            cf_pages = {
+                "project": ["/project/{project}/", "pi"],
+                "allocations": ["/allocation/", "pi"],
+                "report": ["@center-summary", ""],
+                "data": ["/portal/data/resource-by-type/", ""],
+                "admin": ["/admin/allocation/allocation/", "admin"],
             }
-
-            # Warm every worker of ColdFront (imports, first templates) like run.py warms ours, and
-            # fill each worker's cache of the centre-summary fragments it caches (cache_page): the
-            # steady state of a site whose summary is read more than once in 15 minutes.
-            def warm(i: int, paths: list[str] = summary) -> Req:
-                return Req("GET", paths[i % len(paths)])
-
-            theirs.load(warm, total=ctx.workers * len(summary) * 2, concurrency=ctx.workers)
-            for key, label in labels.items():
-                path, auth, _user = our_paths[key]
-                their_list, their_auth = their_paths[key]
-                views = len(their_list)
-
-                def our_make(i: int, path: str = path, auth: Auth | None = auth) -> Req:
-                    return Req("GET", path, auth=auth)
-
-                def their_make(i: int, paths: list[str] = their_list, auth: Auth | None = their_auth) -> Req:
-                    return Req("GET", paths[i % len(paths)], auth=auth)
-
-                mine_stats, their_stats = interleaved(
-                    ours, our_make, theirs, their_make, seconds=seconds, concurrency=concurrency, their_views=views
+            made = json.loads(
+                _run(
+                    [str(python), str(HELPER), "populate", str(n), json.dumps(cf_pages)],
+                    env=env,
+                    what=f"ColdFront data for N = {n}",
                 )
-                our_rate, their_rate = mine_stats.rate, their_stats.rate / views
-                errors = mine_stats.errors(ok=(200,)) + their_stats.errors(ok=(200,))
-                ctx.log(f"coldfront: {label} N={n}: ours {mine_stats.summary()}; ColdFront {their_stats.summary()}")
-                ratio = our_rate / their_rate if their_rate else 0.0
-                ctx.record(
-                    "B8",
-                    f"{label}, N = {n:,}: req/s",
-                    our_rate,
-                    "req/s",
-                    ratio_to=their_rate,
-                    floor=f"ColdFront {VERSION} {their_rate:.1f} " + ("page views/s" if views > 1 else "req/s"),
-                    target=f"≥ {TARGET} x",
-                    passed=errors == 0 and ratio >= TARGET,
-                    note=(
-                        f"p95 ours {mine_stats.p95_ms:.0f} ms, ColdFront {their_stats.p95_ms:.0f} ms"
-                        + (f"; a ColdFront page view = {views} requests" if views > 1 else "")
-                        + (f"; {errors} non-200 answers" if errors else "")
-                    ),
-                )
+                .strip()
+                .splitlines()[-1]
+            )
+            cookie = made["session_cookie"]
+            cf_pi = Auth(cookies={cookie: made["pi_session"]}, headers={})
+            cf_admin = Auth(cookies={cookie: made["admin_session"]}, headers={})
+            our_paths = {
+                "project": (f"/compute/projects/{mine['code']}/", pi_auth, mine["pi"]),
+                "allocations": ("/compute/", pi_auth, mine["pi"]),
+                "report": ("/compute/transparency/", None, None),
+                "data": ("/api/v1/compute/reports/allocations/", None, None),
+                "admin": ("/admin/compute/allocation/", staff_auth, mine["secretariat"]),
+            }
+            for key, (path, _auth, user) in our_paths.items():
+                status, queries = ctx.query_count(path, user=user)
+                if status != 200:
+                    raise RuntimeError(f"our {path} answered {status} in-process")
+                our_counts.setdefault(key, {})[n] = queries
+            for key, (status, queries) in made["queries"].items():
+                if status != 200:
+                    raise ColdFrontUnavailable(f"ColdFront's {cf_pages[key][0]} answered {status} in-process")
+                their_counts.setdefault(key, {})[n] = queries
+
+            # A fresh ColdFront server per size: its centre-summary fragments are cached 15 minutes per
+            # worker (cache_page, local memory), which would otherwise serve the previous size's page.
+            with coldfront_server(python, env, ctx.workers) as theirs:
+                summary = _fragments(theirs)
+                their_paths: dict[str, tuple[list[str], Auth | None]] = {
+                    "project": ([f"/project/{made['project']}/"], cf_pi),
+                    "allocations": (["/allocation/"], cf_pi),
+                    "report": (summary, None),
+                    "data": (["/portal/data/resource-by-type/"], None),
+                    "admin": (["/admin/allocation/allocation/"], cf_admin),
+                }
+
+                # Warm every worker of ColdFront (imports, first templates) like run.py warms ours, and
+                # fill each worker's cache of the centre-summary fragments it caches (cache_page): the
+                # steady state of a site whose summary is read more than once in 15 minutes.
+                def warm(i: int, paths: list[str] = summary) -> Req:
+                    return Req("GET", paths[i % len(paths)])
+
+                theirs.load(warm, total=ctx.workers * len(summary) * 2, concurrency=ctx.workers)
+                for key, label in labels.items():
+                    path, auth, _user = our_paths[key]
+                    their_list, their_auth = their_paths[key]
+                    views = len(their_list)
+
+                    def our_make(i: int, path: str = path, auth: Auth | None = auth) -> Req:
+                        return Req("GET", path, auth=auth)
+
+                    def their_make(i: int, paths: list[str] = their_list, auth: Auth | None = their_auth) -> Req:
+                        return Req("GET", paths[i % len(paths)], auth=auth)
+
+                    mine_stats, their_stats = interleaved(
+                        ours, our_make, theirs, their_make, seconds=seconds, concurrency=concurrency, their_views=views
+                    )
+                    our_rate, their_rate = mine_stats.rate, their_stats.rate / views
+                    errors = mine_stats.errors(ok=(200,)) + their_stats.errors(ok=(200,))
+                    ctx.log(f"coldfront: {label} N={n}: ours {mine_stats.summary()}; ColdFront {their_stats.summary()}")
+                    ratio = our_rate / their_rate if their_rate else 0.0
+                    ctx.record(
+                        "B8",
+                        f"{label}, N = {n:,}: req/s",
+                        our_rate,
+                        "req/s",
+                        ratio_to=their_rate,
+                        floor=f"ColdFront {VERSION} {their_rate:.1f} " + ("page views/s" if views > 1 else "req/s"),
+                        target=f"≥ {TARGET} x",
+                        passed=errors == 0 and ratio >= TARGET,
+                        note=(
+                            f"p95 ours {mine_stats.p95_ms:.0f} ms, ColdFront {their_stats.p95_ms:.0f} ms"
+                            + (f"; a ColdFront page view = {views} requests" if views > 1 else "")
+                            + (f"; {errors} non-200 answers" if errors else "")
+                        ),
+                    )
     small, large = sizes
     for key, label in labels.items():
         mine_q = our_counts[key]

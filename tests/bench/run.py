@@ -59,11 +59,12 @@ def prepare_database(fresh: bool) -> None:
 class Server:
     """gunicorn serving cernai.wsgi with the bench settings, as production runs it."""
 
-    def __init__(self, workers: int) -> None:
+    def __init__(self, workers: int, *, env: dict[str, str] | None = None, log: str = "bench-gunicorn.log") -> None:
         self.port = free_port()
         self.workers = workers
+        self.env = env or {}  # e.g. B8's own BENCH_DATABASE_URL
         self.base_url = f"http://127.0.0.1:{self.port}"
-        self.log_path = ROOT / "var" / "bench-gunicorn.log"
+        self.log_path = ROOT / "var" / log
         self.proc: subprocess.Popen[bytes] | None = None
 
     def __enter__(self) -> Server:
@@ -87,7 +88,7 @@ class Server:
                 *extra,
             ],
             cwd=ROOT,
-            env={**os.environ, "DJANGO_SETTINGS_MODULE": SETTINGS},
+            env={**os.environ, **self.env, "DJANGO_SETTINGS_MODULE": SETTINGS},
             stdout=self.log,
             stderr=subprocess.STDOUT,
         )

@@ -22,7 +22,8 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
-CACHES["redis"]["KEY_PREFIX"] = CACHES["durable"]["KEY_PREFIX"] = "bench"
+# B8 serves the portal on a database of its own beside the main bench server: its own cache keys too.
+CACHES["redis"]["KEY_PREFIX"] = CACHES["durable"]["KEY_PREFIX"] = env("BENCH_CACHE_PREFIX", "bench")
 CELERY_TASK_DEFAULT_QUEUE = "cernai-bench"
 MEDIA_ROOT = BASE_DIR / "var" / "bench-media"
 STORAGES["default"]["OPTIONS"]["location"] = MEDIA_ROOT  # noqa: F405
