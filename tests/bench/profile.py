@@ -2,6 +2,7 @@
 
     .venv/bin/python -m tests.bench.profile /dashboard/ --as someone@example.org
     .venv/bin/python -m tests.bench.profile /fellowships/reviews/ --as r@x.org --n 300 --top 30
+    .venv/bin/python -m tests.bench.profile /compute/ --as pi@x.org --callers "trans_real.py.*gettext"
 
 Runs against the bench database (``make bench`` or ``python -m tests.bench.run --only X`` fills it)
 with the bench settings, through Django's whole handler and middleware (the test client), signed in
@@ -56,6 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--post", metavar="K=V", action="append", help="POST these form fields instead of a GET")
     parser.add_argument("--top", type=int, default=25, help="functions listed")
     parser.add_argument("--sort", default="tottime", help="pstats order of that list: tottime (own) or cumulative")
+    parser.add_argument("--callers", metavar="REGEX", help="also print who calls the functions matching REGEX")
     args = parser.parse_args(argv)
 
     os.environ["DJANGO_SETTINGS_MODULE"] = "tests.bench.settings"
@@ -112,6 +114,11 @@ def main(argv: list[str] | None = None) -> int:
     pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.top)
     print(f"\nTop functions by {args.sort} (all requests):")
     print("\n".join(out.getvalue().splitlines()[6:]))
+    if args.callers:
+        out = io.StringIO()
+        pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_callers(args.callers)
+        print(f"\nCallers of {args.callers}:")
+        print("\n".join(out.getvalue().splitlines()[6:]))
     return 0
 
 
