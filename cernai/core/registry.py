@@ -97,7 +97,8 @@ class RoleCondition:
     groups by hand.
 
     ``condition(person, today)`` returns a boolean SQL expression (usually ``Exists(...)``) over the
-    app's models, where ``person`` is an ``OuterRef`` to the user's primary key. Every condition is
+    app's models, where ``person`` is the user's primary key (filter on it: ``user=person``; the
+    query is compiled once with a placeholder key and run with each person's). Every condition is
     evaluated in one query per request (``cernai.accounts.roles``), so the page frame, the menus and
     the permission checks cost a single round trip together."""
 
