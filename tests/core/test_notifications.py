@@ -15,7 +15,7 @@ from django.core import mail
 from django.core.mail.backends.base import BaseEmailBackend
 from django.db import connection
 from django.test import Client
-from django.utils import timezone
+from django.utils import formats, timezone
 
 from cernai.core import notifications
 from cernai.core.models import Notification, TaskFailure
@@ -283,8 +283,12 @@ def test_the_list_shows_my_notifications_with_the_unread_count(english: Any, fre
     assert page.count("Your cernai account is ready") == 3
     assert "Votre compte" not in page
     assert unread_badge(page) == 3
-
     first = Notification.objects.filter(recipient=english).first()
+    shown = timezone.localtime(first.created_at)
+    assert f'<time datetime="{shown.isoformat()}">{formats.date_format(shown, "DATETIME_FORMAT")}</time>' in page
+    assert page.count('name="follow" value="1">Open</button>') == 3  # each has a link to open
+    assert page.count(f'action="/notifications/{first.pk}/read/"') == 1
+
     response = client.post(f"/notifications/{first.pk}/read/")
     assert response.status_code == 302 and response["Location"] == "/notifications/"
     assert unread_badge(client.get("/dashboard/").text) == 2
