@@ -56,28 +56,36 @@ def calls(request: HttpRequest) -> HttpResponse:
     return render(request, "fellowships/staff/calls.html", {"calls": rows, "overdue": list(overdue_reports()[:50])})
 
 
-def _application_row(a: Application) -> dict[str, Any]:
-    """One row of the applications list, its cells worked out once here: rendered by template tags and
-    filters, the list's 50 rows were most of the page's time."""
-    eligible = {None: "—", True: _("yes"), False: _("no")}[a.is_eligible]
-    if a.eligibility_override is not None:
-        eligible += f" ({_('override')})"
-    reviewers = [
-        f"{s.reviewer.name} ({_('conflict')})" if s.conflict_declared_at else s.reviewer.name
-        for s in a.assignments.all()
-    ]
-    return {
-        "pk": a.pk,
-        "reference": a.reference,
-        "url": reverse("fellowships:staff_application", args=[a.pk]),
-        "select_label": _("Select %(ref)s") % {"ref": a.reference},
-        "applicant": a.applicant.name,
-        "status": a.status,
-        "status_label": capfirst(a.get_status_display()),
-        "eligible": eligible,
-        "reviewers": ", ".join(reviewers),
-        "current_reviews": a.current_reviews,  # type: ignore[attr-defined]
-    }
+def _application_rows(ids: list[int]) -> list[dict[str, Any]]:
+    """The rows of one page of the applications list, their cells worked out here: rendered by template
+    tags and filters, the list's 50 rows were most of the page's time. Words are translated once per
+    page, not once per row, and the link is the one URL with each row's key put in."""
+    applications, reviewers = application_list_rows(ids)
+    eligible = {None: "—", True: _("yes"), False: _("no")}
+    override, conflict, select = _("override"), _("conflict"), _("Select %(ref)s")
+    status_labels = {value: capfirst(label) for value, label in Application.Status.choices}
+    url = reverse("fellowships:staff_application", args=[_ANY_PK])
+    rows = []
+    for a in applications:
+        names = reviewers.get(a.pk, [])
+        rows.append(
+            {
+                "pk": a.pk,
+                "reference": a.reference,
+                "url": url.replace(str(_ANY_PK), str(a.pk)),
+                "select_label": select % {"ref": a.reference},
+                "applicant": a.applicant.name,
+                "status": a.status,
+                "status_label": status_labels.get(a.status) or capfirst(a.status),
+                "eligible": eligible[a.is_eligible] + (f" ({override})" if a.eligibility_override is not None else ""),
+                "reviewers": ", ".join(f"{name} ({conflict})" if conflicted else name for name, conflicted in names),
+                "current_reviews": a.current_reviews,  # type: ignore[attr-defined]
+            }
+        )
+    return rows
+
+
+_ANY_PK = 987654321  # stands for each row's key in the one reversed URL
 
 
 @staff_only
@@ -94,7 +102,7 @@ def call_applications(request: HttpRequest, pk: int) -> HttpResponse:
         {
             "call": call,
             "page": page,
-            "applications": [_application_row(a) for a in application_list_rows(list(page))],
+            "applications": _application_rows(list(page)),
             "q": term,
             "exports": call.exports.all()[:5],
         },
