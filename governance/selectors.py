@@ -130,29 +130,38 @@ def visible_sessions(user: Any) -> QuerySet[Session]:
     """Sessions this user may see. The Council's: member-state delegations (closed sessions only for
     member states), its chair and the secretariat. A committee's: its serving members, its chair and
     the secretariat only (rules §4)."""
+    return Session.objects.select_related("council").order_by("-starts_at").filter(_sees_session(user))
+
+
+def visible_ballots(user: Any) -> QuerySet[Ballot]:
+    """Ballots of the sessions this user may see (visible_sessions' rule, on the ballot's own joins:
+    as ``session IN (visible sessions)`` the session and its council were joined twice, and planning
+    the query cost more than running it)."""
+    return Ballot.objects.select_related("motion__item__session").filter(_sees_session(user, "motion__item__session__"))
+
+
+def _sees_session(user: Any, to_session: str = "") -> Q:
+    """Whether ``user`` may see a session, as a condition on the session at the path ``to_session``."""
     from cernai.accounts.permissions import is_chair, is_secretariat
 
-    sessions = Session.objects.select_related("council").order_by("-starts_at")
     if is_secretariat(user):
-        return sessions
+        return Q()
     if not (user and user.is_authenticated):
-        return sessions.none()
-    council = Q(council__kind=Council.Kind.COUNCIL)
+        return Q(pk__in=[])
+    council = Q(**{f"{to_session}council__kind": Council.Kind.COUNCIL})
     # A committee's sessions: those of the bodies this person sits on or chairs.
-    seen = Q(council_id__in=serving_memberships(user).values("body_id")) | Q(council__chair=user)
+    seen = Q(**{f"{to_session}council_id__in": serving_memberships(user).values("body_id")}) | Q(
+        **{f"{to_session}council__chair": user}
+    )
     if is_chair(user):
         seen |= council
     state = represented_state(user)
     if state is not None:
-        seen |= council if state.status == MemberState.Status.MEMBER else council & Q(closed=False)
-    return sessions.filter(seen)
-
-
-def visible_ballots(user: Any) -> QuerySet[Ballot]:
-    """Ballots of the sessions this user may see."""
-    return Ballot.objects.select_related("motion__item__session").filter(
-        motion__item__session__in=visible_sessions(user)
-    )
+        if state.status == MemberState.Status.MEMBER:
+            seen |= council
+        else:
+            seen |= council & Q(**{f"{to_session}closed": False})
+    return seen
 
 
 def runs_body(user: Any, body: Council) -> bool:
