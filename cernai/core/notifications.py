@@ -118,7 +118,5 @@ def unread_count(user: Any) -> int:
 
 @cache
 def _unread_sql() -> str:
-    meta, quote = Notification._meta, connection.ops.quote_name
-    recipient, read_at = meta.get_field("recipient").column, meta.get_field("read_at").column
-    table = quote(meta.db_table)
-    return f"SELECT count(*) FROM {table} WHERE {quote(recipient)} = %s AND {quote(read_at)} IS NULL"  # noqa: S608 (the model's names)
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    return f"SELECT count(*) FROM {table} WHERE recipient_id = %s AND read_at IS NULL"  # noqa: S608 (the model's table)
