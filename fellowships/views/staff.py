@@ -56,6 +56,9 @@ def calls(request: HttpRequest) -> HttpResponse:
     return render(request, "fellowships/staff/calls.html", {"calls": rows, "overdue": list(overdue_reports()[:50])})
 
 
+_ANY_PK = 987654321  # stands for each row's key in the one reversed URL
+
+
 def _application_rows(ids: list[int]) -> list[dict[str, Any]]:
     """The rows of one page of the applications list, their cells worked out here: rendered by template
     tags and filters, the list's 50 rows were most of the page's time. Words are translated once per
@@ -83,9 +86,6 @@ def _application_rows(ids: list[int]) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-_ANY_PK = 987654321  # stands for each row's key in the one reversed URL
 
 
 @staff_only
