@@ -37,9 +37,10 @@ class CandidateVoteForm(forms.Form):
 def _election_for(request: HttpRequest, pk: int) -> Election:
     if not sees_council_business(request.user):
         raise PermissionDenied
-    visible = selectors.visible_sessions(request.user)
     return get_object_or_404(
-        Election.objects.select_related("motion__item__session", "elected").filter(motion__item__session__in=visible),
+        Election.objects.select_related("motion__item__session", "elected").filter(
+            selectors.sees_session(request.user, "motion__item__session__")
+        ),
         pk=pk,
     )
 

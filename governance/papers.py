@@ -71,7 +71,7 @@ def readable_papers(user: Any) -> QuerySet[Paper]:
     # A committee's papers stay with its members (rules §4), even its public ones.
     readable = Q(classification=Paper.Classification.PUBLIC, item__session__council__kind=Council.Kind.COUNCIL)
     if user is not None and user.is_authenticated and selectors.sees_council_business(user):
-        seen = Q(item__session__in=selectors.visible_sessions(user))
+        seen = selectors.sees_session(user, "item__session__")
         readable |= seen & Q(classification__in=[Paper.Classification.PUBLIC, Paper.Classification.RESTRICTED])
         # Closed-session papers: the Council's to member-state delegations; a committee's to its members.
         closed_to = ~Q(item__session__council__kind=Council.Kind.COUNCIL)

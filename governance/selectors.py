@@ -130,17 +130,17 @@ def visible_sessions(user: Any) -> QuerySet[Session]:
     """Sessions this user may see. The Council's: member-state delegations (closed sessions only for
     member states), its chair and the secretariat. A committee's: its serving members, its chair and
     the secretariat only (rules §4)."""
-    return Session.objects.select_related("council").order_by("-starts_at").filter(_sees_session(user))
+    return Session.objects.select_related("council").order_by("-starts_at").filter(sees_session(user))
 
 
 def visible_ballots(user: Any) -> QuerySet[Ballot]:
     """Ballots of the sessions this user may see (visible_sessions' rule, on the ballot's own joins:
     as ``session IN (visible sessions)`` the session and its council were joined twice, and planning
     the query cost more than running it)."""
-    return Ballot.objects.select_related("motion__item__session").filter(_sees_session(user, "motion__item__session__"))
+    return Ballot.objects.select_related("motion__item__session").filter(sees_session(user, "motion__item__session__"))
 
 
-def _sees_session(user: Any, to_session: str = "") -> Q:
+def sees_session(user: Any, to_session: str = "") -> Q:
     """Whether ``user`` may see a session, as a condition on the session at the path ``to_session``."""
     from cernai.accounts.permissions import is_chair, is_secretariat
 

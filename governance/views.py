@@ -111,7 +111,7 @@ def motion_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
     """The chair or the secretariat withdraws a motion before its ballot opens, saying why."""
     _require_council(request.user)
     motion = get_object_or_404(
-        Motion.objects.filter(item__session__in=selectors.visible_sessions(request.user)).select_related(
+        Motion.objects.filter(selectors.sees_session(request.user, "item__session__")).select_related(
             "item__session__council"
         ),
         pk=pk,
