@@ -302,7 +302,12 @@ class Application(models.Model):
 
     @property
     def reference(self) -> str:
-        return f"FEL-{self.pk:05d}"
+        return self.reference_of(self.pk)
+
+    @staticmethod
+    def reference_of(pk: int) -> str:
+        """The reference of the application with this key (for lists read as plain rows)."""
+        return f"FEL-{pk:05d}"
 
 
 class Stay(models.Model):

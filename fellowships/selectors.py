@@ -57,14 +57,42 @@ def reviewer_pool() -> QuerySet[Any]:
     return get_user_model().objects.filter(Exists(engaged), is_active=True).order_by("name")
 
 
-def review_queue(reviewer: Any) -> QuerySet[ReviewAssignment]:
-    """The reviewer's queue with the current revision's review, if any (fixed number of queries)."""
+def review_queue(reviewer: Any) -> QuerySet[Any]:
+    """The keys of a reviewer's queue in the order shown, by call deadline: narrow, so a page of a
+    queue of a thousand is cut without loading a thousand applications (``review_queue_rows``)."""
     return (
         active_assignments(reviewer)
-        .select_related("application", "application__call", "application__host_site", "application__applicant")
-        .prefetch_related(Prefetch("reviews", queryset=Review.objects.filter(outdated=False), to_attr="current"))
         .order_by("application__call__deadline", "application_id")
+        .values_list("pk", flat=True)
     )
+
+
+def review_queue_rows(ids: list[int]) -> list[dict[str, Any]]:
+    """One page of the queue in the queue's order, as plain rows: the columns it shows, the applicant
+    only outside blind calls, and the total of the current revision's review (None until written)."""
+    totals = dict(
+        Review.objects.filter(assignment_id__in=ids, outdated=False).values_list("assignment_id", "total_percent")
+    )
+    assignments = ReviewAssignment.objects.filter(pk__in=ids).order_by("application__call__deadline", "application_id")
+    return [
+        {
+            "pk": pk,
+            "reference": Application.reference_of(application_id),
+            "title": title,
+            "call": call,
+            "blind": blind,
+            "applicant": None if blind else applicant,
+            "total_percent": totals.get(pk),
+        }
+        for pk, application_id, title, call, blind, applicant in assignments.values_list(
+            "pk",
+            "application_id",
+            "application__title",
+            "application__call__title",
+            "application__call__blind",
+            "application__applicant__name",
+        )
+    ]
 
 
 def reviewer_assignment(reviewer: Any, application: Application) -> ReviewAssignment | None:

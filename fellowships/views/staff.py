@@ -12,10 +12,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from cernai.core.links import link_for_each
 
 from .. import services
 from ..assignment_overview import reviewer_overview, selected_applications
@@ -56,9 +57,6 @@ def calls(request: HttpRequest) -> HttpResponse:
     return render(request, "fellowships/staff/calls.html", {"calls": rows, "overdue": list(overdue_reports()[:50])})
 
 
-_ANY_PK = 987654321  # stands for each row's key in the one reversed URL
-
-
 def _application_rows(ids: list[int]) -> list[dict[str, Any]]:
     """The rows of one page of the applications list, their cells worked out here: rendered by template
     tags and filters, the list's 50 rows were most of the page's time. Words are translated once per
@@ -67,7 +65,7 @@ def _application_rows(ids: list[int]) -> list[dict[str, Any]]:
     eligible = {None: "—", True: _("yes"), False: _("no")}
     override, conflict, select = _("override"), _("conflict"), _("Select %(ref)s")
     status_labels = {value: capfirst(label) for value, label in Application.Status.choices}
-    url = reverse("fellowships:staff_application", args=[_ANY_PK])
+    url = link_for_each("fellowships:staff_application")
     rows = []
     for a in applications:
         names = reviewers.get(a.pk, [])
@@ -75,7 +73,7 @@ def _application_rows(ids: list[int]) -> list[dict[str, Any]]:
             {
                 "pk": a.pk,
                 "reference": a.reference,
-                "url": url.replace(str(_ANY_PK), str(a.pk)),
+                "url": url(a.pk),
                 "select_label": select % {"ref": a.reference},
                 "applicant": a.applicant.name,
                 "status": a.status,
