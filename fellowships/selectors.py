@@ -57,14 +57,10 @@ def reviewer_pool() -> QuerySet[Any]:
     return get_user_model().objects.filter(Exists(engaged), is_active=True).order_by("name")
 
 
-def review_queue(reviewer: Any) -> QuerySet[Any]:
-    """The keys of a reviewer's queue in the order shown, by call deadline: narrow, so a page of a
-    queue of a thousand is cut without loading a thousand applications (``review_queue_rows``)."""
-    return (
-        active_assignments(reviewer)
-        .order_by("application__call__deadline", "application_id")
-        .values_list("pk", flat=True)
-    )
+def review_queue(reviewer: Any) -> QuerySet[ReviewAssignment]:
+    """A reviewer's queue in the order shown, by call deadline. Pages are cut from its keys and read
+    with ``review_queue_rows``: a queue of a thousand is not loaded to show fifty."""
+    return active_assignments(reviewer).order_by("application__call__deadline", "application_id")
 
 
 def review_queue_rows(ids: list[int]) -> list[dict[str, Any]]:

@@ -5,14 +5,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from cernai.core.files import open_file
-from cernai.core.links import link_for_each
+from cernai.core.lists import link_for_each, page_of_keys
 
 from .. import services
 from ..documents import UncleanablePdf, without_metadata
@@ -38,7 +37,7 @@ def own_assignment(request: HttpRequest, pk: int) -> ReviewAssignment:
 def queue(request: HttpRequest) -> HttpResponse:
     # The page is cut from the keys alone, then only its 50 rows are read: a queue of a thousand costs
     # what a queue of ten does (quality.md B3).
-    page = Paginator(review_queue(request.user), 50).get_page(request.GET.get("page"))
+    page = page_of_keys(review_queue(request.user), request.GET.get("page"), 50)
     rows = review_queue_rows(list(page))
     link = link_for_each("fellowships:review_form")
     for row in rows:

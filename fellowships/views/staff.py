@@ -16,7 +16,7 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from cernai.core.links import link_for_each
+from cernai.core.lists import link_for_each, page_of_keys
 
 from .. import services
 from ..assignment_overview import reviewer_overview, selected_applications
@@ -64,7 +64,8 @@ def _application_rows(ids: list[int]) -> list[dict[str, Any]]:
     applications, reviewers = application_list_rows(ids)
     eligible = {None: "—", True: _("yes"), False: _("no")}
     override, conflict, select = _("override"), _("conflict"), _("Select %(ref)s")
-    status_labels = {value: capfirst(label) for value, label in Application.Status.choices}
+    # str(): capfirst keeps a lazy label lazy, and each row would translate it again.
+    status_labels = {value: capfirst(str(label)) for value, label in Application.Status.choices}
     url = link_for_each("fellowships:staff_application")
     rows = []
     for a in applications:
@@ -92,8 +93,8 @@ def call_applications(request: HttpRequest, pk: int) -> HttpResponse:
     term = request.GET.get("q", "").strip()
     matching = call.applications.filter(search_q(term)) if term else call.applications.all()
     # The page is cut from the ids alone (an index-only scan on call and id), then only its 50 rows
-    # are joined and prefetched: page 100 of 10,000 costs what page 1 costs.
-    page = Paginator(matching.order_by("id").values_list("pk", flat=True), PAGE_SIZE).get_page(request.GET.get("page"))
+    # are read: page 100 of 10,000 costs what page 1 costs.
+    page = page_of_keys(matching.order_by("id"), request.GET.get("page"), PAGE_SIZE)
     return render(
         request,
         "fellowships/staff/call_applications.html",

@@ -106,6 +106,7 @@ def test_the_queue_lists_what_is_to_review_by_deadline_and_pages_through_it(
     page = client.get(url, {"page": 2}).text
     assert "2 / 2" in page and 'href="?page=1"' in page
     assert _rows(client.get(url, {"page": 99}).text) == second  # past the end: the last page
+    assert _rows(client.get(url, {"page": "x"}).text) == first  # not a number: the first page
 
 
 def test_the_queue_in_french_and_when_empty(queue: dict[str, Any], reviewer: Any, login: Any) -> None:
