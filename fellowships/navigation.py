@@ -17,7 +17,10 @@ def _panel(user: object) -> dict[str, object]:
     from .selectors import applications_of, open_calls, review_queue
 
     return {
-        "fellowship_applications": list(applications_of(user)[:5]),
+        # The panel shows each application's call and status only.
+        "fellowship_applications": list(
+            applications_of(user).select_related(None).select_related("call").only("status", "call__title")[:5]
+        ),
         "open_call_count": open_calls().count(),
         "review_count": review_queue(user).count() if is_reviewer(user) else 0,
     }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -14,7 +15,6 @@ from django.core.paginator import Paginator
 from django.db import connection
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.views import defaults
@@ -24,6 +24,7 @@ from cernai.accounts.forms import ProfileForm
 from cernai.accounts.models import User
 
 from . import files, registry
+from .lists import link_for_each
 from .models import Notification, PrivateFile, TaskFailure
 from .tasks import BEAT_HEARTBEAT_KEY
 
@@ -46,10 +47,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def notification_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(Notification.objects.filter(recipient=_user(request)), 25).get_page(request.GET.get("page"))
-    return render(request, "core/notifications.html", {"page": page, "rows": [_notification_row(n) for n in page]})
+    read_url = link_for_each("core:notification_read")
+    return render(
+        request, "core/notifications.html", {"page": page, "rows": [_notification_row(n, read_url) for n in page]}
+    )
 
 
-def _notification_row(n: Notification) -> dict[str, Any]:
+def _notification_row(n: Notification, read_url: Callable[[int], str]) -> dict[str, Any]:
     """One notification of the list, its URL and dates worked out here: through template tags and
     filters each of the page's 25 cost ~0.3 ms, most of the page."""
     created = timezone.localtime(n.created_at)
@@ -58,7 +62,7 @@ def _notification_row(n: Notification) -> dict[str, Any]:
         "body": n.body_text,
         "unread": n.read_at is None,
         "url": n.url,
-        "read_url": reverse("core:notification_read", args=[n.pk]),
+        "read_url": read_url(n.pk),
         "created_iso": created.isoformat(),
         "created": formats.date_format(created, "DATETIME_FORMAT"),
     }
