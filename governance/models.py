@@ -631,7 +631,16 @@ class ElectorateEntry(models.Model):
                 name="electorate_state_or_member",
             ),
         ]
-        indexes = [models.Index(fields=["ballot", "reason", "voted_at"])]
+        indexes = [
+            models.Index(fields=["ballot", "reason", "voted_at"]),
+            # Who has yet to vote, in the register's order (by name, as written at the opening): the
+            # live turnout names the first fifty on every poll.
+            models.Index(
+                fields=["ballot", "id"],
+                condition=models.Q(reason="entitled", voted_at__isnull=True),
+                name="electorate_waiting",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.state or self.member}: {self.get_reason_display()}"

@@ -262,12 +262,15 @@ def turnout(ballot_id: int, *, limit: int = 50) -> dict[str, Any]:
         .annotate(live_voted=Coalesce(Subquery(voted, output_field=IntegerField()), Value(0)))
         .get(pk=ballot_id)
     )
+    # In the register's order, which is by name: it is written so when the ballot opens
+    # (electorate_for). Sorting by name here joined and sorted every state yet to vote on every poll
+    # (14 ms at 10,000); in the register's order the "waiting" index hands over the first fifty.
     waiting = list(
         ElectorateEntry.objects.filter(
             ballot_id=ballot_id, reason=ElectorateEntry.Reason.ENTITLED, voted_at__isnull=True
         )
         .annotate(who=Coalesce("state__name", "member__name"))
-        .order_by("who")
+        .order_by("pk")
         .values_list("who", flat=True)[:limit]
     )
     voted_count: int = ballot.live_voted  # type: ignore[attr-defined]
@@ -334,7 +337,7 @@ def electorate_for(ballot: Ballot, *, on: dt.date | dt.datetime) -> list[Elector
     motion = ballot.motion
     body = motion.item.session.council
     if body.kind == Council.Kind.AD_PERSONAM:
-        # One vote per member serving at the opening; presence is the member's own check-in.
+        # One vote per member serving at the opening, in name order; presence is the member's own check-in.
         present_members = set(
             Attendance.objects.filter(session_id=motion.item.session_id, member__isnull=False).values_list(
                 "member_id", flat=True
@@ -361,7 +364,7 @@ def electorate_for(ballot: Ballot, *, on: dt.date | dt.datetime) -> list[Elector
     programme = motion.programme
     participants = set(programme.participants.values_list("id", flat=True)) if programme is not None else None
     present_ids = set(Attendance.objects.filter(session_id=motion.item.session_id).values_list("state_id", flat=True))
-    states = list(MemberState.objects.all())
+    states = list(MemberState.objects.order_by("name"))  # the register is written in name order (turnout)
     arrears = arrears_facts_by_state(on, [s.id for s in states if s.status == MemberState.Status.MEMBER])
     shares = shares_in_force(day.year)  # the weights of the contribution-weighted rule, frozen with the rest
     entries = []

@@ -337,7 +337,7 @@ def open_ballot(*, actor: Any, ballot_id: int, now: dt.datetime | None = None) -
         # Rules §1: the quorum counts who was present when the ballot opened, so it is checked here.
         if quorum["required"] and not quorum["met"]:
             raise GovernanceError(quorum["line"], code="no_quorum")
-        ElectorateEntry.objects.bulk_create(entries)
+        ElectorateEntry.objects.bulk_create(entries)  # in electorate_for's order, by name: the register's
         ballot.all_count = sum(1 for e in entries if e.counts_in_all)
         ballot.entitled_count = quorum["entitled"]
         ballot.present_count = quorum["present"]

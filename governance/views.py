@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.syndication.views import Feed
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
@@ -264,9 +264,13 @@ def _runs(request: HttpRequest, pk: int) -> Ballot:
 
 @login_required
 def ballot_turnout(request: HttpRequest, pk: int) -> HttpResponse:
-    """Live turnout for everyone who sees the ballot (an htmx partial polled every few seconds)."""
-    ballot = _ballot_for(request, pk)
-    return render(request, "governance/partials/turnout.html", {"turnout": selectors.turnout(ballot.pk)})
+    """Live turnout for everyone who sees the ballot (an htmx partial polled every few seconds by every
+    viewer: it asks only whether the person sees the ballot, without loading the ballot's motion,
+    session and body as the ballot page does)."""
+    _require_council(request.user)
+    if not selectors.visible_ballots(request.user).filter(pk=pk).exists():
+        raise Http404
+    return render(request, "governance/partials/turnout.html", {"turnout": selectors.turnout(pk)})
 
 
 def _transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:

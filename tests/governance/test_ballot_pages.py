@@ -190,3 +190,31 @@ def test_a_motion_is_withdrawn_before_its_ballot_opens_with_a_reason_shown_on_it
     opened = make_ballot()
     late = runner.post(f"/governance/motions/{opened.motion_id}/withdraw/", {"reason": "Too late."})
     assert "A motion can be withdrawn only before its ballot opens." in messages_after(late)
+
+
+def test_live_turnout_names_the_first_fifty_states_yet_to_vote_by_name(
+    delegates: dict[str, Any], session: Any, make_ballot: Any, login: Any
+) -> None:
+    """The polled partial: how many states voted, and who has not yet, alphabetically (whatever order the
+    states were recorded in), fifty named and the rest counted."""
+    from governance.models import Attendance
+    from tests.governance.factories import MemberStateFactory
+
+    late = [MemberStateFactory(iso2=f"X{chr(65 + i)}", name=f"Zone {i:02d}") for i in reversed(range(26))]
+    late += [MemberStateFactory(iso2=f"Y{chr(65 + i)}", name=f"Zone {26 + i:02d}") for i in reversed(range(4))]
+    late.append(MemberStateFactory(iso2="YZ", name="Albania"))
+    Attendance.objects.bulk_create([Attendance(session=session, state=s) for s in late])
+    ballot = make_ballot()
+    client = login(delegates["FR"][0])
+
+    def turnout() -> tuple[str, list[str], str]:
+        html = " ".join(client.get(f"/governance/ballots/{ballot.pk}/turnout/").content.decode().split())
+        found = re.search(r"<strong>(.*?)</strong>.*Not yet voted: (.*?)( and \d+ more)?</p>", html)
+        assert found, html
+        return found.group(1), found.group(2).split(", "), found.group(3) or ""
+
+    states = ["France", *sorted(s.name for s in MemberState.objects.filter(iso2__in=delegates) if s.iso2 != "FR")]
+    zones = [f"Zone {i:02d}" for i in range(30)]
+    assert turnout() == ("0 of 54 states have voted.", ["Albania", *states, *zones[:26]], " and 4 more")
+    client.post(f"/governance/ballots/{ballot.pk}/vote/", {"choice": "yes", "confirmed": "1"})
+    assert turnout() == ("1 of 54 states have voted.", ["Albania", *states[1:], *zones[:27]], " and 3 more")
