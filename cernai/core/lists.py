@@ -16,13 +16,14 @@ _ANY_PK = 987654321  # stands for a row's key in the one reversed URL
 def page_of_keys(ordered: QuerySet[Any], number: Any, per_page: int) -> Page:
     """Page ``number`` of the keys of ``ordered`` (a queryset in the list's order), as Django's
     ``Paginator.get_page`` gives it, read with ``count(*) OVER ()``: counting apart ran the list's
-    joins and filters a second time. Past the end, or on an empty list, Django's own rules apply."""
+    joins and filters a second time. Past the end, on an empty list, or for a DISTINCT queryset (the
+    window would count its rows before DISTINCT), Django's own paging applies."""
     paginator = Paginator(ordered.values_list("pk", flat=True), per_page)
     try:
         wanted = int(number)
     except (TypeError, ValueError):
         wanted = 1
-    if wanted >= 1:
+    if wanted >= 1 and not ordered.query.distinct:
         start = (wanted - 1) * per_page
         counted = ordered.annotate(list_length=Window(Count("*"))).values_list("pk", "list_length")
         rows = list(counted[start : start + per_page])
