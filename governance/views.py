@@ -135,6 +135,14 @@ def _ballot_for(request: HttpRequest, pk: int) -> Ballot:
     )
 
 
+def _require_sees_ballot(request: HttpRequest, pk: int) -> None:
+    """``_ballot_for``'s check without loading the ballot, its motion, session and body: for the cast
+    and the polled turnout, which need only the ballot's key."""
+    _require_council(request.user)
+    if not selectors.visible_ballots(request.user).filter(pk=pk).exists():
+        raise Http404
+
+
 def _state_panel(ballot: Ballot, user: Any) -> dict[str, Any]:
     """What the user's seat (their delegation, their committee seat) sees of its own vote in this ballot."""
     seat = selectors.voting_seat(user, ballot.motion.item.session.council)
@@ -231,10 +239,10 @@ def ballot_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     )
 
 
-def _back_to_ballot(request: HttpRequest, ballot: Ballot, refusal: str) -> HttpResponse:
+def _back_to_ballot(request: HttpRequest, ballot_id: int, refusal: str) -> HttpResponse:
     """The ballot's page with the refusal on it (a whole page, also after an htmx post)."""
     messages.error(request, refusal)
-    url = reverse("governance:ballot", args=[ballot.pk])
+    url = reverse("governance:ballot", args=[ballot_id])
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)  # type: ignore[attr-defined]
 
 
@@ -243,16 +251,16 @@ def _back_to_ballot(request: HttpRequest, ballot: Ballot, refusal: str) -> HttpR
 def ballot_vote(request: HttpRequest, pk: int) -> HttpResponse:
     """Step 2: cast the confirmed vote and show its receipt (with htmx, only the receipt: the
     confirmation form swaps it into the page)."""
-    ballot = _ballot_for(request, pk)
+    _require_sees_ballot(request, pk)  # the service checks the seat, the electorate and the ballot's state
     form = VoteForm(request.POST)
     if not form.is_valid() or request.POST.get("confirmed") != "1":
-        return _back_to_ballot(request, ballot, _("Confirm your vote to cast it."))
+        return _back_to_ballot(request, pk, _("Confirm your vote to cast it."))
     try:
-        receipt = services.cast_vote(ballot_id=ballot.pk, user=request.user, choice=form.cleaned_data["choice"])
+        receipt = services.cast_vote(ballot_id=pk, user=request.user, choice=form.cleaned_data["choice"])
     except services.GovernanceError as exc:
-        return _back_to_ballot(request, ballot, exc.message)
+        return _back_to_ballot(request, pk, exc.message)
     template = "governance/ballot_receipt.html" + ("#receipt" if request.htmx else "")  # type: ignore[attr-defined]
-    return render(request, template, {"ballot": ballot, "receipt": receipt})
+    return render(request, template, {"ballot_id": pk, "receipt": receipt})
 
 
 def _runs(request: HttpRequest, pk: int) -> Ballot:
@@ -265,11 +273,8 @@ def _runs(request: HttpRequest, pk: int) -> Ballot:
 @login_required
 def ballot_turnout(request: HttpRequest, pk: int) -> HttpResponse:
     """Live turnout for everyone who sees the ballot (an htmx partial polled every few seconds by every
-    viewer: it asks only whether the person sees the ballot, without loading the ballot's motion,
-    session and body as the ballot page does)."""
-    _require_council(request.user)
-    if not selectors.visible_ballots(request.user).filter(pk=pk).exists():
-        raise Http404
+    viewer)."""
+    _require_sees_ballot(request, pk)
     return render(request, "governance/partials/turnout.html", {"turnout": selectors.turnout(pk)})
 
 
