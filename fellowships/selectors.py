@@ -57,10 +57,13 @@ def reviewer_pool() -> QuerySet[Any]:
     return get_user_model().objects.filter(Exists(engaged), is_active=True).order_by("name")
 
 
+_QUEUE_ORDER = ("application__call__deadline", "application_id")  # a page's keys and its rows alike
+
+
 def review_queue(reviewer: Any) -> QuerySet[ReviewAssignment]:
     """A reviewer's queue in the order shown, by call deadline. Pages are cut from its keys and read
     with ``review_queue_rows``: a queue of a thousand is not loaded to show fifty."""
-    return active_assignments(reviewer).order_by("application__call__deadline", "application_id")
+    return active_assignments(reviewer).order_by(*_QUEUE_ORDER)
 
 
 def review_queue_rows(ids: list[int]) -> list[dict[str, Any]]:
@@ -69,7 +72,7 @@ def review_queue_rows(ids: list[int]) -> list[dict[str, Any]]:
     totals = dict(
         Review.objects.filter(assignment_id__in=ids, outdated=False).values_list("assignment_id", "total_percent")
     )
-    assignments = ReviewAssignment.objects.filter(pk__in=ids).order_by("application__call__deadline", "application_id")
+    assignments = ReviewAssignment.objects.filter(pk__in=ids).order_by(*_QUEUE_ORDER)
     return [
         {
             "pk": pk,
