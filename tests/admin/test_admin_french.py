@@ -118,3 +118,27 @@ def test_the_secretariat_reads_every_apps_admin_in_french(demo_data: Any, secret
     page = _french_page(client, f"/admin/accounts/user/{person.pk}/change/")
     assert "Seconds facteurs" in page or "seconds facteurs" in page
     assert "Type de second facteur" in page and "Kind of second factor" not in page
+
+
+def test_the_sidebar_lists_apps_and_models_in_the_order_of_their_french_names(
+    demo_data: Any, secretariat: Any, login: Any
+) -> None:
+    """The admin's app list (every page's sidebar) is sorted by the names the person reads: apps by
+    their French names, whatever their case, and each app's models by theirs (admin_site.py
+    translates each name once, before sorting)."""
+    secretariat.language = "fr"
+    secretariat.save(update_fields=["language"])
+    client = login(secretariat)
+    page = _french_page(client, "/admin/compute/allocation/")
+    sidebar = page.split('id="nav-sidebar"', 1)[1].split("</nav>", 1)[0]
+    apps = re.findall(r'<div class="app-(\w+) module.*?<caption>(.*?)</caption>(.*?)</table>', sidebar, re.S)
+    names = [_text(caption) for _label, caption, _rows in apps]
+    assert {"Gouvernance", "Bourses", "Calcul", "Finances"} <= set(names), names
+    assert names == sorted(names, key=str.lower), names
+    models = {
+        label: [_text(m) for m in re.findall(r'<th scope="row"[^>]*>(.*?)</th>', rows, re.S)]
+        for label, _c, rows in apps
+    }
+    assert "Allocations" in models["compute"] and "Motions" in models["governance"], models
+    for label, shown in models.items():
+        assert shown == sorted(shown), (label, shown)
