@@ -16,7 +16,7 @@ from django.http import HttpRequest
 
 
 class AdminSite(admin.AdminSite):
-    def _build_app_dict(self, request: HttpRequest, label: str | None = None) -> dict[str, Any]:
+    def _build_app_dict(self, request: HttpRequest, label: Any = None) -> dict[str, Any]:
         app_dict = super()._build_app_dict(request, label)
         for app in app_dict.values():
             app["name"] = str(app["name"])
