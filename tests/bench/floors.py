@@ -4,6 +4,10 @@ absolute times (the machines are shared and noisy).
 - F-hello: a bare Django view, no database.
 - F-page: one indexed query returning 50 rows, rendered by a small template.
 - F-write: a POST doing one ``INSERT … ON CONFLICT DO NOTHING`` in a transaction.
+- F-auth-page: F-page's query and rows in the portal's page frame (base.html: the menu, the unread
+  count, the language switcher) for a signed-in person with no institutional role, through the
+  whole middleware stack: what every signed-in page pays before its own content, the reference
+  the issue 13 notes give page rows beside their F-page ratio.
 - F-auth-write: the same insert as a signed-in person's POST through the portal's whole middleware
   stack (session, CSRF, authentication, second-factor and role checks, language, audit context): the
   floor of any write a person makes, which votes and reviews (B1, B2, B4) are measured against.
@@ -16,12 +20,13 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db import connection, transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
-from django.template import Context, Engine
+from django.template import Context, Engine, engines
 from django.views.decorators.csrf import csrf_exempt
 
 PAGE_ROWS = 100_000
@@ -86,11 +91,30 @@ def hello(request: HttpRequest) -> HttpResponse:
 
 def page(request: HttpRequest) -> HttpResponse:
     """F-page: one indexed query returning 50 rows, rendered."""
+    return HttpResponse(_PAGE_TEMPLATE.render(Context({"rows": _page_rows(request)})))
+
+
+@cache
+def _auth_page_template() -> Any:
+    """The portal's own engine (its context processors and tags), with the frame of every portal page."""
+    return engines["django"].from_string(
+        "{% extends 'base.html' %}{% block content %}<table>"
+        "{% for id, label, created in rows %}<tr><td>{{ id }}</td><td>{{ label }}</td><td>{{ created }}</td></tr>"
+        "{% endfor %}</table>{% endblock %}"
+    )
+
+
+@login_required
+def auth_page(request: HttpRequest) -> HttpResponse:
+    """F-auth-page: F-page's query and rows in the portal's page frame, signed in."""
+    return HttpResponse(_auth_page_template().render({"rows": _page_rows(request)}, request))
+
+
+def _page_rows(request: HttpRequest) -> list[tuple[Any, ...]]:
     group = int(request.GET.get("g", "1")) % PAGE_GROUPS
     with connection.cursor() as cursor:
         cursor.execute("SELECT id, label, created FROM bench_page_row WHERE grp = %s ORDER BY id LIMIT 50", [group])
-        rows = cursor.fetchall()
-    return HttpResponse(_PAGE_TEMPLATE.render(Context({"rows": rows})))
+        return cursor.fetchall()
 
 
 @csrf_exempt

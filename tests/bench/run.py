@@ -125,6 +125,7 @@ def measure_floors(ctx: Any) -> None:
     plans = {
         "F-hello": lambda i: Req("GET", "/_bench/hello/"),
         "F-page": lambda i: Req("GET", f"/_bench/page/?g={i * 7919}"),
+        "F-auth-page": lambda i: Req("GET", f"/_bench/auth-page/?g={i * 7919}", auth=signed_in),
         "F-write": lambda i: Req("POST", "/_bench/write/", data={"key": f"{run_key}-{i}"}),
         "F-auth-write": lambda i: Req("POST", "/_bench/auth-write/", auth=signed_in, data={"key": f"{run_key}-a{i}"}),
     }
@@ -190,7 +191,7 @@ def markdown(meta: dict[str, Any], floors: dict[str, dict[str, float]], results:
         "| floor | rate | p50 | p95 |",
         "|---|---|---|---|",
     ]
-    for name in ("F-hello", "F-page", "F-write", "F-auth-write"):
+    for name in ("F-hello", "F-page", "F-auth-page", "F-write", "F-auth-write"):
         if name in floors:
             f = floors[name]
             lines.append(f"| {name} | {fmt(f['rate'])} req/s | {f['p50_ms']:.1f} ms | {f['p95_ms']:.1f} ms |")
