@@ -175,7 +175,7 @@ def _fill_to(total_rows: int, log: Any = None) -> int:
         return 0
     cluster = Cluster.objects.get(name=CLUSTER)
     with connection.cursor() as cursor:
-        # Filler job ids start past every id the run has written; a resumed fill continues after its own.
+        # Filler job ids start at 900,000,001, past the synthetic records'; a second fill follows the first.
         cursor.execute(
             "SELECT count(*) FROM compute_usagerecord WHERE cluster_id = %s AND account LIKE 'filler-%%'", [cluster.pk]
         )
