@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -160,7 +161,7 @@ def _page_p95(ctx: Any, auth: Any, path: str, total: int = 300) -> Any:
     return stats
 
 
-def _fill_to(total_rows: int, log: Any = None) -> int:
+def _fill_to(total_rows: int, log: Callable[[str], None] | None = None) -> int:
     """Add rows of other accounts by SQL until the record table holds ``total_rows``; how many added.
 
     In statements of at most a million rows, each its own transaction: the record table's foreign

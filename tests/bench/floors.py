@@ -3,11 +3,11 @@ absolute times (the machines are shared and noisy).
 
 - F-hello: a bare Django view, no database.
 - F-page: one indexed query returning 50 rows, rendered by a small template.
-- F-write: a POST doing one ``INSERT … ON CONFLICT DO NOTHING`` in a transaction.
 - F-auth-page: F-page's query and rows in the portal's page frame (base.html: the menu, the unread
   count, the language switcher) for a signed-in person with no institutional role, through the
   whole middleware stack: what every signed-in page pays before its own content, the reference
   the issue 13 notes give page rows beside their F-page ratio.
+- F-write: a POST doing one ``INSERT … ON CONFLICT DO NOTHING`` in a transaction.
 - F-auth-write: the same insert as a signed-in person's POST through the portal's whole middleware
   stack (session, CSRF, authentication, second-factor and role checks, language, audit context): the
   floor of any write a person makes, which votes and reviews (B1, B2, B4) are measured against.
@@ -60,11 +60,12 @@ SCHEMA = [
         elapsed_raw bigint, alloc_tres text)""",
 ]
 
-_PAGE_TEMPLATE = Engine().from_string(
-    "<!doctype html><title>floor</title><table>"
-    "{% for id, label, created in rows %}<tr><td>{{ id }}</td><td>{{ label }}</td><td>{{ created }}</td></tr>"
-    "{% endfor %}</table>"
+# F-page's table, alone in a bare page (F-page) or in the portal's frame (F-auth-page).
+_ROWS = (
+    "<table>{% for id, label, created in rows %}"
+    "<tr><td>{{ id }}</td><td>{{ label }}</td><td>{{ created }}</td></tr>{% endfor %}</table>"
 )
+_PAGE_TEMPLATE = Engine().from_string("<!doctype html><title>floor</title>" + _ROWS)
 
 
 def ensure_schema() -> None:
@@ -97,11 +98,7 @@ def page(request: HttpRequest) -> HttpResponse:
 @cache
 def _auth_page_template() -> Any:
     """The portal's own engine (its context processors and tags), with the frame of every portal page."""
-    return engines["django"].from_string(
-        "{% extends 'base.html' %}{% block content %}<table>"
-        "{% for id, label, created in rows %}<tr><td>{{ id }}</td><td>{{ label }}</td><td>{{ created }}</td></tr>"
-        "{% endfor %}</table>{% endblock %}"
-    )
+    return engines["django"].from_string("{% extends 'base.html' %}{% block content %}" + _ROWS + "{% endblock %}")
 
 
 @login_required
