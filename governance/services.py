@@ -51,12 +51,14 @@ from .models import (
 )
 from .selectors import (
     Seat,
+    active_appointment,
     electorate_for,
     electors_of,
     overlapping_appointments,
     quorum_of,
     serving_memberships,
     serving_on,
+    visible_ballots,
     voting_seat,
     weighted_rule_applies,
 )
@@ -384,17 +386,22 @@ _CASTING_QUERY = (
     " JOIN governance_council c ON c.id = s.council_id"
     " WHERE b.id = %s"
 )
-_CASTING_SQL = {False: _CASTING_QUERY, True: _CASTING_QUERY + " FOR SHARE OF b"}
 
 
-def _ballot_to_cast(ballot_id: int, *, lock: bool) -> _Casting:
-    """The ballot as casting needs it, in one query.
+def _ballot_to_cast(ballot_id: int, *, user: Any, on: dt.date, lock: bool) -> _Casting:
+    """The ballot as casting needs it, in one query, if ``user`` may see it (``visible_ballots``): to
+    them a ballot they may not see does not exist (``Ballot.DoesNotExist``, a 404 in the views).
 
-    With ``lock``, under a SHARE row lock on the ballot: any number of casts hold it together, but it
-    conflicts with the exclusive lock of open/close/publish, so a close waits for the casts in flight
-    and a cast that waited for a close reads the closed row (READ COMMITTED re-reads the locked row)."""
+    The person's appointment is read first, fresh: the visibility rule and the Council seat both stand
+    on it, and ``_voting_entry`` finds it remembered. With ``lock``, under a SHARE row lock on the
+    ballot: any number of casts hold it together, but it conflicts with the exclusive lock of
+    open/close/publish, so a close waits for the casts in flight and a cast that waited for a close
+    reads the closed row (READ COMMITTED re-reads the locked row)."""
+    active_appointment(user, on=on, fresh=True)
+    visible, params = visible_ballots(user).filter(pk=ballot_id).values("pk").query.sql_with_params()
     # Django's select_for_update has no FOR SHARE; raw() keeps a model instance with only these fields.
-    rows = list(Ballot.objects.raw(_CASTING_SQL[lock], [ballot_id]))
+    sql = f"{_CASTING_QUERY} AND b.id IN ({visible}){' FOR SHARE OF b' if lock else ''}"
+    rows = list(Ballot.objects.raw(sql, [ballot_id, *params]))
     if not rows:
         raise Ballot.DoesNotExist
     row: Any = rows[0]
@@ -427,7 +434,7 @@ def _voting_entry(
     ``lock``)."""
     if ballot.status != Ballot.Status.OPEN or (ballot.closes_at and ballot.closes_at <= now):
         raise GovernanceError(_("This ballot is not open for voting."), code="not_open")
-    seat = voting_seat(user, body, on=timezone.localdate(now), fresh=True)
+    seat = voting_seat(user, body, on=timezone.localdate(now))  # the appointment as _ballot_to_cast read it
     if seat is None:
         if body.kind != Council.Kind.COUNCIL:
             raise GovernanceError(
@@ -465,7 +472,7 @@ def _voting_entry(
 def check_may_cast(*, ballot_id: int, user: Any, now: dt.datetime | None = None) -> None:
     """Refuse, before the confirmation step, anyone the cast itself would refuse."""
     now = now or timezone.now()
-    ballot, body, _ = _ballot_to_cast(ballot_id, lock=False)
+    ballot, body, _ = _ballot_to_cast(ballot_id, user=user, on=timezone.localdate(now), lock=False)
     seat, entry = _voting_entry(ballot, body, user, now, lock=False)
     if ballot.mode == Ballot.Mode.EITHER and entry.voted_at is not None:
         raise _already_voted(entry.pk, seat)
@@ -476,7 +483,7 @@ def cast_vote(*, ballot_id: int, user: Any, choice: str, now: dt.datetime | None
     now = now or timezone.now()
     try:
         with transaction.atomic():
-            ballot, body, is_election = _ballot_to_cast(ballot_id, lock=True)
+            ballot, body, is_election = _ballot_to_cast(ballot_id, user=user, on=timezone.localdate(now), lock=True)
             if is_election:  # a round of an election: a candidate, not yes/no
                 return elections_module().cast_in_round(ballot, body, user=user, choice=choice, now=now)
             if choice not in Choice.values:

@@ -251,12 +251,15 @@ def _back_to_ballot(request: HttpRequest, ballot_id: int, refusal: str) -> HttpR
 def ballot_vote(request: HttpRequest, pk: int) -> HttpResponse:
     """Step 2: cast the confirmed vote and show its receipt (with htmx, only the receipt: the
     confirmation form swaps it into the page)."""
-    _require_sees_ballot(request, pk)  # the service checks the seat, the electorate and the ballot's state
+    _require_council(request.user)
     form = VoteForm(request.POST)
     if not form.is_valid() or request.POST.get("confirmed") != "1":
+        _require_sees_ballot(request, pk)
         return _back_to_ballot(request, pk, _("Confirm your vote to cast it."))
-    try:
+    try:  # the service refuses a ballot this person may not see as one that does not exist
         receipt = services.cast_vote(ballot_id=pk, user=request.user, choice=form.cleaned_data["choice"])
+    except Ballot.DoesNotExist as exc:
+        raise Http404 from exc
     except services.GovernanceError as exc:
         return _back_to_ballot(request, pk, exc.message)
     template = "governance/ballot_receipt.html" + ("#receipt" if request.htmx else "")  # type: ignore[attr-defined]

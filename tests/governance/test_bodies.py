@@ -192,7 +192,9 @@ def test_chairing_a_committee_does_not_make_the_council_chair(spc: Council) -> N
 # --- ballots count the body's own members ------------------------------------------------------------
 
 
-def test_the_spc_ballot_counts_its_members_one_vote_each(spc_members: list[Any], delegates: Any) -> None:
+def test_the_spc_ballot_counts_its_members_one_vote_each(
+    spc_members: list[Any], delegates: Any, secretariat: Any
+) -> None:
     ballot = committee_ballot(spc_members[0].body_memberships.get().body)
     entries = ElectorateEntry.objects.filter(ballot=ballot)
     assert sorted(e.member_id for e in entries) == sorted(p.pk for p in spc_members)
@@ -204,9 +206,12 @@ def test_the_spc_ballot_counts_its_members_one_vote_each(spc_members: list[Any],
         assert receipt.counted and receipt.state == person.name
     with pytest.raises(services.GovernanceError, match="already voted"):
         services.cast_vote(ballot_id=ballot.pk, user=spc_members[0], choice="no")
-    # A Council delegate is not a member: refused with the reason.
-    with pytest.raises(services.GovernanceError, match="Only a serving member of Scientific Policy Committee"):
+    # A Council delegate does not see the committee's ballots: to them this one does not exist (a 404).
+    with pytest.raises(Ballot.DoesNotExist):
         services.check_may_cast(ballot_id=ballot.pk, user=delegates["FR"][0])
+    # The secretariat sees it but sits on no committee: refused with the reason.
+    with pytest.raises(services.GovernanceError, match="Only a serving member of Scientific Policy Committee"):
+        services.check_may_cast(ballot_id=ballot.pk, user=secretariat)
     ballot = services.close_ballot(actor=None, ballot_id=ballot.pk)
     assert (ballot.outcome, ballot.yes, ballot.no, ballot.voted_count) == ("adopted", 3, 2, 5)
     assert "simple majority of the 5 members voting" in ballot.explanation
@@ -251,9 +256,12 @@ def test_the_finance_committee_counts_one_vote_per_state(
     assert ElectorateEntry.objects.get(ballot=ballot, state=associate).reason == "associate"
     for i, state in enumerate(members[:20]):
         services.cast_vote(ballot_id=ballot.pk, user=reps[state.iso2], choice="yes" if i < 14 else "no")
-    # France's Council delegates do not sit on the Finance Committee: its representative voted for France.
-    with pytest.raises(services.GovernanceError, match="Only a serving member of Finance Committee"):
+    # France's Council delegates do not sit on the Finance Committee (its representative voted for
+    # France), nor see its ballots; the secretariat sees them and is refused with the reason.
+    with pytest.raises(Ballot.DoesNotExist):
         services.cast_vote(ballot_id=ballot.pk, user=delegates["FR"][0], choice="no")
+    with pytest.raises(services.GovernanceError, match="Only a serving member of Finance Committee"):
+        services.cast_vote(ballot_id=ballot.pk, user=secretariat, choice="no")
     ballot = services.close_ballot(actor=None, ballot_id=ballot.pk)
     # Rules §1 example 3 under the committee: 20 voting, 14 yes / 6 no → adopted.
     assert (ballot.outcome, ballot.threshold) == ("adopted", 14)
@@ -270,11 +278,17 @@ def test_committee_ballots_use_the_either_mode_and_committee_motion_kinds(spc: C
         services.open_ballot(actor=None, ballot_id=admission.pk)
 
 
-def test_council_ballots_still_count_the_states(make_ballot: Any, delegates: Any, spc_members: list[Any]) -> None:
+def test_council_ballots_still_count_the_states(
+    make_ballot: Any, delegates: Any, spc_members: list[Any], chair: Any
+) -> None:
     ballot = make_ballot()
     assert ballot.entitled_count == 23
-    with pytest.raises(services.GovernanceError, match="Only a serving delegate"):
+    # A committee member who holds no Council seat does not see the Council's ballots; its chair
+    # sees them and holds no state's seat.
+    with pytest.raises(Ballot.DoesNotExist):
         services.cast_vote(ballot_id=ballot.pk, user=spc_members[0], choice="yes")
+    with pytest.raises(services.GovernanceError, match="Only a serving delegate"):
+        services.cast_vote(ballot_id=ballot.pk, user=chair, choice="yes")
 
 
 # --- who sees what -----------------------------------------------------------------------------------
