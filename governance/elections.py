@@ -200,9 +200,10 @@ def cast_in_round(ballot: Ballot, body: Council, *, user: Any, choice: str, now:
     register's mark, in the transaction of ``services.cast_vote``, which holds the ballot's share
     lock (envelopes.py says why one transaction keeps the choice unlinkable)."""
     check_choice(ballot.pk, choice)
-    seat, entry = services._voting_entry(ballot, body, user, now, lock=True)
+    seat = services._seat_to_cast(ballot, body, user, now)
+    entry = services._entitled_row(ballot, seat, lock=True)
     if entry.voted_at is not None:
-        raise services._already_voted(entry.pk, seat)
+        raise services._already_voted(entry, seat)
     receipt = services._receipt()
     with audit_context(actor=user, reason="cast vote"):
         SealedEnvelope.objects.create(
@@ -210,7 +211,7 @@ def cast_in_round(ballot: Ballot, body: Council, *, user: Any, choice: str, now:
         )
         claimed = ElectorateEntry.objects.filter(pk=entry.pk, voted_at__isnull=True).update(voted_at=now, voted_by=user)
         if not claimed:  # raising rolls the envelope back with the transaction
-            raise services._already_voted(entry.pk, seat)
+            raise services._already_voted(entry, seat)
     return services.CastReceipt(receipt=receipt, state=seat.label, counted=True)
 
 

@@ -393,7 +393,7 @@ def _ballot_to_cast(ballot_id: int, *, user: Any, on: dt.date, lock: bool) -> _C
     them a ballot they may not see does not exist (``Ballot.DoesNotExist``, a 404 in the views).
 
     The person's appointment is read first, fresh: the visibility rule and the Council seat both stand
-    on it, and ``_voting_entry`` finds it remembered. With ``lock``, under a SHARE row lock on the
+    on it, and ``_seat_to_cast`` finds it remembered. With ``lock``, under a SHARE row lock on the
     ballot: any number of casts hold it together, but it conflicts with the exclusive lock of
     open/close/publish, so a close waits for the casts in flight and a cast that waited for a close
     reads the closed row (READ COMMITTED re-reads the locked row)."""
@@ -410,8 +410,7 @@ def _ballot_to_cast(ballot_id: int, *, user: Any, on: dt.date, lock: bool) -> _C
     return _Casting(row, body, row.is_election)
 
 
-def _already_voted(entry_id: int, seat: Seat) -> GovernanceError:
-    entry = ElectorateEntry.objects.select_related("voted_by").get(pk=entry_id)
+def _already_voted(entry: ElectorateEntry, seat: Seat) -> GovernanceError:
     if seat.member_id is not None:
         return GovernanceError(_("You have already voted in this ballot. A vote is final."), code="already_voted")
     return GovernanceError(
@@ -425,13 +424,9 @@ def _already_voted(entry_id: int, seat: Seat) -> GovernanceError:
     )
 
 
-def _voting_entry(
-    ballot: Ballot, body: Council, user: Any, now: dt.datetime, *, lock: bool
-) -> tuple[Seat, ElectorateEntry]:
-    """The questions asked at every step of casting: is the ballot open, does ``user`` hold a seat in
-    the ballot's body (a Council delegate, a committee member), is that seat (their state, or they in
-    person) entitled in the frozen electorate. Returns the seat and its register row (locked when
-    ``lock``)."""
+def _seat_to_cast(ballot: Ballot, body: Council, user: Any, now: dt.datetime) -> Seat:
+    """The first questions of every step of casting: is the ballot open, and does ``user`` hold a seat
+    in the ballot's body (a Council delegate, a committee member)."""
     if ballot.status != Ballot.Status.OPEN or (ballot.closes_at and ballot.closes_at <= now):
         raise GovernanceError(_("This ballot is not open for voting."), code="not_open")
     seat = voting_seat(user, body, on=timezone.localdate(now))  # the appointment as _ballot_to_cast read it
@@ -445,13 +440,19 @@ def _voting_entry(
             _("Only a serving delegate of a member state can vote; advisers and staff cannot."),
             code="not_delegate",
         )
+    return seat
+
+
+def _entitled_row(ballot: Ballot, seat: Seat, *, lock: bool = False) -> ElectorateEntry:
+    """The seat's register row (their state's, or theirs in person) in the electorate frozen at
+    opening, if it gives the right to vote; otherwise the refusal says why."""
     # order_by(): the default ordering joins the (nullable) state, and FOR UPDATE refuses outer joins.
-    entries = ElectorateEntry.objects.only("pk", "state_id", "reason", "voted_at").order_by()
-    if lock:
-        # The state's own register row is the per-state lock: both delegates of a state (and their
-        # retries) queue here, other states do not. No join in the locking query, so the row re-read
-        # after waiting is the committed one.
-        entries = entries.select_for_update()
+    # Locked, the state's own register row is the per-state lock (joint mode, election rounds): both
+    # delegates of a state (and their retries) queue here, other states do not. No join in the locking
+    # query, so the row re-read after waiting is the committed one. Unlocked, it is read with who
+    # voted, named in the refusal of a second vote.
+    entries = ElectorateEntry.objects.order_by()
+    entries = entries.select_for_update() if lock else entries.select_related("voted_by")
     entry = entries.filter(ballot_id=ballot.pk, **seat.entry_filter()).first()
     if entry is None:
         if seat.member_id is not None:
@@ -466,16 +467,27 @@ def _voting_entry(
             % {"state": seat.label, "reason": entry.get_reason_display()},
             code=entry.reason,
         )
-    return seat, entry
+    return entry
+
+
+def _unmarked_because(ballot: Ballot, seat: Seat) -> GovernanceError:
+    """Why the seat's register row was not marked (read after the attempt): it gives no vote, or the
+    vote was cast."""
+    try:
+        entry = _entitled_row(ballot, seat)
+    except GovernanceError as refusal:
+        return refusal
+    return _already_voted(entry, seat)
 
 
 def check_may_cast(*, ballot_id: int, user: Any, now: dt.datetime | None = None) -> None:
     """Refuse, before the confirmation step, anyone the cast itself would refuse."""
     now = now or timezone.now()
     ballot, body, _ = _ballot_to_cast(ballot_id, user=user, on=timezone.localdate(now), lock=False)
-    seat, entry = _voting_entry(ballot, body, user, now, lock=False)
+    seat = _seat_to_cast(ballot, body, user, now)
+    entry = _entitled_row(ballot, seat)
     if ballot.mode == Ballot.Mode.EITHER and entry.voted_at is not None:
-        raise _already_voted(entry.pk, seat)
+        raise _already_voted(entry, seat)
 
 
 def cast_vote(*, ballot_id: int, user: Any, choice: str, now: dt.datetime | None = None) -> CastReceipt:
@@ -488,19 +500,24 @@ def cast_vote(*, ballot_id: int, user: Any, choice: str, now: dt.datetime | None
                 return elections_module().cast_in_round(ballot, body, user=user, choice=choice, now=now)
             if choice not in Choice.values:
                 raise GovernanceError(_("Choose yes, no or abstain."), code="choice")
-            seat, entry = _voting_entry(ballot, body, user, now, lock=True)
+            seat = _seat_to_cast(ballot, body, user, now)
             if ballot.mode == Ballot.Mode.JOINT:
-                return _cast_joint_key(ballot, entry, seat, user, choice, now)
-            if entry.voted_at is not None:
-                raise _already_voted(entry.pk, seat)
+                return _cast_joint_key(ballot, _entitled_row(ballot, seat, lock=True), seat, user, choice, now)
             receipt = _receipt()
             with audit_context(actor=user, reason="cast vote"):
-                # Conditional: a register already marked (by any path) is never overwritten.
-                claimed = ElectorateEntry.objects.filter(pk=entry.pk, voted_at__isnull=True).update(
-                    voted_at=now, voted_by=user
-                )
+                # The mark is the claim: it marks the seat's register row only if that row is entitled
+                # and unmarked, and the row lock it takes is the state's lock. Both delegates of a state
+                # (and their retries) queue on that row; the first marks it, the others re-read the
+                # committed row, mark nothing, and are told why. A register already marked (by any
+                # path) is never overwritten.
+                claimed = ElectorateEntry.objects.filter(
+                    ballot_id=ballot.pk,
+                    reason=ElectorateEntry.Reason.ENTITLED,
+                    voted_at__isnull=True,
+                    **seat.entry_filter(),
+                ).update(voted_at=now, voted_by=user)
                 if not claimed:
-                    raise _already_voted(entry.pk, seat)
+                    raise _unmarked_because(ballot, seat)
                 if ballot.secrecy == Ballot.Secrecy.SECRET:
                     # Only a sealed envelope while the ballot is open: it shares this transaction
                     # (and its xmin) with the register mark, so it must be unreadable.
@@ -510,7 +527,7 @@ def cast_vote(*, ballot_id: int, user: Any, choice: str, now: dt.datetime | None
                 else:
                     vote = Vote(
                         ballot_id=ballot.pk,
-                        state_id=entry.state_id,
+                        state_id=seat.state.pk if seat.state is not None else None,
                         choice=choice,
                         cast_by=user,
                         cast_at=now,
@@ -519,12 +536,12 @@ def cast_vote(*, ballot_id: int, user: Any, choice: str, now: dt.datetime | None
                     vote.seal = vote_seal(vote)
                     vote.save(force_insert=True)
     except IntegrityError as exc:
-        # Belt and braces behind the register lock: the one-vote-per-state constraint (named) refuses
-        # a second vote even if the register were bypassed. The whole cast is rolled back (the mark
+        # Belt and braces behind the register: the one-vote-per-state constraint (named) refuses a
+        # second vote even if the register were bypassed. The whole cast is rolled back (the mark
         # with it), and the refusal is read after the rollback, with no savepoint on the way.
         if "vote_once_per_state" not in str(exc) and "vote_once_per_member" not in str(exc):
             raise
-        raise _already_voted(entry.pk, seat) from exc
+        raise _unmarked_because(ballot, seat) from exc
     return CastReceipt(receipt=receipt, state=seat.label, counted=True)
 
 
