@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -242,6 +243,26 @@ def public_resolutions() -> QuerySet[Ballot]:
         )
         .order_by("-published_at", "-pk")
     )
+
+
+# How stale the polled turnout may be: every viewer of an open ballot polls it every 5 seconds
+# (partials/turnout.html), so a thousand viewers ask 200 times a second for the same numbers.
+LIVE_TURNOUT_SECONDS = 1
+
+
+def live_turnout(ballot_id: int) -> dict[str, Any]:
+    """``turnout`` as the viewers' polls show it: worked out at most once a second per ballot for all
+    of them (in the shared cache; with Redis down, every poll works it out)."""
+    key = live_turnout_key(ballot_id)
+    found: dict[str, Any] | None = cache.get(key)
+    if found is None:
+        found = turnout(ballot_id)
+        cache.set(key, found, timeout=LIVE_TURNOUT_SECONDS)
+    return found
+
+
+def live_turnout_key(ballot_id: int) -> str:
+    return f"governance:turnout:{ballot_id}"
 
 
 def turnout(ballot_id: int, *, limit: int = 50) -> dict[str, Any]:

@@ -278,7 +278,7 @@ def ballot_turnout(request: HttpRequest, pk: int) -> HttpResponse:
     """Live turnout for everyone who sees the ballot (an htmx partial polled every few seconds by every
     viewer)."""
     _require_sees_ballot(request, pk)
-    return render(request, "governance/partials/turnout.html", {"turnout": selectors.turnout(pk)})
+    return render(request, "governance/partials/turnout.html", {"turnout": selectors.live_turnout(pk)})
 
 
 def _transition(request: HttpRequest, pk: int, action: str) -> HttpResponse:
