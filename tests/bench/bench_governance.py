@@ -145,8 +145,16 @@ def b1(ctx: Any) -> None:
         passed=ok and burst.wall_s <= 2 * reference,
         note=f"{stored} of 60 states stored once, {burst.errors()} errors, statuses {dict(burst.statuses)}",
     )
+    # quality.md: the p95 within the wall time the target allows (2 x 120 / F-auth-write rate).
     ctx.record(
-        "B1", "council burst 120 delegates: p95", burst.p95_ms, "ms", target=250, passed=ok and burst.p95_ms <= 250
+        "B1",
+        "council burst 120 delegates: p95",
+        burst.p95_ms,
+        "ms",
+        ratio_to=reference * 1000,
+        floor="120 / F-auth-write rate",
+        target=2,
+        passed=ok and burst.p95_ms <= 2 * reference * 1000,
     )
 
 
@@ -219,10 +227,16 @@ def b2(ctx: Any, n: int, viewers: list[Any]) -> Any:
 
 
 def tally_queries(ctx: Any, viewer: Any, big: Any) -> None:
-    """The live tally's query count with 120 states and with the largest electorate above."""
+    """The live tally's query count with 120 states and with the largest electorate above, each the
+    first poll of its second (the one that counts; the others of that second read the count cached)."""
+    from django.core.cache import cache
+
+    from governance.selectors import live_turnout_key
+
     small = _ballot(_states(120, 0x0600, "B2q"), "B2 tally queries 120")
     counts = {}
     for label, ballot in (("120", small), (f"{big.entitled_count:,}", big)):
+        cache.delete(live_turnout_key(ballot.pk))
         status, queries = ctx.query_count(f"/governance/ballots/{ballot.pk}/turnout/", user=viewer)
         assert status == 200, status
         counts[label] = queries
