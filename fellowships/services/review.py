@@ -42,18 +42,22 @@ def conflict_between(reviewer: Any, application: Application, *, declared: bool)
     return None
 
 
-def conflict_reason(reviewer: Any, application: Application) -> str | None:
-    """Why this reviewer may not review this application (rules.md §2), or None."""
-    declared = ReviewAssignment.objects.filter(
-        application=application, reviewer=reviewer, conflict_declared_at__isnull=False
-    ).exists()
+def conflict_reason(reviewer: Any, application: Application, *, declared: bool | None = None) -> str | None:
+    """Why this reviewer may not review this application (rules.md §2), or None. ``declared``: whether
+    the reviewer declared a conflict on it, when the caller has just read it (else it is read here)."""
+    if declared is None:
+        declared = ReviewAssignment.objects.filter(
+            application=application, reviewer=reviewer, conflict_declared_at__isnull=False
+        ).exists()
     return conflict_between(reviewer, application, declared=declared)
 
 
-def assignment_refusal(reviewer: Any, application: Application, justification: str = "") -> str | None:
+def assignment_refusal(
+    reviewer: Any, application: Application, justification: str = "", *, declared: bool | None = None
+) -> str | None:
     """Why this reviewer may not be assigned: a conflict not overridden with a written justification
     (staff may override any conflict but one: the applicant never reviews her own application)."""
-    reason = conflict_reason(reviewer, application)
+    reason = conflict_reason(reviewer, application, declared=declared)
     if reason and (not justification.strip() or reviewer.pk == application.applicant_id):
         return reason
     return None
@@ -143,8 +147,10 @@ def submit_review(
             raise ReviewError(_("You do not have access to this application."), code="access")
         # Conflicts are checked again at scoring: an assignment made before the reviewer's or the
         # application's institution changed, or written around the assignment rule, scores nothing.
+        # The locked row is the pair's only assignment (assignment_once), and its declared conflict
+        # was refused above.
         conflict = assignment_refusal(
-            reviewer, application, locked.override_justification if locked.conflict_override else ""
+            reviewer, application, locked.override_justification if locked.conflict_override else "", declared=False
         )
         if conflict:
             raise ReviewError(

@@ -19,15 +19,13 @@ from ..forms import ConflictForm, ReviewForm
 from ..models import ReviewAssignment
 from ..selectors import active_assignments, criteria_of, review_queue, review_queue_rows
 
+# What the review page shows of an assignment, read with it.
+_FOR_THE_PAGE = ("application__call", "application__host_site", "application__applicant")
 
-def own_assignment(request: HttpRequest, pk: int) -> ReviewAssignment:
+
+def own_assignment(request: HttpRequest, pk: int, related: tuple[str, ...] = _FOR_THE_PAGE) -> ReviewAssignment:
     """An assignment that still gives access; a declared conflict or someone else's is a 404."""
-    assignment = (
-        active_assignments(request.user)
-        .select_related("application__call", "application__host_site", "application__applicant")
-        .filter(pk=pk)
-        .first()
-    )
+    assignment = active_assignments(request.user).select_related(*related).filter(pk=pk).first()
     if assignment is None:
         raise Http404(_("No such assignment."))
     return assignment
@@ -47,7 +45,9 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def review_form(request: HttpRequest, pk: int) -> HttpResponse:
-    assignment = own_assignment(request, pk)
+    # A submission reads the assignment with its call (the criteria); only a page shown again after
+    # a refusal reads the rest (the host site, the applicant) as it renders.
+    assignment = own_assignment(request, pk, ("application__call",) if request.method == "POST" else _FOR_THE_PAGE)
     application = assignment.application
     criteria = criteria_of(application.call)
     form = ReviewForm(request.POST or None, criteria=criteria)
