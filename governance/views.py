@@ -136,8 +136,9 @@ def _ballot_for(request: HttpRequest, pk: int) -> Ballot:
 
 
 def _require_sees_ballot(request: HttpRequest, pk: int) -> None:
-    """``_ballot_for``'s check without loading the ballot, its motion, session and body: for the cast
-    and the polled turnout, which need only the ballot's key."""
+    """``_ballot_for``'s check without loading the ballot, its motion, session and body: for the polled
+    turnout and a vote posted unconfirmed, which need only the ballot's key (the cast itself checks it
+    in its own query)."""
     _require_council(request.user)
     if not selectors.visible_ballots(request.user).filter(pk=pk).exists():
         raise Http404
