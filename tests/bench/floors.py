@@ -12,7 +12,9 @@ absolute times (the machines are shared and noisy).
   stack (session, CSRF, authentication, second-factor and role checks, language, audit context): the
   floor of any write a person makes, which votes and reviews (B1, B2, B4) are measured against.
 - F-copy: psycopg 3 ``COPY`` of usage-shaped rows (the 13 sacct fields) into a bare table;
-  ``copy_rows`` is what scenarios call with their own rows.
+  ``copy_rows`` is what scenarios call with their own rows. ``copy_rows_into_record_shape`` copies
+  the same rows into a table shaped like ``compute_usagerecord`` (B5 shows it beside its database
+  stage: what PostgreSQL alone needs to store those rows in a table like ours).
 """
 
 from __future__ import annotations
@@ -182,3 +184,55 @@ def copy_rows(records: Iterable[Mapping[str, Any] | Sequence[Any]]) -> dict[str,
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE bench_usage_copy")
     return {"rows": len(rows), "seconds": seconds, "rows_per_s": len(rows) / seconds if seconds else 0.0}
+
+
+_RECORD_COLUMNS = (
+    'job_id_raw, submit, job_id, account, "user", partition, qos, state, start_local, end_local, start_utc,'
+    " end_utc, elapsed, alloc_tres, gpus, cpus, gpu_seconds, core_seconds, matched, late, received_at,"
+    " updated_at, cluster_id"
+)
+
+
+def copy_rows_into_record_shape(records: Iterable[Mapping[str, Any] | Sequence[Any]], *, cluster_id: int) -> float:
+    """Seconds to COPY the rows, in one transaction, into a fresh table shaped like
+    ``compute_usagerecord``: its columns, six indexes, check and foreign keys (checked at commit),
+    logged. No upsert, no charges, no month totals: only storing the rows. The rows are converted
+    before the clock starts."""
+
+    def local(value: datetime | None) -> str:
+        return value.strftime("%Y-%m-%dT%H:%M:%S") if value else ""
+
+    now = datetime.now(UTC)
+    rows = []
+    for record in records:
+        _cluster, raw, job, account, user, partition, qos, state, submit, start, end, elapsed, tres = copy_row(record)
+        row = [raw, local(submit), job, account, user, partition, qos, state]
+        row += [local(start), local(end), start, end, elapsed, tres or ""]
+        row += [0, 1, 0, elapsed, False, False]  # gpus, cpus, gpu and core seconds (one CPU); matched, late
+        row += [now, now, cluster_id]  # received, updated, cluster
+        rows.append(row)
+    keys = {
+        "cluster_id": "compute_cluster",
+        "last_batch_id": "compute_usagebatch",
+        "slurm_account_id": "compute_slurmaccount",
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_record_shape")
+        cursor.execute("CREATE TABLE bench_record_shape (LIKE compute_usagerecord INCLUDING ALL)")
+        for column, table in keys.items():
+            cursor.execute(
+                f"ALTER TABLE bench_record_shape ADD FOREIGN KEY ({column}) REFERENCES {table} (id)"
+                " DEFERRABLE INITIALLY DEFERRED"
+            )
+    started = time.perf_counter()
+    with (
+        transaction.atomic(),
+        connection.cursor() as cursor,
+        cursor.copy(f"COPY bench_record_shape ({_RECORD_COLUMNS}) FROM STDIN") as copy,
+    ):
+        for row in rows:
+            copy.write_row(row)
+    seconds = time.perf_counter() - started
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE bench_record_shape")
+    return seconds
