@@ -169,21 +169,23 @@ def copy_rows(records: Iterable[Mapping[str, Any] | Sequence[Any]]) -> dict[str,
     rows = [copy_row(r) for r in records]
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE bench_usage_copy")
-    started = time.perf_counter()
-    with (
-        transaction.atomic(),
-        connection.cursor() as cursor,
-        cursor.copy(
-            "COPY bench_usage_copy (cluster, job_id_raw, job_id, account, sacct_user, partition_name, qos, "
-            "state, submit, start_at, end_at, elapsed_raw, alloc_tres) FROM STDIN"
-        ) as copy,
-    ):
-        for row in rows:
-            copy.write_row(row)
-    seconds = time.perf_counter() - started
+    seconds = _timed_copy(
+        "COPY bench_usage_copy (cluster, job_id_raw, job_id, account, sacct_user, partition_name, qos, "
+        "state, submit, start_at, end_at, elapsed_raw, alloc_tres) FROM STDIN",
+        rows,
+    )
     with connection.cursor() as cursor:
         cursor.execute("TRUNCATE bench_usage_copy")
     return {"rows": len(rows), "seconds": seconds, "rows_per_s": len(rows) / seconds if seconds else 0.0}
+
+
+def _timed_copy(statement: str, rows: Sequence[Sequence[Any]]) -> float:
+    """Seconds to send ``rows`` through one ``COPY … FROM STDIN`` in one transaction (commit included)."""
+    started = time.perf_counter()
+    with transaction.atomic(), connection.cursor() as cursor, cursor.copy(statement) as copy:
+        for row in rows:
+            copy.write_row(row)
+    return time.perf_counter() - started
 
 
 _RECORD_COLUMNS = (
@@ -224,15 +226,7 @@ def copy_rows_into_record_shape(records: Iterable[Mapping[str, Any] | Sequence[A
                 f"ALTER TABLE bench_record_shape ADD FOREIGN KEY ({column}) REFERENCES {table} (id)"
                 " DEFERRABLE INITIALLY DEFERRED"
             )
-    started = time.perf_counter()
-    with (
-        transaction.atomic(),
-        connection.cursor() as cursor,
-        cursor.copy(f"COPY bench_record_shape ({_RECORD_COLUMNS}) FROM STDIN") as copy,
-    ):
-        for row in rows:
-            copy.write_row(row)
-    seconds = time.perf_counter() - started
+    seconds = _timed_copy(f"COPY bench_record_shape ({_RECORD_COLUMNS}) FROM STDIN", rows)
     with connection.cursor() as cursor:
         cursor.execute("DROP TABLE bench_record_shape")
     return seconds
